@@ -1,0 +1,12 @@
+/** Every command module registers itself here (one line each). */
+import type { Command } from "commander";
+import type { CliContext, CommandRegistrar } from "../context.js";
+import { registerVersion } from "./version.js";
+
+const registrars: CommandRegistrar[] = [
+  registerVersion,
+];
+
+export function registerAll(program: Command, context: CliContext): void {
+  for (const register of registrars) register(program, context);
+}

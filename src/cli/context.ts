@@ -1,0 +1,48 @@
+/** What every command receives: output, environment, and lazily loaded config. */
+import type { Command } from "commander";
+import { type LoadedConfig, loadConfigOrThrow, type ConfigOverrides } from "../config/load.js";
+import { findRepoRoot } from "../util/repo-root.js";
+import type { Output } from "./output.js";
+
+export interface GlobalOptions {
+  json?: boolean;
+  debug?: boolean;
+  color?: boolean;
+  config?: string;
+  repo?: string;
+}
+
+export interface CliContext {
+  output: Output;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Set from the global flags after parsing. */
+  globals: GlobalOptions;
+  /** Loads config with the project file of `repoRoot` (or the repo of cwd) and flag overrides. */
+  loadConfig(options?: { repoRoot?: string; overrides?: ConfigOverrides }): LoadedConfig;
+  /** Whether stdin is an interactive terminal (prompts allowed). */
+  interactive: boolean;
+}
+
+export function createContext(output: Output, env: Record<string, string | undefined>, cwd: string): CliContext {
+  const context: CliContext = {
+    output,
+    env,
+    cwd,
+    globals: {},
+    interactive: Boolean(process.stdin.isTTY) && !env.CI,
+    loadConfig(options = {}) {
+      const repoRoot = options.repoRoot ?? findRepoRoot(context.globals.repo ?? cwd) ?? undefined;
+      const loaded = loadConfigOrThrow({
+        env: context.globals.config ? { ...env, HIEROCODE_CONFIG: context.globals.config } : env,
+        ...(repoRoot ? { repoRoot } : {}),
+        ...(options.overrides ? { overrides: options.overrides } : {}),
+      });
+      for (const warning of loaded.warnings) output.warn(warning);
+      return loaded;
+    },
+  };
+  return context;
+}
+
+export type CommandRegistrar = (program: Command, context: CliContext) => void;

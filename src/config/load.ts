@@ -1,0 +1,303 @@
+/**
+ * Layered config loading: defaults < user file < project file < HIEROCODE_* env < flags.
+ * Returns `{ config, warnings, errors, sources }`; problems are reported as `dot.path: message`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseDocument, parse as parseYamlScalar } from "yaml";
+import type { z } from "zod";
+import { ConfigError } from "../errors.js";
+import { projectConfigName, userConfigPath } from "./paths.js";
+import { configSchema, type HierocodeConfig, legacyKeys, type RoleBinding } from "./schema.js";
+
+type Env = Record<string, string | undefined>;
+type Plain = Record<string, unknown>;
+
+export interface ConfigOverrides {
+  /** Dot paths to values, e.g. { "routing.drafter.model": "qwen2.5-coder:7b" } (from flags). */
+  [dotPath: string]: unknown;
+}
+
+export interface LoadOptions {
+  env?: Env;
+  /** Repository root: where the project `.hierocode.yaml` is looked for. */
+  repoRoot?: string;
+  overrides?: ConfigOverrides;
+  /** When false, a missing user file is not a warning (e.g. for `init`). */
+  expectUserFile?: boolean;
+}
+
+export interface LoadedConfig {
+  config: HierocodeConfig;
+  warnings: string[];
+  errors: string[];
+  /** Files that were read, in precedence order. */
+  sources: string[];
+  userFile: string;
+  userFileExists: boolean;
+}
+
+function isPlain(value: unknown): value is Plain {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function deepMerge(base: Plain, over: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] = isPlain(current) && isPlain(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
+function setPath(target: Plain, path: string[], value: unknown): void {
+  let node = target;
+  for (const [index, key] of path.entries()) {
+    if (index === path.length - 1) {
+      node[key] = value;
+      return;
+    }
+    const next = node[key];
+    if (!isPlain(next)) node[key] = {};
+    node = node[key] as Plain;
+  }
+}
+
+function hasPath(target: Plain, path: readonly string[]): boolean {
+  let node: unknown = target;
+  for (const key of path) {
+    if (!isPlain(node) || !(key in node)) return false;
+    node = node[key];
+  }
+  return true;
+}
+
+function deletePath(target: Plain, path: readonly string[]): void {
+  let node: unknown = target;
+  for (const [index, key] of path.entries()) {
+    if (!isPlain(node)) return;
+    if (index === path.length - 1) delete node[key];
+    else node = node[key];
+  }
+}
+
+/** Reads one YAML file into a plain object; YAML errors become `file:line:col: message`. */
+export function readYamlFile(file: string, errors: string[]): Plain | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    errors.push(`${file}: cannot read (${(error as Error).message})`);
+    return undefined;
+  }
+  const document = parseDocument(text, { prettyErrors: false });
+  if (document.errors.length > 0) {
+    for (const error of document.errors) {
+      const position = error.linePos?.[0];
+      const where = position ? `${file}:${position.line}:${position.col}` : file;
+      errors.push(`${where}: invalid YAML (${error.message.split("\n")[0]})`);
+    }
+    return undefined;
+  }
+  const value = document.toJS() as unknown;
+  if (value === null || value === undefined) return {};
+  if (!isPlain(value)) {
+    errors.push(`${file}: the top level must be a mapping of keys to values`);
+    return undefined;
+  }
+  return value;
+}
+
+const reservedEnv = new Set(["HIEROCODE_CONFIG", "HIEROCODE_STATE_DIR", "HIEROCODE_CACHE_DIR", "HIEROCODE_DEBUG"]);
+
+const envShortcuts: Record<string, string> = {
+  HIEROCODE_DEFAULT_PROVIDER: "default_provider",
+  HIEROCODE_PLANNER_PROVIDER: "routing.planner.provider",
+  HIEROCODE_PLANNER_MODEL: "routing.planner.model",
+  HIEROCODE_DRAFTER_PROVIDER: "routing.drafter.provider",
+  HIEROCODE_DRAFTER_MODEL: "routing.drafter.model",
+  HIEROCODE_REVIEWER_PROVIDER: "routing.reviewer.provider",
+  HIEROCODE_REVIEWER_MODEL: "routing.reviewer.model",
+  HIEROCODE_MAX_LOCAL_WORKERS: "parallelization.max_local_workers",
+  HIEROCODE_MAX_REMOTE_WORKERS: "parallelization.max_remote_workers",
+  HIEROCODE_INTERACTION_MODE: "tui.interaction_mode",
+};
+
+/**
+ * `HIEROCODE_PLANNER_MODEL=…` style shortcuts, and the generic form
+ * `HIEROCODE_POLICY__MAX_REVISIONS_PER_UNIT=3` (double underscore separates path segments).
+ */
+export function envOverrides(env: Env, warnings: string[]): Plain {
+  const out: Plain = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith("HIEROCODE_") || raw === undefined || reservedEnv.has(name)) continue;
+    let dotPath = envShortcuts[name];
+    if (!dotPath && name.includes("__")) {
+      dotPath = name
+        .slice("HIEROCODE_".length)
+        .split("__")
+        .map((segment) => segment.toLowerCase())
+        .join(".");
+    }
+    if (!dotPath) {
+      warnings.push(`env ${name}: not a known setting (ignored)`);
+      continue;
+    }
+    let value: unknown = raw;
+    try {
+      value = parseYamlScalar(raw);
+    } catch {
+      value = raw;
+    }
+    setPath(out, dotPath.split("."), value);
+  }
+  return out;
+}
+
+function unknownKeys(schema: z.ZodType, value: unknown, path: string[], out: string[]): void {
+  // Unwrap defaults/optionals to reach the object shape.
+  let current: z.ZodType = schema;
+  for (let guard = 0; guard < 5; guard += 1) {
+    const def = (current as unknown as { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } }).def;
+    if ((def.type === "default" || def.type === "optional" || def.type === "nullable") && def.innerType) {
+      current = def.innerType;
+    } else if (def.type === "pipe" && def.in) {
+      current = def.in;
+    } else break;
+  }
+  const def = (current as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType } })
+    .def;
+  if (!isPlain(value)) return;
+  if (def.type === "object" && def.shape) {
+    for (const [key, child] of Object.entries(value)) {
+      const childSchema = def.shape[key];
+      if (!childSchema) out.push([...path, key].join("."));
+      else unknownKeys(childSchema, child, [...path, key], out);
+    }
+  } else if (def.type === "record" && def.valueType) {
+    for (const [key, child] of Object.entries(value)) unknownKeys(def.valueType, child, [...path, key], out);
+  }
+}
+
+function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
+  return path.length === 0 ? "(root)" : path.map(String).join(".");
+}
+
+/** Validates a merged plain object; returns problems as `dot.path: message`. */
+export function validateConfig(raw: Plain): { config?: HierocodeConfig; errors: string[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  const copy = structuredClone(raw);
+  for (const legacy of legacyKeys) {
+    if (hasPath(copy, legacy)) {
+      warnings.push(
+        `${legacy.join(".")}: v0.1 key, ignored (run \`hierocode init --wizard --force\` to upgrade the file)`,
+      );
+      deletePath(copy, legacy);
+    }
+  }
+  const unknown: string[] = [];
+  unknownKeys(configSchema, copy, [], unknown);
+  for (const key of unknown) warnings.push(`${key}: unknown key, ignored`);
+
+  const parsed = configSchema.safeParse(copy);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) errors.push(`${formatIssuePath(issue.path)}: ${issue.message}`);
+    return { errors, warnings };
+  }
+  const config = parsed.data;
+  errors.push(...crossCheck(config));
+  return { config, errors, warnings };
+}
+
+/** Checks that need the whole config: role bindings name existing providers, etc. */
+function crossCheck(config: HierocodeConfig): string[] {
+  const errors: string[] = [];
+  if (config.default_provider && !config.providers[config.default_provider]) {
+    errors.push(`default_provider: '${config.default_provider}' is not defined under providers`);
+  }
+  for (const role of ["planner", "drafter", "reviewer"] as const) {
+    const binding = config.routing[role];
+    if (binding && !config.providers[binding.provider]) {
+      errors.push(`routing.${role}.provider: '${binding.provider}' is not defined under providers`);
+    }
+  }
+  return errors;
+}
+
+export function loadConfig(options: LoadOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  const sources: string[] = [];
+  let merged: Plain = {};
+
+  const userFile = userConfigPath(env);
+  const userFileExists = existsSync(userFile);
+  if (userFileExists) {
+    const value = readYamlFile(userFile, errors);
+    if (value) {
+      merged = deepMerge(merged, value);
+      sources.push(userFile);
+    }
+  } else if (env.HIEROCODE_CONFIG) {
+    errors.push(`HIEROCODE_CONFIG: file ${userFile} does not exist`);
+  }
+
+  if (options.repoRoot) {
+    const projectFile = join(options.repoRoot, projectConfigName);
+    if (projectFile !== userFile && existsSync(projectFile)) {
+      const value = readYamlFile(projectFile, errors);
+      if (value) {
+        merged = deepMerge(merged, value);
+        sources.push(projectFile);
+      }
+    }
+  }
+
+  merged = deepMerge(merged, envOverrides(env, warnings));
+
+  if (options.overrides) {
+    const flags: Plain = {};
+    for (const [dotPath, value] of Object.entries(options.overrides)) {
+      if (value !== undefined) setPath(flags, dotPath.split("."), value);
+    }
+    merged = deepMerge(merged, flags);
+  }
+
+  const result = validateConfig(merged);
+  warnings.push(...result.warnings);
+  errors.push(...result.errors);
+  const config = result.config ?? configSchema.parse({});
+  return { config, warnings, errors, sources, userFile, userFileExists };
+}
+
+/** Loads and throws a ConfigError when the config is invalid. */
+export function loadConfigOrThrow(options: LoadOptions = {}): LoadedConfig {
+  const loaded = loadConfig(options);
+  if (loaded.errors.length > 0) {
+    throw new ConfigError(`invalid configuration: ${loaded.errors[0]}`, loaded.errors, {
+      hint:
+        loaded.errors.length > 1
+          ? `${loaded.errors.length} problems; run \`hierocode doctor\` to list them all`
+          : "fix the file, or run `hierocode init --wizard --force` to write a fresh one",
+    });
+  }
+  return loaded;
+}
+
+export interface ResolvedBinding extends RoleBinding {
+  role: "planner" | "drafter" | "reviewer";
+  /** True when the reviewer inherited the planner's binding. */
+  inherited: boolean;
+}
+
+/** The binding a role uses: reviewer falls back to planner; missing provider falls back to default_provider. */
+export function resolveRole(config: HierocodeConfig, role: "planner" | "drafter" | "reviewer"): ResolvedBinding | undefined {
+  const explicit = config.routing[role];
+  if (explicit) return { ...explicit, role, inherited: false };
+  if (role === "reviewer" && config.routing.planner) {
+    return { ...config.routing.planner, role, inherited: true };
+  }
+  return undefined;
+}

@@ -1,0 +1,122 @@
+/**
+ * The configuration schema: the single source of truth for types, defaults, descriptions and
+ * the generated JSON Schema (`schema/hierocode.schema.json`).
+ */
+import { z } from "zod";
+
+export const providerTypes = [
+  "ollama",
+  "anthropic",
+  "openai_compatible",
+  "lmstudio",
+  "claude_code_cli",
+  "codex_cli",
+] as const;
+
+export const authSchema = z
+  .object({
+    type: z.enum(["none", "bearer_env"]).default("none").describe("none, or a bearer token read from env_var"),
+    env_var: z.string().min(1).optional().describe("environment variable holding the API key/token"),
+  })
+  .describe("how to authenticate");
+
+export const providerSchema = z
+  .object({
+    type: z.enum(providerTypes).describe("backend kind"),
+    base_url: z
+      .union([z.string().url(), z.array(z.string().url()).min(1)])
+      .optional()
+      .describe("server URL, or a list of hosts serving the same models (least-busy healthy host wins)"),
+    auth: authSchema.default({ type: "none" }),
+    binary: z.string().min(1).optional().describe("CLI providers: path or name of the executable"),
+    timeout_seconds: z.number().positive().optional().describe("hard limit for one call"),
+    max_retries: z.number().int().min(0).max(10).optional().describe("retries on 408/409/429/5xx/529"),
+    keep_alive: z.string().optional().describe("ollama: keep the model loaded this long (e.g. 5m)"),
+    anthropic_version: z.string().optional().describe("anthropic: API version header (default 2023-06-01)"),
+    headers: z.record(z.string(), z.string()).optional().describe("extra HTTP headers"),
+  })
+  .superRefine((value, context) => {
+    if (value.auth.type === "bearer_env" && !value.auth.env_var) {
+      context.addIssue({ code: "custom", path: ["auth", "env_var"], message: "required when auth.type is bearer_env" });
+    }
+  });
+
+export const roleBindingSchema = z.object({
+  provider: z.string().min(1).describe("name of an entry under providers"),
+  model: z.string().min(1).describe("model id as the provider knows it"),
+  exploration: z
+    .enum(["passive", "active"])
+    .optional()
+    .describe("CLI planners: active lets claude/codex use read-only tools while planning"),
+});
+
+export const policySchema = z.object({
+  max_revisions_per_unit: z.number().int().min(0).max(10).default(2),
+  max_escalations_per_task: z.number().int().min(0).max(50).default(3),
+  warn_before_escalation: z.boolean().default(true).describe("ask before the planner drafts a unit itself"),
+  review_confidence_threshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.7)
+    .describe("a reviewer verdict below this confidence is treated as escalate"),
+  max_units_per_task: z.number().int().min(1).max(500).default(24),
+  max_split_depth: z.number().int().min(0).max(5).default(2),
+  max_edit_retries: z.number().int().min(0).max(5).default(1).describe("re-asks when an edit does not apply"),
+  review_max_output_tokens: z.number().int().min(64).max(8192).default(400),
+  verify_command: z.string().optional().describe("command that proves a change works (e.g. npm test)"),
+  verify_timeout_seconds: z.number().positive().default(600),
+  max_verify_rounds: z.number().int().min(0).max(10).default(2),
+});
+
+export const parallelizationSchema = z.object({
+  default_strategy: z.enum(["safe", "balanced", "aggressive"]).default("balanced"),
+  max_local_workers: z.number().int().min(1).max(64).default(4),
+  max_remote_workers: z.number().int().min(1).max(128).default(8),
+});
+
+export const configSchema = z.object({
+  default_provider: z.string().optional().describe("provider used when a role names none"),
+  providers: z.record(z.string(), providerSchema).default({}),
+  routing: z
+    .object({
+      planner: roleBindingSchema.optional(),
+      drafter: roleBindingSchema.optional(),
+      reviewer: roleBindingSchema.optional().describe("defaults to the planner's binding"),
+    })
+    .default({}),
+  policy: policySchema.default(policySchema.parse({})),
+  parallelization: parallelizationSchema.default(parallelizationSchema.parse({})),
+  tui: z
+    .object({ interaction_mode: z.enum(["prompt", "immediate"]).default("prompt") })
+    .default({ interaction_mode: "prompt" }),
+  tasks: z.record(z.string(), z.string()).default({}).describe("named task aliases"),
+  logs: z
+    .object({
+      location: z.enum(["repo", "state"]).default("repo").describe("repo: .haco/logs in the repo; state: the state folder"),
+    })
+    .default({ location: "repo" }),
+  pricing_file: z.string().optional().describe("path of a pricing.yaml overriding the built-in price table"),
+});
+
+export type HierocodeConfig = z.infer<typeof configSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type RoleBinding = z.infer<typeof roleBindingSchema>;
+export type PolicyConfig = z.infer<typeof policySchema>;
+
+/** Keys of v0.1 files that are ignored with a warning. */
+export const legacyKeys: ReadonlyArray<readonly string[]> = [
+  ["default_model"],
+  ["small_model"],
+  ["routing", "draft_model"],
+  ["routing", "review_model"],
+];
+
+export function defaultConfig(): HierocodeConfig {
+  return configSchema.parse({});
+}
+
+/** JSON Schema for editors, generated from the zod schema. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+}
