@@ -90,12 +90,13 @@ export function readYamlFile(file: string, errors: string[]): Plain | undefined 
     errors.push(`${file}: cannot read (${(error as Error).message})`);
     return undefined;
   }
-  const document = parseDocument(text, { prettyErrors: false });
+  const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
     for (const error of document.errors) {
       const position = error.linePos?.[0];
       const where = position ? `${file}:${position.line}:${position.col}` : file;
-      errors.push(`${where}: invalid YAML (${error.message.split("\n")[0]})`);
+      const reason = (error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+      errors.push(`${where}: invalid YAML (${reason})`);
     }
     return undefined;
   }
