@@ -1,0 +1,134 @@
+/**
+ * The verify loop's engine: runs the project's test command in an isolated worktree, once as a
+ * baseline and then after each set of accepted edits, and reports failures tightly.
+ */
+import { UsageError } from "../errors.js";
+import type { ChangedFile, Verifier, VerifyOutcome } from "../pipeline/hooks.js";
+import { detectVerifyCommand } from "./detect-command.js";
+import { buildFailureReport } from "./failure-report.js";
+import { runCommand } from "./run-command.js";
+import { createIsolatedWorktree, type IsolatedWorktree } from "./worktree.js";
+
+export { type DetectedCommand, detectVerifyCommand } from "./detect-command.js";
+export { buildFailureReport, parseFailures, stripAnsi, trimExcerpt } from "./failure-report.js";
+export { type CommandRun, runCommand } from "./run-command.js";
+export { createIsolatedWorktree, type IsolatedWorktree } from "./worktree.js";
+
+export interface VerifierOptions {
+  repoRoot: string;
+  command: string;
+  timeoutSeconds: number;
+  env?: Record<string, string | undefined>;
+}
+
+export interface VerifierFromOptions {
+  repoRoot: string;
+  /** A command, or `true` to auto-detect one from the project's manifests. */
+  command?: string | true;
+  timeoutSeconds: number;
+  env?: Record<string, string | undefined>;
+}
+
+export async function createVerifierFromOptions(options: VerifierFromOptions): Promise<Verifier> {
+  let command = typeof options.command === "string" ? options.command.trim() : "";
+  if (!command) {
+    const detected = detectVerifyCommand(options.repoRoot);
+    if (!detected) {
+      throw new UsageError("--verify was given without a command and none could be detected", {
+        hint: 'pass one (--verify "npm test") or set policy.verify_command in .hierocode.yaml',
+      });
+    }
+    command = detected.command;
+  }
+  return createVerifier({
+    repoRoot: options.repoRoot,
+    command,
+    timeoutSeconds: options.timeoutSeconds,
+    ...(options.env ? { env: options.env } : {}),
+  });
+}
+
+export function createVerifier(options: VerifierOptions): Verifier {
+  let worktree: IsolatedWorktree | null = null;
+  /** Files the last verify() changed, with their baseline contents, so the next one starts clean. */
+  let touched = new Map<string, string | null>();
+  let disposed = false;
+
+  const ensureWorktree = (): IsolatedWorktree => {
+    if (disposed) throw new Error("verifier already disposed");
+    worktree ??= createIsolatedWorktree(options.repoRoot);
+    return worktree;
+  };
+
+  const restoreBaseline = (tree: IsolatedWorktree) => {
+    for (const [file, content] of touched) tree.writeFile(file, content);
+    touched = new Map();
+  };
+
+  const run = async (tree: IsolatedWorktree, signal?: AbortSignal): Promise<VerifyOutcome> => {
+    const result = await runCommand({
+      command: options.command,
+      cwd: tree.path,
+      timeoutMs: options.timeoutSeconds * 1000,
+      ...(options.env ? { env: options.env } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    if (result.aborted) {
+      const error = new Error("verification cancelled");
+      error.name = "AbortError";
+      throw error;
+    }
+    const ok = result.exitCode === 0 && !result.timedOut;
+    const failure = ok
+      ? { report: "", failingTests: [] }
+      : buildFailureReport({
+          command: options.command,
+          exitCode: result.exitCode,
+          timedOut: result.timedOut,
+          timeoutSeconds: options.timeoutSeconds,
+          output: result.output,
+        });
+    return {
+      ok,
+      command: options.command,
+      exitCode: result.exitCode,
+      timedOut: result.timedOut,
+      durationMs: result.durationMs,
+      report: failure.report,
+      failingTests: failure.failingTests,
+    };
+  };
+
+  return {
+    command: options.command,
+    async baseline(signal) {
+      const tree = ensureWorktree();
+      restoreBaseline(tree);
+      return run(tree, signal);
+    },
+    async verify(changes: ChangedFile[], signal) {
+      const tree = ensureWorktree();
+      restoreBaseline(tree);
+      for (const change of changes) {
+        if (!touched.has(change.file)) touched.set(change.file, tree.readFile(change.file));
+        tree.writeFile(change.file, change.after);
+      }
+      return run(tree, signal);
+    },
+    newFailures(outcome, baseline) {
+      if (outcome.ok) return [];
+      if (outcome.failingTests.length > 0) {
+        const before = new Set(baseline.failingTests);
+        return outcome.failingTests.filter((test) => !before.has(test));
+      }
+      if (outcome.timedOut && !baseline.timedOut) return [`${outcome.command} (timed out)`];
+      // Unparseable failure: blame the draft only when the baseline was green.
+      return baseline.ok ? [`${outcome.command} (exit ${outcome.exitCode ?? "signal"})`] : [];
+    },
+    async dispose() {
+      disposed = true;
+      worktree?.dispose();
+      worktree = null;
+    },
+  };
+}
