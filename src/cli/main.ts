@@ -41,12 +41,17 @@ export async function runCli(options: RunCliOptions): Promise<number> {
   const context = createContext(output, env, options.cwd ?? process.cwd());
   const program = buildProgram(context, options);
 
+  // Commands signal failure through process.exitCode; capture it per run so in-process callers
+  // (tests, a later REPL) get the code without it leaking into the next run.
+  const previousExitCode = process.exitCode;
+  process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
   } catch (error) {
     return reportError(error, context);
   } finally {
+    process.exitCode = previousExitCode;
     closeAllDatabases();
   }
 }
