@@ -1,0 +1,382 @@
+/**
+ * Ollama through its native REST API (`/api/chat`), not the OpenAI-compatible `/v1`, because
+ * only the native API lets us set `num_ctx` per request. Ollama's default context (2k–32k
+ * depending on VRAM) silently truncates long prompts, so every call sends a context size.
+ */
+import type { ProviderConfig } from "../config/schema.js";
+import { ProviderError } from "../errors.js";
+import {
+  type CallScope,
+  type HttpCall,
+  type HttpTransport,
+  openCallScope,
+  openStream,
+  readNdjson,
+  requestJson,
+  statusErrorOptions,
+  translateFailure,
+  trimTrailingSlash,
+} from "./http.js";
+import { attachJson } from "./json-output.js";
+import {
+  callTimeoutMs,
+  elapsedSince,
+  estimatePromptTokens,
+  hostToUrl,
+  isLocalUrl,
+  joinedSystemText,
+} from "./provider-support.js";
+import { type ProviderRuntime, singleBaseUrl, transportFor } from "./runtime.js";
+import type {
+  Capacity,
+  FinishReason,
+  GenerateRequest,
+  GenerateResult,
+  HealthStatus,
+  ModelInfo,
+  Provider,
+  StreamPart,
+} from "./spec.js";
+
+export const defaultOllamaUrl = "http://127.0.0.1:11434";
+const defaultTimeoutMs = 600_000;
+const metadataTimeoutMs = 15_000;
+const healthTimeoutMs = 5_000;
+
+/** Base URL: config, else OLLAMA_HOST (which may be a bare `host:port`), else the default. */
+export function ollamaBaseUrl(config: ProviderConfig, env: Record<string, string | undefined>): string {
+  const configured = singleBaseUrl(config);
+  if (configured) return trimTrailingSlash(configured);
+  const fromEnv = env.OLLAMA_HOST?.trim();
+  return fromEnv ? hostToUrl(fromEnv, 11434) : defaultOllamaUrl;
+}
+
+/**
+ * The context window to allocate: the request's, else the prompt estimate plus the output
+ * budget, rounded up to a multiple of 1024 and never below 2048.
+ */
+export function ollamaContextSize(request: GenerateRequest): number {
+  if (request.numCtx !== undefined) return request.numCtx;
+  const needed = estimatePromptTokens(request) + request.maxOutputTokens;
+  return Math.max(2048, Math.ceil(needed / 1024) * 1024);
+}
+
+/** `llama3.2` and `llama3.2:latest` name the same model. */
+export function normalizeOllamaModel(name: string): string {
+  const lastSegment = name.slice(name.lastIndexOf("/") + 1);
+  return lastSegment.includes(":") ? name : `${name}:latest`;
+}
+
+interface OllamaChunk {
+  model?: string;
+  message?: { role?: string; content?: string; thinking?: string };
+  done?: boolean;
+  done_reason?: string;
+  prompt_eval_count?: number;
+  eval_count?: number;
+  error?: string;
+}
+
+interface OllamaModelDetails {
+  family?: string;
+  parameter_size?: string;
+  quantization_level?: string;
+}
+
+export class OllamaProvider implements Provider {
+  readonly type = "ollama" as const;
+  readonly local: boolean;
+  readonly baseUrl: string;
+  private readonly transport: HttpTransport;
+
+  constructor(
+    readonly name: string,
+    private readonly config: ProviderConfig,
+    runtime: ProviderRuntime,
+  ) {
+    this.baseUrl = ollamaBaseUrl(config, runtime.env);
+    this.local = isLocalUrl(this.baseUrl);
+    this.transport = transportFor(name, config, runtime);
+  }
+
+  private get unavailableHint(): string {
+    return `is Ollama running at ${this.baseUrl}? Start it with \`ollama serve\`, or set OLLAMA_HOST / base_url to where it runs`;
+  }
+
+  private call(
+    method: "GET" | "POST",
+    path: string,
+    scope: CallScope,
+    body?: unknown,
+    model?: string,
+  ): HttpCall {
+    return {
+      method,
+      url: `${this.baseUrl}${path}`,
+      ...(body !== undefined ? { body } : {}),
+      ...(this.config.headers ? { headers: this.config.headers } : {}),
+      scope,
+      unavailableHint: this.unavailableHint,
+      toError: (response, errorBody) => this.errorFor(response, errorBody, model),
+    };
+  }
+
+  private errorFor(
+    response: Response,
+    body: { text: string; json: unknown },
+    model: string | undefined,
+  ): ProviderError {
+    const serverMessage =
+      (body.json as { error?: unknown } | undefined)?.error !== undefined
+        ? String((body.json as { error: unknown }).error)
+        : body.text || response.statusText;
+    const options = statusErrorOptions(this.name, response, body);
+    const status = response.status;
+    if (status === 404 && /not found/i.test(serverMessage)) {
+      const missing = /model ['"]([^'"]+)['"]/.exec(serverMessage)?.[1] ?? model ?? "<model>";
+      return new ProviderError(
+        "model_not_found",
+        `${this.name}: model '${missing}' is not pulled on ${this.baseUrl}`,
+        {
+          ...options,
+          retryable: false,
+          hint: `ollama pull ${missing}`,
+        },
+      );
+    }
+    const text = `${this.name}: HTTP ${status}: ${serverMessage}`;
+    if (status === 401 || status === 403)
+      return new ProviderError("auth", text, { ...options, retryable: false });
+    if (status === 429) return new ProviderError("rate_limit", text, options);
+    if (status === 503)
+      return new ProviderError("overloaded", text, {
+        ...options,
+        hint: "the Ollama queue is full (OLLAMA_MAX_QUEUE); lower the number of local workers",
+      });
+    if (status >= 500) return new ProviderError("server", text, options);
+    return new ProviderError("bad_request", text, options);
+  }
+
+  private chatBody(request: GenerateRequest, stream: boolean): Record<string, unknown> {
+    const system = joinedSystemText(request);
+    const keepAlive = request.keepAlive ?? this.config.keep_alive;
+    return {
+      model: request.model,
+      messages: [
+        ...(system ? [{ role: "system", content: system }] : []),
+        ...request.messages.map((message) => ({ role: message.role, content: message.content })),
+      ],
+      stream,
+      ...(request.jsonSchema ? { format: request.jsonSchema } : {}),
+      options: {
+        num_ctx: ollamaContextSize(request),
+        num_predict: request.maxOutputTokens,
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      },
+      ...(keepAlive !== undefined ? { keep_alive: keepAlive } : {}),
+    };
+  }
+
+  private buildResult(
+    request: GenerateRequest,
+    text: string,
+    final: OllamaChunk,
+    start: number,
+  ): GenerateResult {
+    const warnings: string[] = [];
+    const numCtx = ollamaContextSize(request);
+    const inputTokens = final.prompt_eval_count ?? 0;
+    const outputTokens = final.eval_count ?? 0;
+    let finishReason: FinishReason = "stop";
+    if (final.done_reason === "length") {
+      finishReason = "length";
+      warnings.push(
+        `output truncated: ${this.name} stopped at the token limit (num_predict ${request.maxOutputTokens}, num_ctx ${numCtx})`,
+      );
+    } else if (final.done_reason !== undefined && final.done_reason !== "stop") {
+      finishReason = "other";
+    }
+    if (inputTokens > 0 && inputTokens + outputTokens >= numCtx) {
+      warnings.push(
+        `the prompt filled the whole context (num_ctx ${numCtx}); Ollama may have dropped its beginning`,
+      );
+    }
+    const json = request.jsonSchema ? attachJson(text, warnings) : undefined;
+    return {
+      text,
+      ...(request.jsonSchema ? { json } : {}),
+      usage: { inputTokens, outputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      finishReason,
+      latencyMs: elapsedSince(start),
+      modelId: final.model ?? request.model,
+      subscriptionMessages: 0,
+      warnings,
+    };
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    const start = performance.now();
+    const scope = openCallScope({
+      signal: request.signal,
+      timeoutMs: callTimeoutMs(request, this.config, defaultTimeoutMs),
+    });
+    try {
+      const { json } = await requestJson<OllamaChunk>(
+        this.transport,
+        this.call("POST", "/api/chat", scope, this.chatBody(request, false), request.model),
+      );
+      if (json.error !== undefined) {
+        throw new ProviderError("server", `${this.name}: ${json.error}`, { provider: this.name });
+      }
+      return this.buildResult(request, json.message?.content ?? "", json, start);
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  async *stream(request: GenerateRequest): AsyncGenerator<StreamPart> {
+    const start = performance.now();
+    const scope = openCallScope({
+      signal: request.signal,
+      timeoutMs: callTimeoutMs(request, this.config, defaultTimeoutMs),
+    });
+    const call = this.call("POST", "/api/chat", scope, this.chatBody(request, true), request.model);
+    try {
+      const response = await openStream(this.transport, call);
+      let text = "";
+      let final: OllamaChunk | undefined;
+      const chunks = readNdjson(response.body ?? new ReadableStream());
+      while (!final) {
+        let next: IteratorResult<unknown>;
+        try {
+          next = await chunks.next();
+        } catch (error) {
+          throw translateFailure(error, scope, {
+            provider: this.name,
+            action: `${call.method} ${call.url}`,
+            responseStarted: true,
+          });
+        }
+        if (next.done) break;
+        const chunk = next.value as OllamaChunk;
+        if (chunk.error !== undefined) {
+          throw new ProviderError("stream", `${this.name}: error during the stream: ${chunk.error}`, {
+            provider: this.name,
+            retryable: false,
+          });
+        }
+        const delta = chunk.message?.content;
+        if (delta) {
+          text += delta;
+          yield { type: "text-delta", text: delta };
+        }
+        if (chunk.done) final = chunk;
+      }
+      if (!final) {
+        throw new ProviderError(
+          "stream",
+          `${this.name}: the stream ended before the final chunk (connection cut?)`,
+          {
+            provider: this.name,
+            retryable: false,
+          },
+        );
+      }
+      const result = this.buildResult(request, text, final, start);
+      for (const warning of result.warnings) yield { type: "warning", message: warning };
+      yield { type: "usage", usage: result.usage };
+      yield { type: "finish", result };
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  async listModels(options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
+    const scope = openCallScope({ signal: options.signal, timeoutMs: metadataTimeoutMs });
+    try {
+      const { json } = await requestJson<{
+        models?: Array<{ name: string; size?: number; details?: OllamaModelDetails }>;
+      }>(this.transport, this.call("GET", "/api/tags", scope));
+      return (json.models ?? []).map((model) => ({
+        id: model.name,
+        ...(model.details?.parameter_size ? { parameterSize: model.details.parameter_size } : {}),
+        ...(model.details?.quantization_level ? { quantization: model.details.quantization_level } : {}),
+        ...(model.details?.family ? { family: model.details.family } : {}),
+        ...(model.size !== undefined ? { sizeBytes: model.size } : {}),
+      }));
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  async capacity(model: string, options: { signal?: AbortSignal } = {}): Promise<Capacity> {
+    const scope = openCallScope({ signal: options.signal, timeoutMs: metadataTimeoutMs });
+    try {
+      const { json: show } = await requestJson<{
+        model_info?: Record<string, unknown>;
+        details?: OllamaModelDetails;
+      }>(this.transport, this.call("POST", "/api/show", scope, { model }, model));
+      const info = show.model_info ?? {};
+      const architecture = info["general.architecture"];
+      const contextLength =
+        typeof architecture === "string" ? info[`${architecture}.context_length`] : undefined;
+      const parameterCount = info["general.parameter_count"];
+      const capacity: Capacity = {
+        model,
+        ...(typeof contextLength === "number" ? { contextLength } : {}),
+        ...(typeof parameterCount === "number" ? { parameterCount } : {}),
+        ...(show.details?.parameter_size ? { parameterSize: show.details.parameter_size } : {}),
+        ...(show.details?.quantization_level ? { quantization: show.details.quantization_level } : {}),
+        ...(show.details?.family ? { family: show.details.family } : {}),
+      };
+      const loaded = await this.loadedContextLength(model, scope);
+      return loaded !== undefined ? { ...capacity, loadedContextLength: loaded } : capacity;
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  /** Allocated context of a running model from `/api/ps`; undefined when not loaded or unknown. */
+  private async loadedContextLength(model: string, scope: CallScope): Promise<number | undefined> {
+    try {
+      const { json } = await requestJson<{
+        models?: Array<{ name?: string; model?: string; context_length?: number }>;
+      }>({ ...this.transport, maxRetries: 0 }, this.call("GET", "/api/ps", scope));
+      const wanted = normalizeOllamaModel(model);
+      const running = (json.models ?? []).find(
+        (entry) => normalizeOllamaModel(entry.name ?? entry.model ?? "") === wanted,
+      );
+      return running?.context_length;
+    } catch {
+      // Older servers have no context_length in /api/ps; the trained length is still useful.
+      return undefined;
+    }
+  }
+
+  async health(options: { signal?: AbortSignal } = {}): Promise<HealthStatus> {
+    const scope = openCallScope({ signal: options.signal, timeoutMs: healthTimeoutMs });
+    try {
+      const { json } = await requestJson<{ version?: string }>(
+        { ...this.transport, maxRetries: 0 },
+        this.call("GET", "/api/version", scope),
+      );
+      return {
+        ok: true,
+        reachable: true,
+        message: `Ollama ${json.version ?? "(unknown version)"} at ${this.baseUrl}`,
+        ...(json.version ? { version: json.version } : {}),
+      };
+    } catch (error) {
+      const providerError = error instanceof ProviderError ? error : undefined;
+      const reachable = providerError !== undefined && providerError.status !== undefined;
+      return {
+        ok: false,
+        reachable,
+        message: providerError?.message ?? String(error),
+        hint: providerError?.hint ?? this.unavailableHint,
+      };
+    } finally {
+      scope.dispose();
+    }
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * A fake Ollama server speaking the native REST API as protocols.md §2 describes it: NDJSON
+ * streaming on by default (when `stream` is absent), nanosecond durations, optional metrics,
+ * `/api/tags`, `/api/show`, `/api/ps`, `/api/version`, and 404 `model 'x' not found` for
+ * models that are not in its pulled list. Replies come from a Script.
+ */
+import type { ServerResponse } from "node:http";
+import {
+  type FakeServer,
+  type RecordedRequest,
+  sendCutJson,
+  sendJson,
+  startFakeServer,
+  startStream,
+  waitUnlessGone,
+  writePiece,
+} from "./fake-server.js";
+import {
+  type AnswerOptions,
+  fakeTokenCount,
+  type Reply,
+  type Rule,
+  replyText,
+  Script,
+  type ScriptInit,
+  type ScriptRequest,
+  streamPieces,
+  truncateToTokens,
+} from "./script.js";
+
+export interface FakeOllamaModel {
+  name: string;
+  family?: string;
+  /** `general.architecture`; the context length key is `<architecture>.context_length`. */
+  architecture?: string;
+  parameterSize?: string;
+  parameterCount?: number;
+  quantization?: string;
+  contextLength?: number;
+  sizeBytes?: number;
+  capabilities?: string[];
+}
+
+export interface FakeOllamaOptions {
+  /** Pulled models (default: qwen2.5-coder:7b and llama3.2:latest). */
+  models?: FakeOllamaModel[];
+  version?: string;
+  /** Context the server allocates when a request sends no num_ctx (Ollama's VRAM-based default). */
+  defaultContextLength?: number;
+  port?: number;
+}
+
+export interface FakeOllama extends FakeServer {
+  /** The pulled models; mutate to "pull" or "remove" models during a test. */
+  models: FakeOllamaModel[];
+}
+
+export function defaultOllamaModels(): FakeOllamaModel[] {
+  return [
+    {
+      name: "qwen2.5-coder:7b",
+      family: "qwen2",
+      architecture: "qwen2",
+      parameterSize: "7.6B",
+      parameterCount: 7_615_616_512,
+      quantization: "Q4_K_M",
+      contextLength: 32768,
+      sizeBytes: 4_683_087_332,
+    },
+    {
+      name: "llama3.2:latest",
+      family: "llama",
+      architecture: "llama",
+      parameterSize: "3.2B",
+      parameterCount: 3_212_749_888,
+      quantization: "Q4_K_M",
+      contextLength: 131072,
+      sizeBytes: 2_019_393_189,
+    },
+  ];
+}
+
+const generationPaths = ["/api/chat", "/api/generate"];
+
+function withLatest(name: string): string {
+  return name.slice(name.lastIndexOf("/") + 1).includes(":") ? name : `${name}:latest`;
+}
+
+interface ChatBody {
+  model?: string;
+  messages?: Array<{ role?: string; content?: string }>;
+  prompt?: string;
+  system?: string;
+  stream?: boolean;
+  options?: { num_ctx?: number; num_predict?: number };
+  keep_alive?: string | number;
+}
+
+function scriptRequest(request: RecordedRequest): ScriptRequest {
+  const body = (request.body ?? {}) as ChatBody;
+  const messages = body.messages ?? [];
+  const textOf = (role: string): string =>
+    messages
+      .filter((message) => message.role === role)
+      .map((message) => message.content ?? "")
+      .join("\n");
+  return {
+    path: request.path,
+    model: body.model,
+    system: [body.system, textOf("system")].filter(Boolean).join("\n"),
+    user: [body.prompt, textOf("user")].filter(Boolean).join("\n"),
+    stream: body.stream !== false,
+    body: request.body,
+    headers: request.headers,
+  };
+}
+
+function modifiedAt(): string {
+  return "2026-11-01T10:00:00.000000000Z";
+}
+
+export async function startFakeOllama(
+  script?: Script | ScriptInit | Rule[] | string,
+  options: FakeOllamaOptions = {},
+): Promise<FakeOllama> {
+  const models = options.models ?? defaultOllamaModels();
+  const loaded = new Map<string, number>();
+  const resolvedScript = Script.from(script);
+  const find = (name: unknown): FakeOllamaModel | undefined =>
+    typeof name === "string"
+      ? models.find((model) => withLatest(model.name) === withLatest(name))
+      : undefined;
+  const details = (model: FakeOllamaModel) => ({
+    parent_model: "",
+    format: "gguf",
+    family: model.family ?? "llama",
+    families: [model.family ?? "llama"],
+    parameter_size: model.parameterSize ?? "7B",
+    quantization_level: model.quantization ?? "Q4_K_M",
+  });
+  const notFound = (response: ServerResponse, name: string) =>
+    sendJson(response, 404, { error: `model '${name}' not found` });
+
+  const serveMetadata = (request: RecordedRequest, response: ServerResponse) => {
+    const body = (request.body ?? {}) as { model?: string; name?: string };
+    if (request.path === "/" || request.path === "") return sendJson(response, 200, "Ollama is running");
+    if (request.path === "/api/version")
+      return sendJson(response, 200, { version: options.version ?? "0.13.0" });
+    if (request.path === "/api/tags") {
+      return sendJson(response, 200, {
+        models: models.map((model) => ({
+          name: withLatest(model.name),
+          model: withLatest(model.name),
+          modified_at: modifiedAt(),
+          size: model.sizeBytes ?? 4_000_000_000,
+          digest: `sha256:${Buffer.from(model.name).toString("hex").padEnd(64, "0").slice(0, 64)}`,
+          details: details(model),
+        })),
+      });
+    }
+    if (request.path === "/api/show" && request.method === "POST") {
+      const name = body.model ?? body.name;
+      if (!name) return sendJson(response, 400, { error: "model is required" });
+      const model = find(name);
+      if (!model) return notFound(response, name);
+      const architecture = model.architecture ?? model.family ?? "llama";
+      return sendJson(response, 200, {
+        license: "",
+        modelfile: `FROM ${model.name}\n`,
+        parameters: 'num_keep 24\nstop "<|im_end|>"',
+        template: "{{ .Prompt }}",
+        details: details(model),
+        model_info: {
+          "general.architecture": architecture,
+          "general.parameter_count": model.parameterCount ?? 7_000_000_000,
+          [`${architecture}.context_length`]: model.contextLength ?? 8192,
+          [`${architecture}.embedding_length`]: 4096,
+        },
+        capabilities: model.capabilities ?? ["completion"],
+        modified_at: modifiedAt(),
+      });
+    }
+    if (request.path === "/api/ps") {
+      return sendJson(response, 200, {
+        models: [...loaded.entries()].map(([name, contextLength]) => {
+          const model = find(name);
+          return {
+            name: withLatest(name),
+            model: withLatest(name),
+            size: model?.sizeBytes ?? 4_000_000_000,
+            digest: "sha256:0",
+            details: model ? details(model) : {},
+            expires_at: "2026-11-21T12:40:00.000000000Z",
+            size_vram: model?.sizeBytes ?? 4_000_000_000,
+            context_length: contextLength,
+          };
+        }),
+      });
+    }
+    return sendJson(response, 404, "404 page not found");
+  };
+
+  const serveGeneration = async (
+    request: RecordedRequest,
+    response: ServerResponse,
+    scriptReq: ScriptRequest,
+  ): Promise<void> => {
+    if (request.rawBody.length === 0) return sendJson(response, 400, { error: "missing request body" });
+    const body = (request.body ?? {}) as ChatBody;
+    if (!body.model) return sendJson(response, 400, { error: "model is required" });
+    const model = find(body.model);
+    if (!model) return notFound(response, body.model);
+    const isChat = request.path === "/api/chat";
+    const numCtx = body.options?.num_ctx ?? options.defaultContextLength ?? 4096;
+    if (body.keep_alive === 0 || body.keep_alive === "0") loaded.delete(model.name);
+    else loaded.set(model.name, numCtx);
+
+    const resolved = resolvedScript.resolve(scriptReq, true);
+    if (!resolved) return;
+    if (!(await waitUnlessGone(response, resolved.delayMs))) return;
+    const reply: Reply = resolved.reply;
+    if (reply === "hang") return;
+    if (typeof reply === "object" && "fault" in reply) {
+      return sendJson(
+        response,
+        reply.fault.status,
+        reply.fault.body ?? { error: `fake fault ${reply.fault.status}` },
+        reply.fault.headers,
+      );
+    }
+    const answerOptions: AnswerOptions =
+      typeof reply === "object" && !("cut" in reply) && !("streamError" in reply) ? reply : {};
+    const isCut = reply === "cut" || (typeof reply === "object" && "cut" in reply);
+    const streamError = typeof reply === "object" && "streamError" in reply ? reply.streamError : undefined;
+    const fullText =
+      isCut || streamError !== undefined
+        ? ((reply as { text?: string }).text ?? "partial answer that never finishes")
+        : replyText(reply);
+    const { text, truncated } = truncateToTokens(fullText, body.options?.num_predict);
+    const promptTokens =
+      fakeTokenCount(`${scriptReq.system}${scriptReq.user}`) + 10 * (body.messages?.length ?? 1);
+    const inputTokens = answerOptions.usage?.inputTokens ?? Math.min(promptTokens, numCtx);
+    const outputTokens = answerOptions.usage?.outputTokens ?? fakeTokenCount(text);
+    const doneReason = answerOptions.finishReason ?? (truncated ? "length" : "stop");
+    const modelId = answerOptions.modelId ?? withLatest(body.model);
+    const createdAt = new Date().toISOString();
+    const content = (piece: string) =>
+      isChat ? { message: { role: "assistant", content: piece } } : { response: piece };
+    const final = {
+      model: modelId,
+      created_at: createdAt,
+      ...content(""),
+      done: true,
+      done_reason: doneReason,
+      ...(answerOptions.omitUsage
+        ? {}
+        : {
+            total_duration: 5_191_566_416,
+            load_duration: 2_154_458,
+            prompt_eval_count: inputTokens,
+            prompt_eval_duration: 383_809_000,
+            eval_count: outputTokens,
+            eval_duration: 4_799_921_000,
+          }),
+    };
+
+    if (!scriptReq.stream) {
+      const whole = { ...final, ...content(text) };
+      if (isCut) return sendCutJson(response, whole);
+      if (streamError !== undefined) return sendJson(response, 500, { error: streamError });
+      return sendJson(response, 200, whole);
+    }
+    startStream(response, "application/x-ndjson");
+    const pieces = streamPieces(text);
+    const sendCount =
+      isCut || streamError !== undefined ? Math.max(1, Math.ceil(pieces.length / 2)) : pieces.length;
+    for (const piece of pieces.slice(0, sendCount)) {
+      const line = `${JSON.stringify({ model: modelId, created_at: createdAt, ...content(piece), done: false })}\n`;
+      if (!(await writePiece(response, line))) return;
+    }
+    if (isCut) return void response.destroy();
+    if (streamError !== undefined) return void response.end(`${JSON.stringify({ error: streamError })}\n`);
+    response.end(`${JSON.stringify(final)}\n`);
+  };
+
+  const server = await startFakeServer(
+    resolvedScript,
+    async (request, response) => {
+      const scriptReq = scriptRequest(request);
+      const isGeneration = generationPaths.includes(request.path) && request.method === "POST";
+      if (isGeneration) return serveGeneration(request, response, scriptReq);
+      const override = resolvedScript.resolve(scriptReq, false);
+      if (override) {
+        if (!(await waitUnlessGone(response, override.delayMs))) return;
+        const reply = override.reply;
+        if (reply === "hang") return;
+        if (reply === "cut" || (typeof reply === "object" && "cut" in reply)) return void response.destroy();
+        if (typeof reply === "object" && "fault" in reply) {
+          return sendJson(
+            response,
+            reply.fault.status,
+            reply.fault.body ?? { error: `fake fault ${reply.fault.status}` },
+            reply.fault.headers,
+          );
+        }
+      }
+      serveMetadata(request, response);
+    },
+    options.port,
+  );
+  return { ...server, models };
+}
