@@ -1,0 +1,110 @@
+/**
+ * Applies unified-diff hunks with line numbers as hints only: each hunk is rebuilt as a
+ * before/after block and located like a SEARCH/REPLACE pair; if the whole hunk cannot be found,
+ * each run of changes is placed on its own with shrinking context. Every placement must be unique.
+ */
+import { locate } from "./locate.js";
+import type { DiffHunk, HunkLine } from "./types.js";
+
+export class EditFailure extends Error {
+  readonly search: string[];
+  constructor(message: string, search: string[] = []) {
+    super(message);
+    this.name = "EditFailure";
+    this.search = search;
+  }
+}
+
+interface ChangeRun {
+  before: string[];
+  removed: string[];
+  added: string[];
+  after: string[];
+  /** Old-side offset of the run's first changed line within the hunk. */
+  offset: number;
+}
+
+function sides(lines: readonly HunkLine[]): { search: string[]; replace: string[] } {
+  return {
+    search: lines.filter((line) => line.kind !== "+").map((line) => line.text),
+    replace: lines.filter((line) => line.kind !== "-").map((line) => line.text),
+  };
+}
+
+function changeRuns(hunk: DiffHunk): ChangeRun[] {
+  const runs: ChangeRun[] = [];
+  let context: string[] = [];
+  let current: ChangeRun | null = null;
+  let oldOffset = 0;
+  for (const line of hunk.lines) {
+    if (line.kind === " ") {
+      if (current) current.after.push(line.text);
+      context.push(line.text);
+      oldOffset++;
+      continue;
+    }
+    if (!current || current.after.length > 0) {
+      current = { before: context, removed: [], added: [], after: [], offset: oldOffset };
+      runs.push(current);
+    }
+    context = [];
+    if (line.kind === "-") {
+      current.removed.push(line.text);
+      oldOffset++;
+    } else current.added.push(line.text);
+  }
+  // Each run's trailing context ends where the next run's leading context starts.
+  return runs;
+}
+
+function hasAnchor(lines: readonly string[]): boolean {
+  return lines.some((line) => line.trim() !== "");
+}
+
+/** Applies one hunk to `lines`; returns the new lines, the strategy and the line-count change. */
+export function applyHunk(lines: readonly string[], hunk: DiffHunk, delta: number): { lines: string[]; strategy: string } {
+  const { search, replace } = sides(hunk.lines);
+  const stated = hunk.oldStart === undefined ? [] : [hunk.oldStart - 1 + delta, hunk.oldStart + delta];
+  if (search.length === 0) {
+    if (lines.every((line) => line.trim() === "")) return { lines: replace, strategy: "exact" };
+    throw new EditFailure("the hunk has no context or removed lines, so there is nothing to locate it by", search);
+  }
+  const whole = locate(lines, search, replace, stated);
+  if (whole.kind === "found") {
+    return { lines: [...lines.slice(0, whole.start), ...whole.replacement, ...lines.slice(whole.end)], strategy: whole.strategy };
+  }
+  if (whole.kind === "ambiguous") {
+    throw new EditFailure(`the hunk matches at ${whole.lines.length} places (lines ${whole.lines.join(", ")}); add more context lines`, search);
+  }
+  return applyRuns(lines, hunk, stated, search);
+}
+
+function applyRuns(lines: readonly string[], hunk: DiffHunk, stated: readonly number[], search: string[]): { lines: string[]; strategy: string } {
+  const runs = changeRuns(hunk);
+  let current = [...lines];
+  let shift = 0;
+  for (const [number, run] of runs.entries()) {
+    const widest = Math.max(run.before.length, run.after.length);
+    let placed = false;
+    for (let size = widest; size >= 0 && !placed; size--) {
+      const before = run.before.slice(Math.max(0, run.before.length - size));
+      const after = run.after.slice(0, size);
+      if (!hasAnchor([...before, ...run.removed, ...after])) break;
+      if (run.removed.length === 0 && !hasAnchor(before) && !hasAnchor(after)) break;
+      const runSearch = [...before, ...run.removed, ...after];
+      const runReplace = [...before, ...run.added, ...after];
+      const hints = stated.map((line) => line + run.offset - before.length + shift);
+      const located = locate(current, runSearch, runReplace, hints);
+      if (located.kind === "ambiguous") {
+        throw new EditFailure(`change ${number + 1} of the hunk matches at ${located.lines.length} places (lines ${located.lines.join(", ")})`, search);
+      }
+      if (located.kind === "found") {
+        current = [...current.slice(0, located.start), ...located.replacement, ...current.slice(located.end)];
+        shift += located.replacement.length - (located.end - located.start);
+        placed = true;
+      }
+    }
+    if (!placed) throw new EditFailure(number === 0 && runs.length === 1 ? "the hunk's lines were not found in the file" : `change ${number + 1} of the hunk was not found in the file`, search);
+  }
+  return { lines: current, strategy: "hunk-runs" };
+}

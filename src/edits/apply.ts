@@ -1,0 +1,149 @@
+/**
+ * Applies parsed edits to an in-memory view of the repository. Pure: `read` supplies current
+ * contents, so the pipeline can stack units on an overlay of earlier accepted edits. Every file keeps
+ * its byte-order mark, line endings, final newline and indentation; lines the edit does not change
+ * are copied from the file byte for byte.
+ */
+import { EditFailure, applyHunk } from "./apply-hunks.js";
+import { applyElided, findLazyMarker, isElisionMarker } from "./elision.js";
+import { type FileText, hasFinalNewline, joinFileText, spliceLines, splitFileText, toLines, withFinalNewline } from "./file-text.js";
+import { locate } from "./locate.js";
+import { nearestLines } from "./nearest.js";
+import { checkRelativePath } from "./path-rules.js";
+import type { ApplyOptions, ApplyResult, EditOutcome, FileChange, ParsedEdit, SearchReplaceEdit, UnifiedDiffEdit, WholeFileEdit } from "./types.js";
+
+interface FileState {
+  original: string | null;
+  current: FileText | null;
+}
+
+const EMPTY: FileText = { bom: false, lines: [], endings: [], eol: "\n" };
+
+function newFile(lines: readonly string[], finalNewline = true): FileText {
+  return withFinalNewline({ ...EMPTY, lines: [...lines], endings: lines.map(() => "\n") }, finalNewline);
+}
+
+function replaceAll(text: FileText, lines: readonly string[], finalNewline = hasFinalNewline(text)): FileText {
+  return spliceLines(text, 0, text.lines.length, [...lines], finalNewline);
+}
+
+function applyWholeFile(edit: WholeFileEdit, current: FileText | null): { text: FileText; strategy: string } {
+  const lines = toLines(edit.content);
+  const lazy = findLazyMarker(lines);
+  if (lazy >= 0) {
+    throw new EditFailure(`the whole-file content leaves code out (line ${lazy + 1}: "${lines[lazy]?.trim()}"); send the complete file or a SEARCH/REPLACE block`);
+  }
+  if (current === null) return { text: newFile(lines), strategy: "new-file" };
+  return { text: replaceAll(current, lines), strategy: "whole-file" };
+}
+
+function applySearchReplace(edit: SearchReplaceEdit, current: FileText | null): { text: FileText; strategy: string } {
+  const search = edit.search.map((line) => line.replace(/\r$/, ""));
+  const replace = edit.replace.map((line) => line.replace(/\r$/, ""));
+  const searchIsEmpty = search.every((line) => line.trim() === "");
+  if (current === null) {
+    if (!searchIsEmpty) throw new EditFailure(`${edit.file} does not exist; to create it, leave the SEARCH part empty`);
+    return { text: newFile(replace), strategy: "new-file" };
+  }
+  if (searchIsEmpty) {
+    if (current.lines.every((line) => line.trim() === "")) return { text: replaceAll(current, replace, true), strategy: "empty-file" };
+    throw new EditFailure("the SEARCH part is empty but the file is not; quote the lines to replace");
+  }
+  const located = locate(current.lines, search, replace);
+  if (located.kind === "found") {
+    return { text: spliceLines(current, located.start, located.end, located.replacement), strategy: located.strategy };
+  }
+  if (located.kind === "ambiguous") {
+    throw new EditFailure(`the SEARCH text matches at ${located.lines.length} places (lines ${located.lines.join(", ")}); include more surrounding lines so it matches once`, search);
+  }
+  const elided = applyElided(current.lines, search, replace);
+  if (elided.kind === "applied") return { text: replaceAll(current, elided.lines), strategy: "elision" };
+  if (elided.kind === "failed") throw new EditFailure(elided.reason, search);
+  throw new EditFailure("the SEARCH text was not found, not even ignoring whitespace, indentation and blank lines", search);
+}
+
+function applyUnifiedDiff(edit: UnifiedDiffEdit, current: FileText | null): { text: FileText | null; strategy: string } {
+  const endsWithoutNewline = edit.hunks.some((hunk) => hunk.newNoNewline);
+  const oldEndedWithout = edit.hunks.some((hunk) => hunk.oldNoNewline);
+  if (edit.isNew) {
+    if (current !== null && current.lines.some((line) => line.trim() !== "")) {
+      throw new EditFailure(`the diff creates ${edit.file}, but it already exists`);
+    }
+    const body = edit.hunks.flatMap((hunk) => hunk.lines);
+    if (body.some((line) => line.kind !== "+")) throw new EditFailure("a diff that creates a file may only contain + lines");
+    return { text: newFile(body.map((line) => line.text), !endsWithoutNewline), strategy: "new-file" };
+  }
+  if (current === null) throw new EditFailure(`${edit.file} does not exist`);
+  if (edit.isDelete && edit.hunks.length === 0) return { text: null, strategy: "delete-file" };
+  let lines = [...current.lines];
+  const strategies = new Set<string>();
+  let delta = 0;
+  for (const hunk of edit.hunks) {
+    const before = lines.length;
+    const applied = applyHunk(lines, hunk, delta);
+    lines = applied.lines;
+    strategies.add(applied.strategy);
+    delta += lines.length - before;
+  }
+  if (edit.isDelete) {
+    if (lines.some((line) => line.trim() !== "")) {
+      throw new EditFailure(`the diff deletes ${edit.file} but does not remove all of its lines; the file has other content`);
+    }
+    return { text: null, strategy: "delete-file" };
+  }
+  const finalNewline = endsWithoutNewline ? false : oldEndedWithout ? true : hasFinalNewline(current);
+  const text = replaceAll(current, lines, lines.length === 0 ? true : finalNewline);
+  return { text: reuseUnchanged(current, text), strategy: [...strategies].join(",") || "exact" };
+}
+
+/** Keeps the original line terminators where the line count did not move them (mixed-ending files). */
+function reuseUnchanged(original: FileText, updated: FileText): FileText {
+  return updated.lines.length === original.lines.length && updated.lines.every((line, index) => line === original.lines[index])
+    ? { ...original, endings: withFinalNewline(original, hasFinalNewline(updated)).endings }
+    : updated;
+}
+
+function failureDetails(error: unknown, current: FileText | null): Pick<EditOutcome, "reason" | "didYouMean" | "didYouMeanLine"> {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof EditFailure) || current === null || error.search.length === 0) return { reason };
+  const search = error.search.filter((line) => !isElisionMarker(line));
+  const near = nearestLines(current.lines, search);
+  return near ? { reason, didYouMean: near.lines.join("\n"), didYouMeanLine: near.start + 1 } : { reason };
+}
+
+export function applyEditsInMemory(edits: ParsedEdit[], read: (file: string) => string | null, options: ApplyOptions = {}): ApplyResult {
+  const files = new Map<string, FileState>();
+  const outcomes: EditOutcome[] = [];
+  for (const edit of edits) {
+    const base = { index: edit.index, file: edit.file, format: edit.format };
+    let state: FileState | undefined;
+    try {
+      checkRelativePath(edit.file);
+      state = files.get(edit.file);
+      if (!state) {
+        const original = read(edit.file);
+        state = { original, current: original === null ? null : splitFileText(original) };
+        files.set(edit.file, state);
+      }
+      const applied =
+        edit.format === "whole-file"
+          ? applyWholeFile(edit, state.current)
+          : edit.format === "search-replace"
+            ? applySearchReplace(edit, state.current)
+            : applyUnifiedDiff(edit, state.current);
+      state.current = applied.text;
+      outcomes.push({ ...base, status: "applied", strategy: applied.strategy });
+    } catch (error) {
+      outcomes.push({ ...base, status: "failed", ...failureDetails(error, state?.current ?? null) });
+    }
+  }
+  const ok = outcomes.every((outcome) => outcome.status === "applied");
+  const changes: FileChange[] = [];
+  if (ok || options.partial) {
+    for (const [file, state] of files) {
+      const after = state.current === null ? null : joinFileText(state.current);
+      if (after !== state.original) changes.push({ file, before: state.original, after });
+    }
+  }
+  return { ok, outcomes, changes };
+}
