@@ -1,0 +1,35 @@
+/**
+ * The identifiers a file mentions. A word scan over the source instead of a second tree query:
+ * it is several times faster on large files, and the extra words it picks up from comments and
+ * strings only matter when they name a definition elsewhere — which is a fair signal that the
+ * file is related to it. Keywords and one-letter names are dropped; so are the file's own names.
+ */
+
+const keywords = new Set(
+  (
+    "if else elif for while do return break continue switch case default try catch finally throw throws " +
+    "class interface struct enum trait impl fn func def function var let const static public private " +
+    "protected internal abstract final override virtual new delete this self super null nil none true " +
+    "false True False None and or not in is as import from export package namespace use using module " +
+    "type typedef union extern void int char float double long short unsigned signed bool boolean string " +
+    "async await yield lambda with pass raise except global nonlocal assert del print end begin then elsif " +
+    "unless until require include mut pub crate where loop match ref move dyn go chan map select defer " +
+    "fallthrough goto range struct sizeof typeof instanceof of get set readonly declare keyof infer " +
+    "template typename operator friend inline volatile register auto constexpr nullptr noexcept " +
+    "echo array callable foreach endforeach endif endwhile elseif isset unset empty list"
+  ).split(" "),
+);
+
+const identifier = /[A-Za-z_$][A-Za-z0-9_$]*/g;
+
+export function identifierReferences(source: string, defined: ReadonlySet<string>): string[] {
+  const seen = new Set<string>();
+  for (const match of source.matchAll(identifier)) {
+    const word = match[0];
+    if (word.length < 2 || seen.has(word)) continue;
+    seen.add(word);
+  }
+  const out: string[] = [];
+  for (const word of seen) if (!keywords.has(word) && !defined.has(word)) out.push(word);
+  return out.sort();
+}

@@ -1,0 +1,61 @@
+/** The shapes of the repository index, shared by the walker, parser, cache, ranking and packer. */
+import type { LanguageId } from "./file-kinds.js";
+
+export type SymbolKind =
+  | "class"
+  | "interface"
+  | "struct"
+  | "trait"
+  | "enum"
+  | "type"
+  | "module"
+  | "function"
+  | "method"
+  | "macro"
+  | "constant"
+  | "variable"
+  | "field"
+  | "property";
+
+export interface RepoSymbol {
+  name: string;
+  kind: SymbolKind;
+  /** Enclosing definitions joined with "." (`Outer.Inner`), or null at top level. */
+  container: string | null;
+  /** The declaration header on one line, without the body. */
+  signature: string;
+  /** 1-based, inclusive. */
+  line: number;
+  endLine: number;
+}
+
+export interface IndexedFile {
+  /** Repo-relative, forward slashes. */
+  path: string;
+  size: number;
+  mtimeMs: number;
+  language: LanguageId | null;
+  /** Hex SHA-256 of the content; null for files that were listed but never read. */
+  sha256: string | null;
+  symbols: RepoSymbol[];
+  /** Identifiers the file mentions that it does not define itself (unique, sorted). */
+  references: string[];
+  /** Number of lines, for parsed files (0 otherwise). */
+  lines: number;
+}
+
+export interface Extraction {
+  symbols: RepoSymbol[];
+  references: string[];
+  lines: number;
+}
+
+/** Kinds that can contain other definitions and turn functions inside them into methods. */
+export const typeLikeKinds: ReadonlySet<string> = new Set([
+  "class",
+  "interface",
+  "struct",
+  "trait",
+  "enum",
+  "scope",
+]);
