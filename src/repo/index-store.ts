@@ -1,0 +1,154 @@
+/**
+ * The index cache in the embedded store (`index.db` in the cache folder): one row per parsed
+ * file, keyed on repository + path, holding what is needed to decide reuse (size, mtime, hash,
+ * when it was indexed) and the extraction itself as compact JSON.
+ */
+import { type Database, ensureSchema, transaction } from "../store/database.js";
+import type { LanguageId } from "./file-kinds.js";
+import type { Extraction, RepoSymbol, SymbolKind } from "./types.js";
+
+/** Bump when queries or extraction change: older rows are then re-parsed. */
+export const indexFormatVersion = 3;
+
+const ddl = `
+CREATE TABLE IF NOT EXISTS repo_index_files (
+  repo TEXT NOT NULL,
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  sha256 TEXT NOT NULL,
+  language TEXT NOT NULL,
+  indexed_at_ms REAL NOT NULL,
+  format INTEGER NOT NULL,
+  lines INTEGER NOT NULL,
+  symbols TEXT NOT NULL,
+  refs TEXT NOT NULL,
+  PRIMARY KEY (repo, path)
+) WITHOUT ROWID;
+`;
+
+export interface CachedFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+  language: LanguageId;
+  indexedAtMs: number;
+  format: number;
+  /** Raw JSON; decoded only when the file is used. */
+  symbolsJson: string;
+  refs: string;
+  lines: number;
+}
+
+type SymbolRow = [string, SymbolKind, string | null, string, number, number];
+
+export function encodeSymbols(symbols: RepoSymbol[]): string {
+  return JSON.stringify(
+    symbols.map((symbol): SymbolRow => [
+      symbol.name,
+      symbol.kind,
+      symbol.container,
+      symbol.signature,
+      symbol.line,
+      symbol.endLine,
+    ]),
+  );
+}
+
+export function decodeSymbols(json: string): RepoSymbol[] {
+  return (JSON.parse(json) as SymbolRow[]).map(([name, kind, container, signature, line, endLine]) => ({
+    name,
+    kind,
+    container,
+    signature,
+    line,
+    endLine,
+  }));
+}
+
+export class IndexStore {
+  private readonly database: Database;
+  private readonly repo: string;
+
+  constructor(database: Database, repo: string) {
+    this.database = database;
+    this.repo = repo;
+    ensureSchema(database, "repo_index_files", ddl);
+  }
+
+  loadAll(): Map<string, CachedFile> {
+    const rows = this.database
+      .prepare(
+        "SELECT path, size, mtime_ms, sha256, language, indexed_at_ms, format, lines, symbols, refs FROM repo_index_files WHERE repo = ?",
+      )
+      .all(this.repo) as Array<Record<string, unknown>>;
+    const out = new Map<string, CachedFile>();
+    for (const row of rows) {
+      out.set(row.path as string, {
+        path: row.path as string,
+        size: Number(row.size),
+        mtimeMs: Number(row.mtime_ms),
+        sha256: row.sha256 as string,
+        language: row.language as LanguageId,
+        indexedAtMs: Number(row.indexed_at_ms),
+        format: Number(row.format),
+        lines: Number(row.lines),
+        symbolsJson: row.symbols as string,
+        refs: row.refs as string,
+      });
+    }
+    return out;
+  }
+
+  /** Writes new extractions, refreshes re-verified rows and drops rows of vanished files in one go. */
+  save(
+    fresh: Array<{
+      path: string;
+      size: number;
+      mtimeMs: number;
+      sha256: string;
+      language: LanguageId;
+      extraction: Extraction;
+    }>,
+    verified: Array<{ path: string; mtimeMs: number }>,
+    removed: string[],
+    nowMs: number,
+  ): void {
+    if (fresh.length === 0 && verified.length === 0 && removed.length === 0) return;
+    transaction(this.database, () => {
+      const upsert = this.database.prepare(
+        `INSERT INTO repo_index_files (repo, path, size, mtime_ms, sha256, language, indexed_at_ms, format, lines, symbols, refs)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (repo, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
+           sha256 = excluded.sha256, language = excluded.language, indexed_at_ms = excluded.indexed_at_ms,
+           format = excluded.format, lines = excluded.lines, symbols = excluded.symbols, refs = excluded.refs`,
+      );
+      for (const file of fresh) {
+        upsert.run(
+          this.repo,
+          file.path,
+          file.size,
+          file.mtimeMs,
+          file.sha256,
+          file.language,
+          nowMs,
+          indexFormatVersion,
+          file.extraction.lines,
+          encodeSymbols(file.extraction.symbols),
+          file.extraction.references.join(" "),
+        );
+      }
+      const touch = this.database.prepare(
+        "UPDATE repo_index_files SET mtime_ms = ?, indexed_at_ms = ? WHERE repo = ? AND path = ?",
+      );
+      for (const file of verified) touch.run(file.mtimeMs, nowMs, this.repo, file.path);
+      const remove = this.database.prepare("DELETE FROM repo_index_files WHERE repo = ? AND path = ?");
+      for (const path of removed) remove.run(this.repo, path);
+    });
+  }
+
+  clear(): void {
+    this.database.prepare("DELETE FROM repo_index_files WHERE repo = ?").run(this.repo);
+  }
+}
