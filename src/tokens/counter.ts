@@ -1,0 +1,8 @@
+/** How many tokens a text costs for a given model; `name` says which tokenizer or estimate. */
+export interface TokenCounter {
+  /** e.g. "o200k_base", "llama3", "heuristic", "claude-estimate". */
+  name: string;
+  /** True when this is the model's real tokenizer, false for an estimate. */
+  exact: boolean;
+  count(text: string): number;
+}
