@@ -1,0 +1,168 @@
+/**
+ * The worker bridge (HACO §6, §10): one prompt in, one clean artifact out, from the drafter
+ * model. It never writes files; the supervisor reviews and integrates. Returns a result object
+ * instead of throwing so service wrappers get `{ok, output, error, model, timing}` every time.
+ */
+import {
+  AbortError,
+  describeError,
+  ExitCode,
+  HierocodeError,
+  isAbortLike,
+  ModelOutputError,
+  ProviderError,
+} from "../errors.js";
+import { normalizeOllamaModel } from "../providers/ollama.js";
+import type { ChatMessage, Provider } from "../providers/spec.js";
+import { cleanArtifact, formatInstruction, type WorkerFormat } from "../supervisor/clean-artifact.js";
+
+export const workerSystemPrompt =
+  "You are a code implementation worker. Output only the requested artifact: no greetings, no explanations, no summaries unless the task explicitly asks for them.";
+
+export interface WorkerRequest {
+  prompt: string;
+  format: WorkerFormat;
+  provider: Provider;
+  model: string;
+  /** Hard limit for one model call. */
+  timeoutMs: number;
+  /** Extra attempts after a timeout, a broken stream or malformed diff/SEARCH-REPLACE output. */
+  retries: number;
+  maxOutputTokens: number;
+  /** Load the model before the call (Ollama keeps it resident for `keepAlive`). */
+  warm?: boolean;
+  keepAlive?: string;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export interface WorkerTiming {
+  total_ms: number;
+  check_ms: number;
+  warm_ms?: number;
+  generate_ms: number;
+  attempts: number;
+}
+
+export interface WorkerResult {
+  ok: boolean;
+  output: string;
+  error?: string;
+  model: string;
+  provider: string;
+  timing: WorkerTiming;
+  /** The typed failure, for the CLI's exit code; not part of the JSON contract. */
+  failure?: HierocodeError;
+}
+
+/** The exact message HACO's bridge prints when a model is missing. */
+export function modelNotFoundMessage(model: string): string {
+  return `model '${model}' not found. Run: ollama pull ${model}`;
+}
+
+function modelMissing(model: string, provider: string): ProviderError {
+  return new ProviderError("model_not_found", modelNotFoundMessage(model), { provider, retryable: false });
+}
+
+/** Fails fast (HACO §12.2) when a local Ollama does not have the model, instead of a slow 404 later. */
+async function ensureModelPresent(request: WorkerRequest): Promise<void> {
+  if (request.provider.type !== "ollama") return;
+  const models = await request.provider.listModels(request.signal ? { signal: request.signal } : {});
+  const wanted = normalizeOllamaModel(request.model);
+  if (!models.some((model) => normalizeOllamaModel(model.id) === wanted)) {
+    throw modelMissing(request.model, request.provider.name);
+  }
+}
+
+/** Ollama loads a model when asked to chat with no messages; other backends need no warming. */
+export async function warmModel(
+  request: Pick<WorkerRequest, "provider" | "model" | "keepAlive" | "signal" | "timeoutMs">,
+): Promise<boolean> {
+  if (request.provider.type !== "ollama") return false;
+  await request.provider.generate({
+    model: request.model,
+    messages: [],
+    maxOutputTokens: 1,
+    timeoutMs: request.timeoutMs,
+    keepAlive: request.keepAlive ?? "10m",
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
+  return true;
+}
+
+function retryable(error: unknown): boolean {
+  if (error instanceof ModelOutputError) return true;
+  return (
+    error instanceof ProviderError &&
+    (error.isRetryable || error.kind === "timeout" || error.kind === "stream")
+  );
+}
+
+function asHierocodeError(error: unknown, request: WorkerRequest): HierocodeError {
+  if (error instanceof ProviderError && error.kind === "model_not_found")
+    return modelMissing(request.model, error.provider);
+  if (error instanceof HierocodeError) return error;
+  if (isAbortLike(error)) return new AbortError();
+  return new HierocodeError("internal", describeError(error), ExitCode.internal);
+}
+
+export async function runWorker(request: WorkerRequest): Promise<WorkerResult> {
+  const now = request.now ?? Date.now;
+  const started = now();
+  const timing: WorkerTiming = { total_ms: 0, check_ms: 0, generate_ms: 0, attempts: 0 };
+  const finish = (result: Omit<WorkerResult, "model" | "provider" | "timing">): WorkerResult => ({
+    ...result,
+    model: request.model,
+    provider: request.provider.name,
+    timing: { ...timing, total_ms: now() - started },
+  });
+
+  try {
+    await ensureModelPresent(request);
+    timing.check_ms = now() - started;
+    if (request.warm) {
+      const warmStart = now();
+      await warmModel(request);
+      timing.warm_ms = now() - warmStart;
+    }
+    if (!request.prompt.trim()) return finish({ ok: true, output: "" });
+
+    const system = `${workerSystemPrompt}\n${formatInstruction(request.format)}`;
+    const messages: ChatMessage[] = [{ role: "user", content: request.prompt }];
+    const generateStart = now();
+    for (let attempt = 0; ; attempt++) {
+      timing.attempts = attempt + 1;
+      try {
+        const result = await request.provider.generate({
+          model: request.model,
+          system,
+          messages,
+          maxOutputTokens: request.maxOutputTokens,
+          temperature: 0,
+          timeoutMs: request.timeoutMs,
+          ...(request.keepAlive ? { keepAlive: request.keepAlive } : {}),
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+        try {
+          const output = cleanArtifact(result.text, request.format);
+          timing.generate_ms = now() - generateStart;
+          return finish({ ok: true, output });
+        } catch (error) {
+          // show the model its own reply and what was wrong with it, once per retry
+          if (error instanceof ModelOutputError && attempt < request.retries) {
+            messages.push(
+              { role: "assistant", content: result.text },
+              { role: "user", content: `${error.message}. ${formatInstruction(request.format)}` },
+            );
+          }
+          throw error;
+        }
+      } catch (error) {
+        if (attempt >= request.retries || !retryable(error) || request.signal?.aborted) throw error;
+      }
+    }
+  } catch (error) {
+    const failure = asHierocodeError(error, request);
+    return finish({ ok: false, output: "", error: failure.message, failure });
+  }
+}
