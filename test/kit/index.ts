@@ -4,13 +4,21 @@
  */
 
 export {
+  anthropicErrorBody,
+  defaultAnthropicModels,
+  type FakeAnthropic,
+  type FakeAnthropicModel,
+  type FakeAnthropicOptions,
+  startFakeAnthropic,
+} from "./fake-anthropic.js";
+export {
   defaultOllamaModels,
   type FakeOllama,
   type FakeOllamaModel,
   type FakeOllamaOptions,
   startFakeOllama,
 } from "./fake-ollama.js";
-export type { FakeServer, RecordedRequest } from "./fake-server.js";
+export type { FakeServer, RecordedRequest, WireJson } from "./fake-server.js";
 export {
   type AnswerOptions,
   type FaultReply,

@@ -214,3 +214,56 @@ export function streamPieces(text: string): string[] {
   const pieces = text.match(/\s*\S+\s*/g) ?? [];
   return pieces.length > 0 ? pieces : text.length > 0 ? [text] : [];
 }
+
+/** A reply reduced to what a fake has to do with it. */
+export type ReplyAction =
+  | { kind: "hang" }
+  | { kind: "fault"; status: number; body: unknown; headers: Record<string, string> }
+  | {
+      kind: "answer";
+      text: string;
+      options: AnswerOptions;
+      /** Destroy the connection half-way. */
+      cut: boolean;
+      /** Send an in-band error half-way. */
+      streamError: { message: string; type: string | undefined } | undefined;
+    };
+
+export function interpretReply(reply: Reply): ReplyAction {
+  if (reply === "hang") return { kind: "hang" };
+  if (reply === "cut")
+    return {
+      kind: "answer",
+      text: "partial answer that never finishes",
+      options: {},
+      cut: true,
+      streamError: undefined,
+    };
+  if ("fault" in reply) {
+    return {
+      kind: "fault",
+      status: reply.fault.status,
+      body: reply.fault.body,
+      headers: reply.fault.headers ?? {},
+    };
+  }
+  if ("cut" in reply) {
+    return {
+      kind: "answer",
+      text: reply.text ?? "partial answer that never finishes",
+      options: {},
+      cut: true,
+      streamError: undefined,
+    };
+  }
+  if ("streamError" in reply) {
+    return {
+      kind: "answer",
+      text: reply.text ?? "partial answer that never finishes",
+      options: {},
+      cut: false,
+      streamError: { message: reply.streamError, type: reply.errorType },
+    };
+  }
+  return { kind: "answer", text: replyText(reply), options: reply, cut: false, streamError: undefined };
+}
