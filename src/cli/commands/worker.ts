@@ -1,0 +1,149 @@
+/**
+ * `hierocode worker`: the stable bridge a supervising agent calls (HACO §6). Prints only the
+ * artifact on stdout; errors go to stderr with an exit code; `--json` gives the service-mode
+ * shape `{ok, output, error?, model, timing}`.
+ */
+import type { Command } from "commander";
+import { runWorker, type WorkerResult } from "../../app/worker.js";
+import { type ProviderConfig, providerSchema } from "../../config/schema.js";
+import { ExitCode, UsageError } from "../../errors.js";
+import { OllamaProvider } from "../../providers/ollama.js";
+import type { Provider } from "../../providers/spec.js";
+import { type WorkerFormat, workerFormats } from "../../supervisor/clean-artifact.js";
+import type { CliContext } from "../context.js";
+import { providerRuntime } from "../runtime.js";
+
+interface WorkerFlags {
+  model?: string;
+  provider?: string;
+  format: string;
+  json?: boolean;
+  warm?: boolean;
+  timeout: string;
+  retries: string;
+  maxTokens: string;
+  keepAlive?: string;
+  repo?: string;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function positiveNumber(value: string, flag: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0)
+    throw new UsageError(`${flag} expects a non-negative number, got "${value}"`);
+  return parsed;
+}
+
+function createProvider(name: string, config: ProviderConfig, context: CliContext): Provider {
+  if (config.type === "ollama") return new OllamaProvider(name, config, providerRuntime(context));
+  throw new UsageError(`the worker bridge does not support provider type "${config.type}" yet`, {
+    hint: "point routing.drafter (or --provider) at an ollama provider",
+  });
+}
+
+/** Drafter binding, overridable by HACO_WORKER_MODEL and --model / --provider. */
+function resolveWorker(
+  flags: WorkerFlags,
+  context: CliContext,
+): { provider: Provider; model: string; keepAlive?: string } {
+  const { config } = context.loadConfig(flags.repo ? { repoRoot: flags.repo } : {});
+  const drafter = config.routing.drafter;
+  const model = flags.model ?? context.env.HACO_WORKER_MODEL ?? drafter?.model;
+  if (!model) {
+    throw new UsageError("no worker model configured", {
+      hint: "set routing.drafter in ~/.hierocode.yaml (hierocode init), HACO_WORKER_MODEL, or pass --model",
+    });
+  }
+  const name = flags.provider ?? drafter?.provider ?? config.default_provider ?? "ollama";
+  const providerConfig =
+    config.providers[name] ?? (name === "ollama" ? providerSchema.parse({ type: "ollama" }) : undefined);
+  if (!providerConfig) {
+    throw new UsageError(`unknown provider "${name}"`, {
+      hint: `known: ${Object.keys(config.providers).join(", ") || "none"}`,
+    });
+  }
+  const keepAlive = flags.keepAlive ?? providerConfig.keep_alive;
+  return {
+    provider: createProvider(name, providerConfig, context),
+    model,
+    ...(keepAlive ? { keepAlive } : {}),
+  };
+}
+
+function report(result: WorkerResult, context: CliContext, json: boolean): void {
+  if (json) {
+    context.output.printJson({
+      ok: result.ok,
+      output: result.output,
+      ...(result.error !== undefined ? { error: result.error } : {}),
+      model: result.model,
+      provider: result.provider,
+      timing: result.timing,
+    });
+  } else if (result.ok) {
+    if (result.output) context.output.print(result.output);
+  } else {
+    context.output.note(result.error ?? "worker failed");
+    if (result.failure?.hint && result.failure.exitCode !== ExitCode.modelNotFound)
+      context.output.note(`hint: ${result.failure.hint}`);
+  }
+  if (!result.ok) process.exitCode = result.failure?.exitCode ?? ExitCode.internal;
+}
+
+export function registerWorker(program: Command, context: CliContext): void {
+  program
+    .command("worker")
+    .description("draft with the local worker model and print only the artifact (never writes files)")
+    .argument("[prompt]", 'the ticket prompt; omit it or pass "-" to read stdin')
+    .option("-m, --model <model>", "worker model (default: HACO_WORKER_MODEL, then routing.drafter)")
+    .option("-p, --provider <name>", "provider entry to use (default: routing.drafter's)")
+    .option("-f, --format <format>", `artifact format: ${workerFormats.join(", ")}`, "code")
+    .option("--json", "print {ok, output, error?, model, timing}")
+    .option("--warm", "load the model first (and keep it loaded); with no prompt, only warm")
+    .option("--timeout <seconds>", "hard limit for one model call", "300")
+    .option("--retries <n>", "extra attempts after a timeout or a malformed diff", "1")
+    .option("--max-tokens <n>", "output token budget", "4096")
+    .option("--keep-alive <duration>", "ollama: keep the model loaded this long (e.g. 30m)")
+    .option("--repo <dir>", "repository whose .hierocode.yaml applies")
+    .action(async (promptArgument: string | undefined, flags: WorkerFlags) => {
+      const json = Boolean(flags.json || context.globals.json);
+      if (!(workerFormats as readonly string[]).includes(flags.format)) {
+        throw new UsageError(`unknown --format "${flags.format}"`, {
+          hint: `use one of: ${workerFormats.join(", ")}`,
+        });
+      }
+      let prompt = promptArgument ?? "";
+      if (promptArgument === undefined || promptArgument === "-") {
+        if (!process.stdin.isTTY) prompt = await readStdin();
+        else if (!flags.warm)
+          throw new UsageError("no prompt: pass one as an argument or pipe it in (… | hierocode worker)");
+      }
+      if (!prompt.trim() && !flags.warm) throw new UsageError("the prompt is empty");
+      const worker = resolveWorker(flags, context);
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once("SIGINT", onSignal);
+      try {
+        const result = await runWorker({
+          prompt,
+          format: flags.format as WorkerFormat,
+          provider: worker.provider,
+          model: worker.model,
+          timeoutMs: positiveNumber(flags.timeout, "--timeout") * 1000,
+          retries: Math.floor(positiveNumber(flags.retries, "--retries")),
+          maxOutputTokens: Math.max(1, Math.floor(positiveNumber(flags.maxTokens, "--max-tokens"))),
+          ...(flags.warm ? { warm: true } : {}),
+          ...(worker.keepAlive ? { keepAlive: worker.keepAlive } : {}),
+          signal: controller.signal,
+        });
+        report(result, context, json);
+      } finally {
+        process.removeListener("SIGINT", onSignal);
+      }
+    });
+}

@@ -1,0 +1,90 @@
+import { existsSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { ExitCode } from "../../src/errors.js";
+import { type FakeOllama, startFakeOllama } from "../kit/index.js";
+import { builtCli, isolatedEnv, runBuilt, runInProcess } from "./cli-io.js";
+
+let fake: FakeOllama | null = null;
+afterEach(async () => {
+  await fake?.close();
+  fake = null;
+});
+
+const chatty =
+  "Here is the code:\n```python\ndef add(a, b):\n    return a + b\n```\nLet me know if you need more.";
+
+describe("hierocode worker", () => {
+  it("prints only the artifact on stdout", async () => {
+    fake = await startFakeOllama({ default: { text: chatty } });
+    const env = isolatedEnv({ OLLAMA_HOST: fake.url, HACO_WORKER_MODEL: "qwen2.5-coder:7b" });
+    const result = await runInProcess(["worker", "Write add(a, b) in Python."], env);
+    expect(result).toEqual({ code: 0, stdout: "def add(a, b):\n    return a + b\n", stderr: "" });
+    expect(fake.lastRequest("/api/chat").body.model).toBe("qwen2.5-coder:7b");
+  });
+
+  it("--model overrides HACO_WORKER_MODEL; a missing model exits 6 with HACO's exact message on stderr", async () => {
+    fake = await startFakeOllama({ default: { text: chatty } });
+    const env = isolatedEnv({ OLLAMA_HOST: fake.url, HACO_WORKER_MODEL: "qwen2.5-coder:7b" });
+    const result = await runInProcess(["worker", "--model", "qwen2.5-coder:32b", "Write add."], env);
+    expect(result.code).toBe(ExitCode.modelNotFound);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toBe("model 'qwen2.5-coder:32b' not found. Run: ollama pull qwen2.5-coder:32b\n");
+  });
+
+  it("--json prints {ok, output, model, timing} and, on failure, error with the exit code", async () => {
+    fake = await startFakeOllama({ default: { text: chatty } });
+    const env = isolatedEnv({ OLLAMA_HOST: fake.url, HACO_WORKER_MODEL: "qwen2.5-coder:7b" });
+    const ok = await runInProcess(["worker", "--json", "Write add."], env);
+    expect(ok.code).toBe(0);
+    const parsed = JSON.parse(ok.stdout);
+    expect(parsed).toMatchObject({
+      ok: true,
+      output: "def add(a, b):\n    return a + b",
+      model: "qwen2.5-coder:7b",
+    });
+    expect(parsed).not.toHaveProperty("error");
+    expect(typeof parsed.timing.total_ms).toBe("number");
+
+    const missing = await runInProcess(["worker", "--json", "-m", "nope:1b", "Write add."], env);
+    expect(missing.code).toBe(ExitCode.modelNotFound);
+    expect(JSON.parse(missing.stdout)).toMatchObject({
+      ok: false,
+      output: "",
+      error: "model 'nope:1b' not found. Run: ollama pull nope:1b",
+      model: "nope:1b",
+    });
+  });
+
+  it("--format diff returns a bare patch; a reply without one exits with bad model output", async () => {
+    fake = await startFakeOllama({
+      rules: [{ user: "broken", reply: { text: "I would change x." } }],
+      default: { text: "```diff\n--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n```\nDone." },
+    });
+    const env = isolatedEnv({ OLLAMA_HOST: fake.url, HACO_WORKER_MODEL: "qwen2.5-coder:7b" });
+    const good = await runInProcess(["worker", "--format", "diff", "Set x to 2."], env);
+    expect(good.stdout).toBe("--- a/x.py\n+++ b/x.py\n@@ -1,1 +1,1 @@\n-x = 1\n+x = 2\n");
+    const bad = await runInProcess(["worker", "--format", "diff", "--retries", "0", "broken"], env);
+    expect(bad.code).toBe(ExitCode.badModelOutput);
+    expect(bad.stdout).toBe("");
+    expect(bad.stderr).toContain("unified diff");
+    const unknown = await runInProcess(["worker", "--format", "yaml", "x"], env);
+    expect(unknown.code).toBe(ExitCode.usage);
+  });
+
+  it("reads the prompt from stdin (no argument, or -) in the built CLI", async () => {
+    expect(existsSync(builtCli), "run `npm run build` first (npm test does)").toBe(true);
+    fake = await startFakeOllama({ default: { text: chatty } });
+    const env = isolatedEnv({ OLLAMA_HOST: fake.url, HACO_WORKER_MODEL: "qwen2.5-coder:7b" });
+    const piped = await runBuilt(["worker"], {
+      env,
+      input: "Ticket: write add(a, b)\nwith 'quotes' and $vars\n",
+    });
+    expect(piped).toMatchObject({ code: 0, stdout: "def add(a, b):\n    return a + b\n" });
+    expect(fake.lastRequest("/api/chat").body.messages[1].content).toBe(
+      "Ticket: write add(a, b)\nwith 'quotes' and $vars\n",
+    );
+    const dash = await runBuilt(["worker", "-", "--format", "text"], { env, input: "Summarise." });
+    expect(dash.code).toBe(0);
+    expect(fake.lastRequest("/api/chat").body.messages[1].content).toBe("Summarise.");
+  });
+});
