@@ -1,0 +1,190 @@
+/**
+ * One drafting attempt for a unit: pack the drafter's window, choose the edit format per file,
+ * call the drafter with the allocated context (`numCtx`), and run the reply through the edit
+ * engine. An edit that fails to apply goes back to the drafter with the engine's report (up to
+ * `maxEditRetries` times) before anyone pays a reviewer for it.
+ */
+import type { ChatMessage } from "../providers/spec.js";
+import type { CapacityProfile } from "./capacity.js";
+import type { ChangedFile } from "./hooks.js";
+import type { ModelCaller } from "./model-call.js";
+import type { PlanUnit } from "./plan-schema.js";
+import type { EditEngine, TokenCounter } from "./ports.js";
+import { drafterSystem, drafterUserPrompt, type FileFormat, fileBlock } from "./prompts.js";
+
+export interface DraftEnvironment {
+  task: string;
+  profile: CapacityProfile;
+  counter: TokenCounter;
+  caller: ModelCaller;
+  edits: EditEngine;
+  /** Reads through the overlay: the repository plus every edit accepted so far. */
+  read(path: string): string | null;
+  maxEditRetries: number;
+}
+
+export type DraftOutcome =
+  | { ok: true; changes: ChangedFile[]; diff: string; editRetries: number }
+  | { ok: false; kind: "too-big"; reason: string }
+  | { ok: false; kind: "edits-failed" | "truncated" | "no-change"; reason: string; report: string; diff: string; editRetries: number };
+
+export interface PackedInput {
+  formats: Map<string, FileFormat>;
+  fileBlocks: string[];
+  contextBlocks: string[];
+  notes: string[];
+  /** Tokens of the target files (whole-file output needs room for them again). */
+  wholeFileOutputTokens: number;
+  usedTokens: number;
+  fits: boolean;
+  reason?: string;
+}
+
+/** Whole file for new and small files and for micro models; SEARCH/REPLACE for the rest. */
+export function chooseFormat(content: string | null, profile: CapacityProfile, counter: TokenCounter): FileFormat {
+  if (content === null) return "whole-file";
+  return counter.count(content) <= profile.wholeFileMaxTokens ? "whole-file" : "search-replace";
+}
+
+/**
+ * Packs target files (never truncated: a target that does not fit means the unit is too big) and
+ * then context files while they fit; a context file that does not fit is left out with a note.
+ */
+export function packDraftInput(
+  unit: PlanUnit,
+  profile: CapacityProfile,
+  counter: TokenCounter,
+  read: (path: string) => string | null,
+  reservedTokens: number,
+): PackedInput {
+  const budget = profile.maxInputTokens - reservedTokens;
+  const formats = new Map<string, FileFormat>();
+  const fileBlocks: string[] = [];
+  const contextBlocks: string[] = [];
+  const notes: string[] = [];
+  let used = 0;
+  let wholeFileOutputTokens = 0;
+  for (const file of unit.target_files) {
+    const content = read(file);
+    const format = chooseFormat(content, profile, counter);
+    formats.set(file, format);
+    if (content === null) {
+      notes.push(`${file} does not exist yet: create it`);
+      wholeFileOutputTokens += 200;
+      continue;
+    }
+    const block = fileBlock(file, content);
+    const tokens = counter.count(block);
+    used += tokens;
+    if (format === "whole-file") wholeFileOutputTokens += tokens;
+  }
+  if (used > budget) {
+    return {
+      formats,
+      fileBlocks,
+      contextBlocks,
+      notes,
+      wholeFileOutputTokens,
+      usedTokens: used,
+      fits: false,
+      reason: `target files need ~${used} tokens; the drafter's budget is ${budget}`,
+    };
+  }
+  for (const file of unit.target_files) {
+    const content = read(file);
+    if (content !== null) fileBlocks.push(fileBlock(file, content));
+  }
+  for (const file of unit.context_files) {
+    const content = read(file);
+    if (content === null) continue;
+    const block = fileBlock(file, content);
+    const tokens = counter.count(block);
+    if (used + tokens > budget) {
+      notes.push(`context file ${file} left out (over the drafter's budget)`);
+      continue;
+    }
+    used += tokens;
+    contextBlocks.push(block);
+  }
+  return { formats, fileBlocks, contextBlocks, notes, wholeFileOutputTokens, usedTokens: used, fits: true };
+}
+
+export async function draftUnit(
+  environment: DraftEnvironment,
+  unit: PlanUnit,
+  options: { feedback?: string; previousDiff?: string; attempt: number },
+): Promise<DraftOutcome> {
+  const { profile, counter, caller } = environment;
+  const reserved =
+    counter.count(options.feedback ?? "") + counter.count(options.previousDiff ?? "") + counter.count(unit.goal) + 500;
+  const packed = packDraftInput(unit, profile, counter, environment.read, reserved);
+  if (!packed.fits) return { ok: false, kind: "too-big", reason: packed.reason ?? "unit does not fit" };
+  const system = drafterSystem(new Set(packed.formats.values()));
+  const user = drafterUserPrompt({
+    task: environment.task,
+    unit,
+    formats: packed.formats,
+    fileBlocks: packed.fileBlocks,
+    contextBlocks: packed.contextBlocks,
+    notes: packed.notes,
+    ...(options.feedback ? { feedback: options.feedback } : {}),
+    ...(options.previousDiff ? { previousAttempt: options.previousDiff } : {}),
+  });
+  const messages: ChatMessage[] = [{ role: "user", content: user }];
+  const inputTokens = counter.count(system) + counter.count(user);
+  const allowedFiles = unit.target_files;
+  let retries = 0;
+  let lastReport = "";
+  let lastDiff = "";
+  for (;;) {
+    const promptTokens = inputTokens + messages.slice(1).reduce((sum, message) => sum + counter.count(message.content), 0);
+    // Whole-file answers repeat the file: make room for it, within the allocated window.
+    const wanted = Math.max(profile.maxOutputTokens, Math.ceil(packed.wholeFileOutputTokens * 1.3) + 128);
+    const maxOutputTokens = Math.max(256, Math.min(wanted, profile.numCtx - promptTokens - 64));
+    const result = await caller.call(
+      "drafter",
+      {
+        system,
+        messages,
+        maxOutputTokens,
+        temperature: 0.2,
+        ...(profile.local ? { numCtx: profile.numCtx } : {}),
+      },
+      { purpose: retries === 0 ? `draft ${options.attempt}` : `draft ${options.attempt} edit retry ${retries}`, unitId: unit.id },
+    );
+    let report: string;
+    if (result.finishReason === "length") {
+      report = `Your reply was cut off at ${maxOutputTokens} tokens. Send shorter edits: SEARCH/REPLACE blocks covering only the lines that change.`;
+      lastReport = report;
+      if (retries >= environment.maxEditRetries) {
+        return { ok: false, kind: "truncated", reason: "the drafter's reply was cut off", report, diff: lastDiff, editRetries: retries };
+      }
+    } else {
+      const attempt = environment.edits.apply(result.text, {
+        ...(allowedFiles.length === 1 ? { defaultFile: allowedFiles[0] as string } : {}),
+        allowedFiles,
+        read: environment.read,
+      });
+      const diff = attempt.changes.length > 0 ? environment.edits.diff(attempt.changes) : "";
+      if (attempt.ok && attempt.changes.length > 0) {
+        return { ok: true, changes: attempt.changes, diff, editRetries: retries };
+      }
+      report = attempt.ok ? "Your reply changed nothing. Make the change described by the unit." : attempt.report;
+      lastReport = report;
+      lastDiff = diff;
+      if (retries >= environment.maxEditRetries) {
+        return {
+          ok: false,
+          kind: attempt.ok ? "no-change" : "edits-failed",
+          reason: attempt.ok ? "the drafter's reply changed nothing" : "the drafter's edits did not apply",
+          report: lastReport,
+          diff: lastDiff,
+          editRetries: retries,
+        };
+      }
+    }
+    // The retry continues the conversation, so the drafter sees what it sent and why it failed.
+    messages.push({ role: "assistant", content: result.text }, { role: "user", content: report });
+    retries += 1;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Typed progress events. The pipeline never prints: the CLI summary, a later live panel and the
+ * MCP/HTTP service all subscribe to these.
+ */
+import type { Usage } from "../providers/spec.js";
+import type { CapacityProfile } from "./capacity.js";
+import type { CheckFinding, VerifyOutcome } from "./hooks.js";
+import type { Plan } from "./plan-schema.js";
+import type { ReviewVerdict } from "./review-schema.js";
+
+export type PipelineRole = "planner" | "drafter" | "reviewer";
+
+export type UnitStatus = "accepted" | "failed" | "skipped";
+
+export type PipelineEvent =
+  | { type: "run-started"; runId: string; task: string; resumed: boolean }
+  | { type: "capacity"; profile: CapacityProfile }
+  | { type: "plan-cache"; hit: boolean; key: string }
+  | { type: "plan-invalid"; attempt: number; problems: string[] }
+  | { type: "plan-ready"; plan: Plan; fromCache: boolean; fromLog: boolean }
+  | { type: "unit-started"; unitId: string; goal: string }
+  | { type: "call-started"; role: PipelineRole; model: string; purpose: string; unitId?: string }
+  | {
+      type: "call-finished";
+      role: PipelineRole;
+      model: string;
+      purpose: string;
+      unitId?: string;
+      usage: Usage;
+      costUsd: number | undefined;
+      latencyMs: number;
+      outcome: string;
+    }
+  | { type: "edit-failed"; unitId: string; attempt: number; report: string }
+  | { type: "check-findings"; unitId: string; findings: CheckFinding[] }
+  | { type: "verdict"; unitId: string; verdict: ReviewVerdict; effectiveAction: ReviewVerdict["action"] }
+  | { type: "escalation"; unitId: string; approved: boolean; reason: string }
+  | { type: "split"; unitId: string; subUnitIds: string[] }
+  | { type: "unit-finished"; unitId: string; status: UnitStatus; reason?: string }
+  | { type: "verify"; phase: "baseline" | "round"; round: number; outcome: VerifyOutcome; newFailures: string[] }
+  | { type: "run-finished"; accepted: number; failed: number; skipped: number };
+
+export type EventSink = (event: PipelineEvent) => void;

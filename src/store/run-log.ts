@@ -1,0 +1,109 @@
+/**
+ * The run's audit log: append-only JSON Lines in `.haco/logs/<run-id>.jsonl` (or the state
+ * folder). Each record is one synchronous append, so a Ctrl-C or a kill leaves every earlier
+ * line intact; a torn last line is ignored when reading. Secrets are redacted before writing.
+ */
+import { randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { stateDir } from "../config/paths.js";
+
+export interface RunLogEntry {
+  type: string;
+  at?: number;
+  [key: string]: unknown;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function newRunId(now: number = Date.now()): string {
+  const stamp = new Date(now).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+export function runLogDirectory(options: { repoRoot: string; location: "repo" | "state"; env?: Env }): string {
+  return options.location === "state" ? join(stateDir(options.env), "logs") : join(options.repoRoot, ".haco", "logs");
+}
+
+/** Finds the log of `runId` in the repo or the state folder. */
+export function findRunLog(options: { repoRoot: string; runId: string; env?: Env }): string | undefined {
+  if (!/^[\w.-]+$/.test(options.runId)) return undefined;
+  for (const location of ["repo", "state"] as const) {
+    const file = join(runLogDirectory({ ...options, location }), `${options.runId}.jsonl`);
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+const secretNamePattern = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL)/i;
+const secretShapes: RegExp[] = [
+  /\bsk-(?:ant-)?[A-Za-z0-9_-]{16,}/g,
+  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{12,}/gi,
+  /\b(ghp|gho|github_pat|xox[abp]|AKIA)[A-Za-z0-9_]{12,}/g,
+  /(["']?(?:api[_-]?key|x-api-key|authorization|password|secret|token)["']?\s*[:=]\s*["']?)[^"'\s,}]{8,}/gi,
+];
+
+/** Redacts API keys, bearer tokens and the values of auth-looking environment variables. */
+export function createRedactor(env: Env = {}): (text: string) => string {
+  const values = Object.entries(env)
+    .filter(([name, value]) => secretNamePattern.test(name) && value !== undefined && value.length >= 8)
+    .map(([, value]) => value as string)
+    .sort((a, b) => b.length - a.length);
+  return (text: string) => {
+    let out = text;
+    for (const value of values) out = out.split(value).join("[REDACTED]");
+    for (const pattern of secretShapes) {
+      out = out.replace(pattern, (match, prefix?: string) =>
+        typeof prefix === "string" && match.startsWith(prefix) && !/^(Bearer|Basic)$/i.test(prefix)
+          ? `${prefix}[REDACTED]`
+          : prefix && /^(Bearer|Basic)$/i.test(prefix)
+            ? `${prefix} [REDACTED]`
+            : "[REDACTED]",
+      );
+    }
+    return out;
+  };
+}
+
+function redactDeep(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, redact));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = redactDeep(item, redact);
+    return out;
+  }
+  return value;
+}
+
+export interface RunLog {
+  file: string;
+  append(record: RunLogEntry): void;
+}
+
+export function openRunLog(file: string, options: { redact?: (text: string) => string; now?: () => number } = {}): RunLog {
+  mkdirSync(dirname(file), { recursive: true });
+  const redact = options.redact ?? ((text: string) => text);
+  const now = options.now ?? Date.now;
+  return {
+    file,
+    append(record) {
+      const line = JSON.stringify(redactDeep({ at: now(), ...record }, redact));
+      appendFileSync(file, `${line}\n`);
+    },
+  };
+}
+
+/** Reads every complete record; a partially written last line (killed mid-write) is skipped. */
+export function readRunLog(file: string): RunLogEntry[] {
+  const records: RunLogEntry[] = [];
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      records.push(JSON.parse(line) as RunLogEntry);
+    } catch {
+      // torn final line from an interrupted write
+    }
+  }
+  return records;
+}
