@@ -19,8 +19,14 @@ interface FileState {
 
 const EMPTY: FileText = { bom: false, lines: [], endings: [], eol: "\n" };
 
-function newFile(lines: readonly string[], finalNewline = true): FileText {
-  return withFinalNewline({ ...EMPTY, lines: [...lines], endings: lines.map(() => "\n") }, finalNewline);
+function newFile(lines: readonly string[], finalNewline: boolean, eol: "\n" | "\r\n" = "\n"): FileText {
+  return withFinalNewline({ ...EMPTY, eol, lines: [...lines], endings: lines.map(() => eol) }, finalNewline);
+}
+
+/** A file without any line terminator has no line-ending style of its own; it takes the edit's. */
+function styled(current: FileText, edit: ParsedEdit): FileText {
+  const unstyled = current.endings.every((ending) => ending === "");
+  return unstyled && edit.lineEnding ? { ...current, eol: edit.lineEnding } : current;
 }
 
 function replaceAll(text: FileText, lines: readonly string[], finalNewline = hasFinalNewline(text)): FileText {
@@ -33,8 +39,8 @@ function applyWholeFile(edit: WholeFileEdit, current: FileText | null): { text: 
   if (lazy >= 0) {
     throw new EditFailure(`the whole-file content leaves code out (line ${lazy + 1}: "${lines[lazy]?.trim()}"); send the complete file or a SEARCH/REPLACE block`);
   }
-  if (current === null) return { text: newFile(lines), strategy: "new-file" };
-  return { text: replaceAll(current, lines), strategy: "whole-file" };
+  if (current === null) return { text: newFile(lines, true, edit.lineEnding), strategy: "new-file" };
+  return { text: replaceAll(styled(current, edit), lines), strategy: "whole-file" };
 }
 
 function applySearchReplace(edit: SearchReplaceEdit, current: FileText | null): { text: FileText; strategy: string } {
@@ -43,10 +49,10 @@ function applySearchReplace(edit: SearchReplaceEdit, current: FileText | null): 
   const searchIsEmpty = search.every((line) => line.trim() === "");
   if (current === null) {
     if (!searchIsEmpty) throw new EditFailure(`${edit.file} does not exist; to create it, leave the SEARCH part empty`);
-    return { text: newFile(replace), strategy: "new-file" };
+    return { text: newFile(replace, true, edit.lineEnding), strategy: "new-file" };
   }
   if (searchIsEmpty) {
-    if (current.lines.every((line) => line.trim() === "")) return { text: replaceAll(current, replace, true), strategy: "empty-file" };
+    if (current.lines.every((line) => line.trim() === "")) return { text: replaceAll(styled(current, edit), replace, true), strategy: "empty-file" };
     throw new EditFailure("the SEARCH part is empty but the file is not; quote the lines to replace");
   }
   const located = locate(current.lines, search, replace);
@@ -71,7 +77,7 @@ function applyUnifiedDiff(edit: UnifiedDiffEdit, current: FileText | null): { te
     }
     const body = edit.hunks.flatMap((hunk) => hunk.lines);
     if (body.some((line) => line.kind !== "+")) throw new EditFailure("a diff that creates a file may only contain + lines");
-    return { text: newFile(body.map((line) => line.text), !endsWithoutNewline), strategy: "new-file" };
+    return { text: newFile(body.map((line) => line.text), !endsWithoutNewline, edit.lineEnding), strategy: "new-file" };
   }
   if (current === null) throw new EditFailure(`${edit.file} does not exist`);
   if (edit.isDelete && edit.hunks.length === 0) return { text: null, strategy: "delete-file" };
@@ -92,15 +98,8 @@ function applyUnifiedDiff(edit: UnifiedDiffEdit, current: FileText | null): { te
     return { text: null, strategy: "delete-file" };
   }
   const finalNewline = endsWithoutNewline ? false : oldEndedWithout ? true : hasFinalNewline(current);
-  const text = replaceAll(current, lines, lines.length === 0 ? true : finalNewline);
-  return { text: reuseUnchanged(current, text), strategy: [...strategies].join(",") || "exact" };
-}
-
-/** Keeps the original line terminators where the line count did not move them (mixed-ending files). */
-function reuseUnchanged(original: FileText, updated: FileText): FileText {
-  return updated.lines.length === original.lines.length && updated.lines.every((line, index) => line === original.lines[index])
-    ? { ...original, endings: withFinalNewline(original, hasFinalNewline(updated)).endings }
-    : updated;
+  const text = replaceAll(styled(current, edit), lines, lines.length === 0 ? true : finalNewline);
+  return { text, strategy: [...strategies].join(",") || "exact" };
 }
 
 function failureDetails(error: unknown, current: FileText | null): Pick<EditOutcome, "reason" | "didYouMean" | "didYouMeanLine"> {

@@ -20,6 +20,8 @@ interface Fence {
 
 interface ParseState {
   lines: string[];
+  /** Which reply lines ended with CRLF. */
+  crlf: boolean[];
   known: ReadonlySet<string>;
   defaultFile: string | undefined;
   lastFile: string | undefined;
@@ -78,11 +80,16 @@ function addProblem(state: ParseState, reason: string, excerpt: string): void {
   state.result.problems.push({ index: state.nextIndex++, reason, excerpt });
 }
 
-function addEdit(state: ParseState, edit: ParsedEdit): void {
+function addEdit(state: ParseState, edit: ParsedEdit, start: number, end: number, counts: (line: string, index: number) => boolean = () => true): void {
   if (!state.allowed.has(edit.format)) {
     addProblem(state, `${edit.format} edits are not accepted here`, edit.file);
     return;
   }
+  const endings: boolean[] = [];
+  for (let index = start; index < Math.min(end, state.lines.length); index++) {
+    if (counts(state.lines[index] ?? "", index)) endings.push(state.crlf[index] ?? false);
+  }
+  if (endings.length > 0 && endings.every(Boolean)) edit.lineEnding = "\r\n";
   state.result.edits.push(edit);
   state.lastFile = edit.file;
 }
@@ -116,7 +123,7 @@ function parseSearchReplace(state: ParseState, start: number): number {
     addProblem(state, "SEARCH/REPLACE block without a filename; put the path on the line before the block", excerptOf(lines, start, index + 1));
     return index + 1;
   }
-  addEdit(state, { index: state.nextIndex++, file, format: "search-replace", search, replace });
+  addEdit(state, { index: state.nextIndex++, file, format: "search-replace", search, replace }, start, index);
   return index + 1;
 }
 
@@ -161,7 +168,7 @@ function parseDiffSection(state: ParseState, start: number): number {
     hunks,
     isNew: header.isNew,
     isDelete: header.isDelete,
-  });
+  }, next, end, (line, index) => line.startsWith("+") && !(lines[index + 1] ?? "").startsWith("\\"));
   return end;
 }
 
@@ -170,9 +177,11 @@ function containsEdits(lines: readonly string[]): boolean {
 }
 
 export function parseEdits(reply: string, options: ParseOptions & { formats?: EditFormat[] } = {}): ParseResult {
-  const lines = reply.replace(/\r\n?/g, "\n").split("\n");
+  const rawLines = reply.split("\n");
+  const lines = rawLines.map((line) => line.replace(/\r$/, ""));
   const state: ParseState = {
     lines,
+    crlf: rawLines.map((line) => line.endsWith("\r")),
     known: new Set((options.knownFiles ?? []).map(normalizePath)),
     defaultFile: options.defaultFile === undefined ? undefined : normalizePath(options.defaultFile),
     lastFile: undefined,
@@ -206,7 +215,7 @@ export function parseEdits(reply: string, options: ParseOptions & { formats?: Ed
       }
       const file = filenameFromFenceInfo(fence.info, state.known) ?? filenameBefore(state, index);
       if (file) {
-        addEdit(state, { index: state.nextIndex++, file, format: "whole-file", content: joinContent(body) });
+        addEdit(state, { index: state.nextIndex++, file, format: "whole-file", content: joinContent(body) }, index + 1, end);
       } else {
         unnamed.push({ start: index, end, body });
       }
@@ -232,13 +241,13 @@ function resolveUnnamedBlocks(state: ParseState, unnamed: { start: number; end: 
   if (result.edits.length > 0 || result.problems.length > 0) return;
   const only = unnamed[0];
   if (unnamed.length === 1 && only && state.defaultFile) {
-    addEdit(state, { index: state.nextIndex++, file: state.defaultFile, format: "whole-file", content: joinContent(only.body) });
+    addEdit(state, { index: state.nextIndex++, file: state.defaultFile, format: "whole-file", content: joinContent(only.body) }, only.start + 1, only.end);
     return;
   }
   if (unnamed.length === 0) {
     const text = state.lines.join("\n");
     if (state.defaultFile && text.trim() !== "" && !looksLikeProse(state.lines)) {
-      addEdit(state, { index: state.nextIndex++, file: state.defaultFile, format: "whole-file", content: joinContent(trimBlankEdges(state.lines)) });
+      addEdit(state, { index: state.nextIndex++, file: state.defaultFile, format: "whole-file", content: joinContent(trimBlankEdges(state.lines)) }, 0, state.lines.length - 1);
     }
     return;
   }

@@ -7,6 +7,8 @@ interface EditBase {
   index: number;
   /** Repository-relative path with forward slashes, as the reply named it (after a/ b/ prefix removal). */
   file: string;
+  /** Set when every line of the edit came with CRLF: the ending a created (or empty) file gets. */
+  lineEnding?: "\r\n";
 }
 
 export interface WholeFileEdit extends EditBase {
