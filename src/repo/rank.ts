@@ -1,0 +1,166 @@
+/**
+ * Ranks files and definitions for a task, the way aider's repo map does: files are nodes, an edge
+ * F → D means F mentions an identifier that D defines, and a personalised PageRank (biased
+ * towards focus files and files the task names) decides which files matter. Each file's rank
+ * then flows along its edges to the definitions it uses, so the definitions that relevant files
+ * depend on rise to the top.
+ */
+import { basename, extname } from "node:path";
+import type { IndexedFile, RepoSymbol } from "./types.js";
+
+export interface RankRequest {
+  files: IndexedFile[];
+  focusFiles?: string[];
+  /** Identifiers the task mentions (only those defined somewhere matter). */
+  mentionedIdentifiers?: ReadonlySet<string>;
+  /** Repo-relative paths the task mentions. */
+  mentionedPaths?: ReadonlySet<string>;
+}
+
+export interface RankedEntry {
+  file: string;
+  /** Null for a file shown by path only (no symbols). */
+  symbol: RepoSymbol | null;
+  rank: number;
+}
+
+export interface RankResult {
+  fileRanks: Map<string, number>;
+  /** Every definition and every symbol-less file, best first. */
+  entries: RankedEntry[];
+}
+
+const damping = 0.85;
+const iterations = 40;
+
+function identifierWeight(name: string, definers: number, mentioned: boolean): number {
+  let weight = 1;
+  if (mentioned) weight *= 10;
+  const descriptive = name.length >= 8 && (/[a-z][A-Z]/.test(name) || name.includes("_"));
+  if (descriptive) weight *= 10;
+  if (name.startsWith("_")) weight *= 0.1;
+  // A name defined in many files (`get`, `name`, `run`) says little about which one is meant.
+  if (definers > 5) weight *= 0.1;
+  return weight;
+}
+
+export function rankRepo(request: RankRequest): RankResult {
+  const files = request.files;
+  const index = new Map<string, number>();
+  files.forEach((file, position) => index.set(file.path, position));
+  const mentioned = request.mentionedIdentifiers ?? new Set<string>();
+  const focus = new Set(request.focusFiles ?? []);
+  const mentionedPaths = request.mentionedPaths ?? new Set<string>();
+
+  const definers = new Map<string, number[]>();
+  files.forEach((file, position) => {
+    const seen = new Set<string>();
+    for (const symbol of file.symbols) {
+      if (seen.has(symbol.name)) continue;
+      seen.add(symbol.name);
+      let list = definers.get(symbol.name);
+      if (!list) {
+        list = [];
+        definers.set(symbol.name, list);
+      }
+      list.push(position);
+    }
+  });
+
+  // Edges per source file: [target, identifier, weight].
+  const edges: Array<Array<[number, string, number]>> = files.map(() => []);
+  const outWeight = new Float64Array(files.length);
+  files.forEach((file, source) => {
+    const fromFocus = focus.has(file.path) ? 10 : 1;
+    for (const name of file.references) {
+      const targets = definers.get(name);
+      if (!targets) continue;
+      const weight = (fromFocus * identifierWeight(name, targets.length, mentioned.has(name))) / targets.length;
+      for (const target of targets) {
+        if (target === source) continue;
+        edges[source]!.push([target, name, weight]);
+        outWeight[source]! += weight;
+      }
+    }
+  });
+
+  // Personalisation: focus files, mentioned paths, files named like a mentioned identifier.
+  const personal = new Float64Array(files.length);
+  let personalTotal = 0;
+  files.forEach((file, position) => {
+    let weight = 0;
+    if (focus.has(file.path)) weight += 10;
+    if (mentionedPaths.has(file.path)) weight += 10;
+    const stem = basename(file.path, extname(file.path));
+    if (mentioned.has(stem)) weight += 3;
+    personal[position] = weight;
+    personalTotal += weight;
+  });
+  if (personalTotal === 0) {
+    personal.fill(1 / Math.max(1, files.length));
+  } else {
+    for (let position = 0; position < files.length; position++) personal[position]! /= personalTotal;
+  }
+
+  let rank = Float64Array.from(personal);
+  for (let iteration = 0; iteration < iterations; iteration++) {
+    const next = new Float64Array(files.length);
+    let dangling = 0;
+    for (let source = 0; source < files.length; source++) {
+      const value = rank[source]!;
+      const total = outWeight[source]!;
+      if (total === 0) {
+        dangling += value;
+        continue;
+      }
+      for (const [target, , weight] of edges[source]!) next[target]! += (damping * value * weight) / total;
+    }
+    const teleport = 1 - damping + damping * dangling;
+    let delta = 0;
+    for (let position = 0; position < files.length; position++) {
+      next[position]! += teleport * personal[position]!;
+      delta += Math.abs(next[position]! - rank[position]!);
+    }
+    rank = next;
+    if (delta < 1e-9) break;
+  }
+
+  // Definition ranks: what flows along edges, plus a small share of the file's own rank so that
+  // unreferenced definitions of important files still come before those of unimportant ones.
+  const definitionRank = new Map<string, number>();
+  for (let source = 0; source < files.length; source++) {
+    const total = outWeight[source]!;
+    if (total === 0) continue;
+    for (const [target, name, weight] of edges[source]!) {
+      const key = `${target}\u0000${name}`;
+      definitionRank.set(key, (definitionRank.get(key) ?? 0) + (rank[source]! * weight) / total);
+    }
+  }
+
+  const fileRanks = new Map<string, number>();
+  const entries: RankedEntry[] = [];
+  files.forEach((file, position) => {
+    const fileRank = rank[position]!;
+    fileRanks.set(file.path, fileRank);
+    if (file.symbols.length === 0) {
+      entries.push({ file: file.path, symbol: null, rank: fileRank * 0.5 });
+      return;
+    }
+    const base = (fileRank * 0.1) / file.symbols.length;
+    for (const symbol of file.symbols) {
+      let value = (definitionRank.get(`${position}\u0000${symbol.name}`) ?? 0) + base;
+      if (mentioned.has(symbol.name)) value *= 10;
+      if (focus.has(file.path) || mentionedPaths.has(file.path)) value += fileRank;
+      // Members are shown under their type; the type itself should not rank below them.
+      if (symbol.kind === "field" || symbol.kind === "property" || symbol.kind === "variable") value *= 0.5;
+      entries.push({ file: file.path, symbol, rank: value });
+    }
+  });
+  entries.sort(
+    (a, b) =>
+      b.rank - a.rank ||
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      (a.symbol?.line ?? 0) - (b.symbol?.line ?? 0),
+  );
+  return { fileRanks, entries };
+}

@@ -1,0 +1,88 @@
+/**
+ * The repository map the planner sees: index the repository, rank it towards the task and the
+ * focus files, and render signatures to a token budget.
+ */
+import { join } from "node:path";
+import type { TokenCounter } from "../tokens/counter.js";
+import { defaultTokenCounter } from "../tokens/select.js";
+import { type IndexOptions, indexRepo } from "./indexer.js";
+import { hashFile } from "./parse-file.js";
+import { rankRepo } from "./rank.js";
+import { fitToBudget } from "./render-map.js";
+import type { IndexedFile } from "./types.js";
+
+export interface RepoMapRequest {
+  repoRoot: string;
+  tokens: number;
+  focusFiles?: string[];
+  task?: string;
+  counter?: TokenCounter;
+  /** Index options (cache location through `env`, size limit…). */
+  index?: IndexOptions;
+}
+
+export interface RepoMap {
+  text: string;
+  tokens: number;
+  /** What the planner saw, for the plan-cache key. */
+  files: Array<{ path: string; sha256: string }>;
+  totalFiles: number;
+  shownFiles: number;
+  estimator: string;
+}
+
+/**
+ * aider's rule with a higher ceiling: an eighth of the planner's window, at least 1,024 tokens,
+ * at most 8,192 (aider stops at 4,096; planners here have 200k-token windows and the map is the
+ * cached part of the prompt, so a larger map is cheap). Unknown window: 4,096.
+ */
+export function defaultMapTokens(contextWindow?: number): number {
+  if (!contextWindow || contextWindow <= 0) return 4096;
+  return Math.max(1024, Math.min(8192, Math.floor(contextWindow / 8)));
+}
+
+/** Identifiers and paths the task text mentions, restricted to what exists in the repository. */
+export function mentionsIn(task: string, files: IndexedFile[]): { identifiers: Set<string>; paths: Set<string> } {
+  const words = new Set(task.match(/[A-Za-z_$][A-Za-z0-9_$]{2,}/g) ?? []);
+  const defined = new Set<string>();
+  for (const file of files) for (const symbol of file.symbols) if (words.has(symbol.name)) defined.add(symbol.name);
+  const paths = new Set<string>();
+  const candidates = task.match(/[\w./-]+\.[A-Za-z0-9]+|[\w.-]+\/[\w./-]+/g) ?? [];
+  for (const candidate of candidates) {
+    const cleaned = candidate.replace(/^\.\//, "").replace(/[.,;:]+$/, "");
+    for (const file of files) {
+      if (file.path === cleaned || file.path.endsWith(`/${cleaned}`)) paths.add(file.path);
+    }
+  }
+  return { identifiers: defined, paths };
+}
+
+export async function buildRepoMap(request: RepoMapRequest): Promise<RepoMap> {
+  const counter = request.counter ?? defaultTokenCounter();
+  const indexed = await indexRepo(request.repoRoot, request.index ?? {});
+  const files = indexed.files;
+  const byPath = new Map(files.map((file) => [file.path, file]));
+  const mentions = mentionsIn(request.task ?? "", files);
+  const focusFiles = (request.focusFiles ?? []).map((path) => path.replace(/^\.\//, ""));
+  const ranked = rankRepo({
+    files,
+    focusFiles,
+    mentionedIdentifiers: mentions.identifiers,
+    mentionedPaths: mentions.paths,
+  });
+  const fitted = fitToBudget(ranked.entries, byPath, request.tokens, counter);
+  const shown = new Set(ranked.entries.slice(0, fitted.included).map((entry) => entry.file));
+  const shownFiles: Array<{ path: string; sha256: string }> = [];
+  for (const path of [...shown].sort()) {
+    const sha256 = byPath.get(path)?.sha256 ?? hashFile(join(request.repoRoot, path));
+    if (sha256) shownFiles.push({ path, sha256 });
+  }
+  return {
+    text: fitted.text,
+    tokens: fitted.tokens,
+    files: shownFiles,
+    totalFiles: files.length,
+    shownFiles: shown.size,
+    estimator: counter.name,
+  };
+}
