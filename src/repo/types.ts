@@ -59,3 +59,14 @@ export const typeLikeKinds: ReadonlySet<string> = new Set([
   "enum",
   "scope",
 ]);
+
+/** One file as packed for a drafter prompt. */
+export interface PackBlock {
+  file: string;
+  text: string;
+  whole: boolean;
+  /** 1-based inclusive line ranges included verbatim, when not whole. */
+  ranges?: Array<[number, number]>;
+  /** What was left out, in words. */
+  omitted?: string;
+}
