@@ -2,11 +2,15 @@
 import type { Command } from "commander";
 import type { CliContext, CommandRegistrar } from "../context.js";
 import { registerVersion } from "./version.js";
+import { registerRepo } from "./repo.js";
 import { registerWorker } from "./worker.js";
+import { registerSupervisor } from "./supervisor.js";
 
 const registrars: CommandRegistrar[] = [
   registerVersion,
+  registerRepo,
   registerWorker,
+  registerSupervisor,
 ];
 
 export function registerAll(program: Command, context: CliContext): void {

@@ -1,0 +1,146 @@
+/** `hierocode repo map|symbols` and `hierocode tokens count`: the index and tokenizers, from the shell. */
+import { readFileSync, statSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import type { Command } from "commander";
+import { UsageError } from "../../errors.js";
+import { buildRepoMap, defaultMapTokens, indexRepo } from "../../repo/index.js";
+import type { TokenCounter } from "../../tokens/counter.js";
+import { defaultTokenCounter, tokenCounterFor } from "../../tokens/select.js";
+import { findRepoRoot } from "../../util/repo-root.js";
+import type { CliContext } from "../context.js";
+
+function repoRootFor(context: CliContext, option: string | undefined): string {
+  const start = resolve(context.cwd, option ?? context.globals.repo ?? ".");
+  try {
+    if (!statSync(start).isDirectory()) throw new UsageError(`not a folder: ${start}`);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`no such folder: ${start}`);
+  }
+  return option ? start : (findRepoRoot(start) ?? start);
+}
+
+function parsePositive(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new UsageError(`expected a positive whole number, got "${value}"`);
+  return parsed;
+}
+
+function counterFor(context: CliContext, model: string | undefined): TokenCounter {
+  if (model) return tokenCounterFor(model);
+  try {
+    const planner = context.loadConfig().config.routing.planner?.model;
+    if (planner) return tokenCounterFor(planner);
+  } catch {
+    // No usable config: the heuristic will do for a preview.
+  }
+  return defaultTokenCounter();
+}
+
+function readStdin(): string {
+  return readFileSync(0, "utf8");
+}
+
+export function registerRepo(program: Command, context: CliContext): void {
+  const repo = program.command("repo").description("inspect the repository index the planner sees");
+
+  repo
+    .command("map")
+    .description("print the ranked repository map (signatures, most relevant first) within a token budget")
+    .option("--repo <dir>", "repository folder (default: the repository of the current folder)")
+    .option("--tokens <n>", `token budget (default ${defaultMapTokens()})`, parsePositive)
+    .option("--focus <file...>", "files to rank towards (repo-relative)")
+    .option("--task <text>", "task text; identifiers and paths it mentions are ranked up")
+    .option("--model <model>", "count tokens with this model's tokenizer (default: the planner's)")
+    .option("--json", "machine-readable output")
+    .action(async (options: { repo?: string; tokens?: number; focus?: string[]; task?: string; model?: string }) => {
+      const repoRoot = repoRootFor(context, options.repo);
+      const map = await buildRepoMap({
+        repoRoot,
+        tokens: options.tokens ?? defaultMapTokens(),
+        ...(options.focus ? { focusFiles: options.focus } : {}),
+        ...(options.task ? { task: options.task } : {}),
+        counter: counterFor(context, options.model),
+        index: { env: context.env },
+      });
+      if (context.output.json) {
+        context.output.printJson(map);
+        return;
+      }
+      context.output.print(map.text.trimEnd());
+      context.output.note(
+        context.output.paint.dim(
+          `${map.tokens} tokens (${map.estimator}), ${map.shownFiles} of ${map.totalFiles} files shown`,
+        ),
+      );
+    });
+
+  repo
+    .command("symbols")
+    .description("list the symbols of files or folders (default: the whole repository)")
+    .argument("[paths...]", "files or folders")
+    .option("--repo <dir>", "repository folder (default: the repository of the current folder)")
+    .option("--json", "machine-readable output")
+    .action(async (paths: string[], options: { repo?: string }) => {
+      const repoRoot = repoRootFor(context, options.repo);
+      const wanted = paths.map((path) => relative(repoRoot, resolve(context.cwd, path)).split("\\").join("/"));
+      for (const path of wanted) {
+        if (path.startsWith("..")) throw new UsageError(`${path} is outside the repository ${repoRoot}`);
+      }
+      const { files } = await indexRepo(repoRoot, { env: context.env });
+      const selected = files.filter(
+        (file) =>
+          wanted.length === 0 ||
+          wanted.some((path) => path === "" || file.path === path || file.path.startsWith(`${path}/`)),
+      );
+      const rows = selected.flatMap((file) =>
+        file.symbols.map((symbol) => ({
+          path: file.path,
+          name: symbol.name,
+          kind: symbol.kind,
+          container: symbol.container,
+          line: symbol.line,
+          end_line: symbol.endLine,
+          signature: symbol.signature,
+        })),
+      );
+      if (context.output.json) {
+        context.output.printJson(rows);
+        return;
+      }
+      let current = "";
+      for (const row of rows) {
+        if (row.path !== current) {
+          current = row.path;
+          context.output.print(context.output.paint.bold(row.path));
+        }
+        const where = context.output.paint.dim(`${row.line}-${row.end_line}`.padEnd(10));
+        const qualified = row.container ? `${row.container}.${row.name}` : row.name;
+        context.output.print(`  ${where} ${row.kind.padEnd(9)} ${qualified}  ${context.output.paint.dim(row.signature)}`);
+      }
+    });
+
+  const tokens = program.command("tokens").description("token counting");
+  tokens
+    .command("count")
+    .description("count the tokens of a file (or stdin) with a model's tokenizer")
+    .argument("[file]", "file to count, or - for stdin", "-")
+    .option("--model <model>", "model whose tokenizer to use (default: calibrated estimate)")
+    .option("--family <family>", "model family as Ollama reports it (llama, qwen2, gemma3…)")
+    .option("--json", "machine-readable output")
+    .action((file: string, options: { model?: string; family?: string }) => {
+      let text: string;
+      try {
+        text = file === "-" ? readStdin() : readFileSync(resolve(context.cwd, file), "utf8");
+      } catch {
+        throw new UsageError(`cannot read ${file}`);
+      }
+      const counter = options.model || options.family ? tokenCounterFor(options.model ?? "", options.family) : defaultTokenCounter();
+      const count = counter.count(text);
+      if (context.output.json) {
+        context.output.printJson({ tokens: count, estimator: counter.name, exact: counter.exact, characters: text.length });
+      } else {
+        context.output.print(`${count} tokens (${counter.name}${counter.exact ? "" : ", estimate"})`);
+      }
+    });
+}
