@@ -22,3 +22,4 @@ export { failureReport } from "./failure-report.js";
 export { resolveRepoPath, readRepoFile } from "./repo-files.js";
 export { writeChangesAtomically, type WriteFileSystem } from "./write-changes.js";
 export { BinaryFileError, UnsafePathError, checkRelativePath } from "./path-rules.js";
+export { applyReplyToRepo, type RepoApplyOptions, type RepoApplyReport } from "./apply-to-repo.js";

@@ -5,8 +5,10 @@ import { registerVersion } from "./version.js";
 import { registerRepo } from "./repo.js";
 import { registerWorker } from "./worker.js";
 import { registerSupervisor } from "./supervisor.js";
+import { registerPatch } from "./patch.js";
 
 const registrars: CommandRegistrar[] = [
+  registerPatch,
   registerVersion,
   registerRepo,
   registerWorker,
