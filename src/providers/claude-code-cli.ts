@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ProviderConfig } from "../config/schema.js";
 import { runProcess, stopLineStream, streamProcessLines } from "../util/process.js";
+import { interpretClaudeResult } from "./claude-result.js";
 import { claudeInstallHint, detectClaude } from "./cli-detect.js";
 import {
   crashError,
@@ -19,10 +20,17 @@ import {
   renderConversation,
   throwIfAborted,
 } from "./cli-support.js";
-import { interpretClaudeResult } from "./claude-result.js";
 import { callTimeoutMs, joinedSystemText } from "./provider-support.js";
 import type { ProviderRuntime } from "./runtime.js";
-import type { Capacity, GenerateRequest, GenerateResult, HealthStatus, ModelInfo, Provider, StreamPart } from "./spec.js";
+import type {
+  Capacity,
+  GenerateRequest,
+  GenerateResult,
+  HealthStatus,
+  ModelInfo,
+  Provider,
+  StreamPart,
+} from "./spec.js";
 
 const defaultTimeoutMs = 300_000;
 /** Turns allowed when the planner explores the repository with read-only tools. */
@@ -115,7 +123,13 @@ export class ClaudeCodeCliProvider implements Provider {
   }
 
   private failureContext(timeoutMs: number): ProcessFailureContext {
-    return { provider: this.name, program: "claude", binary: this.binary, timeoutMs, installHint: claudeInstallHint };
+    return {
+      provider: this.name,
+      program: "claude",
+      binary: this.binary,
+      timeoutMs,
+      installHint: claudeInstallHint,
+    };
   }
 
   private processOptions(request: GenerateRequest, call: PreparedCall, timeoutMs: number) {
@@ -186,7 +200,10 @@ export class ClaudeCodeCliProvider implements Provider {
             }
           }
         } else if (event.type === "system" && event.subtype === "api_retry") {
-          yield { type: "warning", message: `${this.name}: claude is retrying the API (attempt ${String(event.attempt)} of ${String(event.max_retries)})` };
+          yield {
+            type: "warning",
+            message: `${this.name}: claude is retrying the API (attempt ${String(event.attempt)} of ${String(event.max_retries)})`,
+          };
         }
       }
       const result = interpretClaudeResult(final, request, this.name, start);
@@ -207,6 +224,8 @@ export class ClaudeCodeCliProvider implements Provider {
   }
 
   async health(options: { signal?: AbortSignal } = {}): Promise<HealthStatus> {
-    return healthFromDetection(await detectClaude(this.runtime.env, this.binary, options.signal ? { signal: options.signal } : {}));
+    return healthFromDetection(
+      await detectClaude(this.runtime.env, this.binary, options.signal ? { signal: options.signal } : {}),
+    );
   }
 }

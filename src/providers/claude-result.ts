@@ -76,8 +76,14 @@ function kindFromStatus(status: number): ProviderErrorKind | undefined {
 }
 
 function kindFromText(text: string, terminalReason: unknown): ProviderErrorKind | undefined {
-  if (/not logged in|please run \/login|invalid api key|authentication|oauth token|credit balance|billing/i.test(text)) return "auth";
-  if (/issue with the selected model|model.{0,40}not (?:found|exist)|not_found_error/i.test(text)) return "model_not_found";
+  if (
+    /not logged in|please run \/login|invalid api key|authentication|oauth token|credit balance|billing/i.test(
+      text,
+    )
+  )
+    return "auth";
+  if (/issue with the selected model|model.{0,40}not (?:found|exist)|not_found_error/i.test(text))
+    return "model_not_found";
   if (/usage limit|rate.?limit|hit your limit/i.test(text)) return "rate_limit";
   if (/overloaded/i.test(text)) return "overloaded";
   if (terminalReason === "prompt_too_long" || /prompt is too long/i.test(text)) return "bad_request";
@@ -87,7 +93,8 @@ function kindFromText(text: string, terminalReason: unknown): ProviderErrorKind 
 const hints: Partial<Record<ProviderErrorKind, string>> = {
   auth: claudeLoginHint,
   model_not_found: "pick a model the claude CLI knows (opus, sonnet, haiku or a full claude-… id)",
-  rate_limit: "the subscription's usage limit is reached; wait for it to reset or route the planner elsewhere",
+  rate_limit:
+    "the subscription's usage limit is reached; wait for it to reset or route the planner elsewhere",
   bad_request: "the prompt is too large for the model; reduce the context sent to the planner",
 };
 
@@ -98,7 +105,10 @@ export function claudeResultError(line: JsonObject, provider: string): Error {
   const text = typeof line.result === "string" && line.result ? line.result : errors.join("; ") || subtype;
   const status = typeof line.api_error_status === "number" ? line.api_error_status : undefined;
   if (subtype === "error_max_structured_output_retries") {
-    return new ModelOutputError(`${provider}: claude could not produce output matching the JSON schema`, { expected: "JSON matching the schema", received: text });
+    return new ModelOutputError(`${provider}: claude could not produce output matching the JSON schema`, {
+      expected: "JSON matching the schema",
+      received: text,
+    });
   }
   let kind: ProviderErrorKind;
   let message = text;
@@ -109,26 +119,41 @@ export function claudeResultError(line: JsonObject, provider: string): Error {
     kind = "bad_request";
     message = "stopped at the cost budget before answering";
   } else {
-    kind = (status !== undefined ? kindFromStatus(status) : undefined) ?? kindFromText(text, line.terminal_reason) ?? "server";
+    kind =
+      (status !== undefined ? kindFromStatus(status) : undefined) ??
+      kindFromText(text, line.terminal_reason) ??
+      "server";
   }
   const notLoggedIn = kind === "auth" && /not logged in/i.test(text);
-  return new ProviderError(kind, `${provider}: ${notLoggedIn ? "claude is not logged in" : "claude reported an error"}: ${message}`, {
-    provider,
-    ...(status !== undefined ? { status } : {}),
-    bodyExcerpt: text.slice(0, 500),
-    // Unknown in-band failures are not retried: a retry of a CLI call spends quota again.
-    ...(kind === "server" && status === undefined ? { retryable: false } : {}),
-    ...(hints[kind] !== undefined ? { hint: hints[kind] } : {}),
-    ...(subtype === "error_max_turns" ? { hint: "the planner explored too long; use exploration: passive or a narrower task" } : {}),
-    details: { subtype, terminalReason: line.terminal_reason ?? null },
-  });
+  return new ProviderError(
+    kind,
+    `${provider}: ${notLoggedIn ? "claude is not logged in" : "claude reported an error"}: ${message}`,
+    {
+      provider,
+      ...(status !== undefined ? { status } : {}),
+      bodyExcerpt: text.slice(0, 500),
+      // Unknown in-band failures are not retried: a retry of a CLI call spends quota again.
+      ...(kind === "server" && status === undefined ? { retryable: false } : {}),
+      ...(hints[kind] !== undefined ? { hint: hints[kind] } : {}),
+      ...(subtype === "error_max_turns"
+        ? { hint: "the planner explored too long; use exploration: passive or a narrower task" }
+        : {}),
+      details: { subtype, terminalReason: line.terminal_reason ?? null },
+    },
+  );
 }
 
 /** GenerateResult from a result line, or throws the error it reports. */
-export function interpretClaudeResult(line: JsonObject, request: GenerateRequest, provider: string, start: number): GenerateResult {
+export function interpretClaudeResult(
+  line: JsonObject,
+  request: GenerateRequest,
+  provider: string,
+  start: number,
+): GenerateResult {
   if (line.is_error === true) throw claudeResultError(line, provider);
   const warnings: string[] = [];
-  if (request.temperature !== undefined) warnings.push("the claude CLI has no temperature setting; it was ignored");
+  if (request.temperature !== undefined)
+    warnings.push("the claude CLI has no temperature setting; it was ignored");
   const structured = line.structured_output;
   let text = typeof line.result === "string" ? line.result : "";
   let json: unknown;

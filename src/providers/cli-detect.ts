@@ -67,7 +67,12 @@ async function versionProbe(
   parse: (stdout: string) => string | undefined,
 ): Promise<{ version: string } | CliDetection> {
   const result = await probe(binary, ["--version"], env, options);
-  if (result.notFound) return { installed: false, message: `${label} is not installed (\`${binary}\` not found on PATH)`, hint: installHint };
+  if (result.notFound)
+    return {
+      installed: false,
+      message: `${label} is not installed (\`${binary}\` not found on PATH)`,
+      hint: installHint,
+    };
   if (result.exitCode !== 0) {
     return {
       installed: false,
@@ -81,15 +86,26 @@ async function versionProbe(
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text.trim());
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
-export async function detectClaude(env: Env, binary = "claude", options: DetectOptions = {}): Promise<CliDetection> {
-  const installed = await versionProbe("Claude Code", binary, env, options, claudeInstallHint, (stdout) =>
-    /(\d+\.\d+\.\d+\S*)/.exec(stdout)?.[1],
+export async function detectClaude(
+  env: Env,
+  binary = "claude",
+  options: DetectOptions = {},
+): Promise<CliDetection> {
+  const installed = await versionProbe(
+    "Claude Code",
+    binary,
+    env,
+    options,
+    claudeInstallHint,
+    (stdout) => /(\d+\.\d+\.\d+\S*)/.exec(stdout)?.[1],
   );
   if ("installed" in installed) return installed;
   const version = installed.version;
@@ -98,13 +114,37 @@ export async function detectClaude(env: Env, binary = "claude", options: DetectO
   if (report && typeof report.loggedIn === "boolean") {
     const authMethod = typeof report.authMethod === "string" ? report.authMethod : undefined;
     if (report.loggedIn) {
-      return { installed: true, version, loggedIn: true, ...(authMethod ? { authMethod } : {}), message: `claude ${version} is installed and logged in${authMethod ? ` (${authMethod})` : ""}` };
+      return {
+        installed: true,
+        version,
+        loggedIn: true,
+        ...(authMethod ? { authMethod } : {}),
+        message: `claude ${version} is installed and logged in${authMethod ? ` (${authMethod})` : ""}`,
+      };
     }
-    return { installed: true, version, loggedIn: false, ...(authMethod ? { authMethod } : {}), message: `claude ${version} is installed but not logged in`, hint: claudeLoginHint };
+    return {
+      installed: true,
+      version,
+      loggedIn: false,
+      ...(authMethod ? { authMethod } : {}),
+      message: `claude ${version} is installed but not logged in`,
+      hint: claudeLoginHint,
+    };
   }
   // Older versions have no `auth status`: an API key in the environment is the one thing we can tell.
-  const envMethod = env.ANTHROPIC_API_KEY ? "api_key" : env.CLAUDE_CODE_OAUTH_TOKEN || env.ANTHROPIC_AUTH_TOKEN ? "oauth_token" : undefined;
-  if (envMethod) return { installed: true, version, loggedIn: true, authMethod: envMethod, message: `claude ${version} is installed; credentials come from the environment (${envMethod})` };
+  const envMethod = env.ANTHROPIC_API_KEY
+    ? "api_key"
+    : env.CLAUDE_CODE_OAUTH_TOKEN || env.ANTHROPIC_AUTH_TOKEN
+      ? "oauth_token"
+      : undefined;
+  if (envMethod)
+    return {
+      installed: true,
+      version,
+      loggedIn: true,
+      authMethod: envMethod,
+      message: `claude ${version} is installed; credentials come from the environment (${envMethod})`,
+    };
   return {
     installed: true,
     version,
@@ -120,12 +160,35 @@ interface CodexDoctorCheck {
   details?: Record<string, unknown>;
 }
 
-export async function detectCodex(env: Env, binary = "codex", options: DetectOptions = {}): Promise<CliDetection> {
-  const installed = await versionProbe("Codex CLI", binary, env, options, codexInstallHint, (stdout) => /(\d+\.\d+\.\d+\S*)/.exec(stdout)?.[1]);
+export async function detectCodex(
+  env: Env,
+  binary = "codex",
+  options: DetectOptions = {},
+): Promise<CliDetection> {
+  const installed = await versionProbe(
+    "Codex CLI",
+    binary,
+    env,
+    options,
+    codexInstallHint,
+    (stdout) => /(\d+\.\d+\.\d+\S*)/.exec(stdout)?.[1],
+  );
   if ("installed" in installed) return installed;
   const version = installed.version;
-  const loggedIn = (authMethod: string, how: string): CliDetection => ({ installed: true, version, loggedIn: true, authMethod, message: `codex ${version} is installed and logged in (${how})` });
-  const notLoggedIn = (why: string): CliDetection => ({ installed: true, version, loggedIn: false, message: `codex ${version} is installed but not logged in${why ? `: ${why}` : ""}`, hint: codexLoginHint });
+  const loggedIn = (authMethod: string, how: string): CliDetection => ({
+    installed: true,
+    version,
+    loggedIn: true,
+    authMethod,
+    message: `codex ${version} is installed and logged in (${how})`,
+  });
+  const notLoggedIn = (why: string): CliDetection => ({
+    installed: true,
+    version,
+    loggedIn: false,
+    message: `codex ${version} is installed but not logged in${why ? `: ${why}` : ""}`,
+    hint: codexLoginHint,
+  });
 
   // Best probe: `codex doctor --json` also sees keys supplied through the environment.
   const doctor = await probe(binary, ["doctor", "--json"], env, options);
@@ -136,7 +199,10 @@ export async function detectCodex(env: Env, binary = "codex", options: DetectOpt
     const summary = typeof credentials.summary === "string" ? credentials.summary : "";
     if (credentials.status === "ok") {
       const envVars = credentials.details?.["auth env vars present"];
-      return loggedIn(typeof envVars === "string" ? `env:${envVars}` : "stored credentials", summary || "codex doctor");
+      return loggedIn(
+        typeof envVars === "string" ? `env:${envVars}` : "stored credentials",
+        summary || "codex doctor",
+      );
     }
     return notLoggedIn(summary);
   }
@@ -146,8 +212,16 @@ export async function detectCodex(env: Env, binary = "codex", options: DetectOpt
   const status = await probe(binary, ["login", "status"], env, options);
   const statusText = tail(status.stderr || status.stdout, 200);
   if (status.exitCode === 0) {
-    const method = /api key/i.test(statusText) ? "api_key" : /chatgpt/i.test(statusText) ? "chatgpt" : "stored credentials";
-    return loggedIn(method, statusText.split("\n").find((line) => /log|key/i.test(line) && !line.startsWith("WARNING")) ?? "codex login status");
+    const method = /api key/i.test(statusText)
+      ? "api_key"
+      : /chatgpt/i.test(statusText)
+        ? "chatgpt"
+        : "stored credentials";
+    return loggedIn(
+      method,
+      statusText.split("\n").find((line) => /log|key/i.test(line) && !line.startsWith("WARNING")) ??
+        "codex login status",
+    );
   }
   if (env.CODEX_API_KEY) return loggedIn("env:CODEX_API_KEY", "CODEX_API_KEY is set");
   if (status.exitCode === 1) return notLoggedIn("");

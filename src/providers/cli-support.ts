@@ -52,10 +52,14 @@ export function processFailure(result: ProcessResult, context: ProcessFailureCon
     });
   }
   if (result.spawnError) {
-    return new ProviderError("unavailable", `${provider}: could not start \`${binary}\`: ${result.spawnError.message}`, {
-      provider,
-      retryable: false,
-    });
+    return new ProviderError(
+      "unavailable",
+      `${provider}: could not start \`${binary}\`: ${result.spawnError.message}`,
+      {
+        provider,
+        retryable: false,
+      },
+    );
   }
   if (result.timedOut) {
     return new ProviderError(
@@ -73,16 +77,24 @@ export function processFailure(result: ProcessResult, context: ProcessFailureCon
 }
 
 /** A crash: the process ended without the answer we could parse. */
-export function crashError(result: ProcessResult, context: ProcessFailureContext, what: string): ProviderError {
+export function crashError(
+  result: ProcessResult,
+  context: ProcessFailureContext,
+  what: string,
+): ProviderError {
   const status = result.signal ? `killed by ${result.signal}` : `exit status ${result.exitCode}`;
   const stderrTail = tail(result.stderr || result.stdout, 800);
-  return new ProviderError("crash", `${context.provider}: ${context.program} ${what} (${status})${stderrTail ? `: ${tail(stderrTail, 300)}` : ""}`, {
-    provider: context.provider,
-    exitStatus: result.exitCode,
-    stderrTail,
-    retryable: false,
-    details: { signal: result.signal },
-  });
+  return new ProviderError(
+    "crash",
+    `${context.provider}: ${context.program} ${what} (${status})${stderrTail ? `: ${tail(stderrTail, 300)}` : ""}`,
+    {
+      provider: context.provider,
+      exitStatus: result.exitCode,
+      stderrTail,
+      retryable: false,
+      details: { signal: result.signal },
+    },
+  );
 }
 
 export function healthFromDetection(detection: CliDetection): HealthStatus {
@@ -107,7 +119,9 @@ export function parseJsonLine(line: string): Record<string, unknown> | undefined
   if (!trimmed.startsWith("{")) return undefined;
   try {
     const value: unknown = JSON.parse(trimmed);
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

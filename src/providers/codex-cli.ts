@@ -11,11 +11,27 @@ import type { ProviderConfig } from "../config/schema.js";
 import { ProviderError, type ProviderErrorKind } from "../errors.js";
 import { stopLineStream, streamProcessLines } from "../util/process.js";
 import { codexInstallHint, codexLoginHint, detectCodex } from "./cli-detect.js";
-import { crashError, healthFromDetection, parseJsonLine, processFailure, renderConversation, throwIfAborted } from "./cli-support.js";
+import {
+  crashError,
+  healthFromDetection,
+  parseJsonLine,
+  processFailure,
+  renderConversation,
+  throwIfAborted,
+} from "./cli-support.js";
 import { attachJson } from "./json-output.js";
 import { callTimeoutMs, elapsedSince } from "./provider-support.js";
 import type { ProviderRuntime } from "./runtime.js";
-import type { Capacity, GenerateRequest, GenerateResult, HealthStatus, ModelInfo, Provider, StreamPart, Usage } from "./spec.js";
+import type {
+  Capacity,
+  GenerateRequest,
+  GenerateResult,
+  HealthStatus,
+  ModelInfo,
+  Provider,
+  StreamPart,
+  Usage,
+} from "./spec.js";
 
 const defaultTimeoutMs = 300_000;
 /** Above this the system text goes into the stdin prompt: one argv string may not exceed 128 KiB. */
@@ -37,7 +53,10 @@ export const codexCliModelCatalogue: readonly ModelInfo[] = [
   "gpt-5.4-mini",
   "gpt-5",
   "gpt-5-codex",
-].map((id) => ({ id, family: id === "default" ? "codex's configured default (gpt-6.1-sol in 0.169.0)" : "gpt" }));
+].map((id) => ({
+  id,
+  family: id === "default" ? "codex's configured default (gpt-6.1-sol in 0.169.0)" : "gpt",
+}));
 
 /** A TOML basic string, which is how codex parses `-c key=value` overrides. */
 export function tomlBasicString(text: string): string {
@@ -63,7 +82,11 @@ interface PreparedCall {
 }
 
 /** The argv (prompt on stdin via `-`); the system text moves into the prompt when too large. */
-export function codexArguments(request: GenerateRequest, cwd: string, schemaFile?: string): { args: string[]; preamble?: string } {
+export function codexArguments(
+  request: GenerateRequest,
+  cwd: string,
+  schemaFile?: string,
+): { args: string[]; preamble?: string } {
   const args = ["exec", "--json", "--skip-git-repo-check", "-C", cwd, "--sandbox", "read-only"];
   if (request.model && request.model !== "default") args.push("-m", request.model);
   let preamble: string | undefined;
@@ -78,9 +101,13 @@ export function codexArguments(request: GenerateRequest, cwd: string, schemaFile
 }
 
 function kindOfFailure(message: string): ProviderErrorKind {
-  if (/401|403|unauthori[sz]ed|not logged in|log ?in|authentication|api key|credentials|bearer/i.test(message)) return "auth";
+  if (
+    /401|403|unauthori[sz]ed|not logged in|log ?in|authentication|api key|credentials|bearer/i.test(message)
+  )
+    return "auth";
   if (/429|rate.?limit|usage limit|quota|too many requests/i.test(message)) return "rate_limit";
-  if (/model.{0,60}(not (found|exist|supported)|does not exist|unknown)|404/i.test(message)) return "model_not_found";
+  if (/model.{0,60}(not (found|exist|supported)|does not exist|unknown)|404/i.test(message))
+    return "model_not_found";
   if (/overloaded|503|capacity/i.test(message)) return "overloaded";
   if (/5\d\d|server error|internal error/i.test(message)) return "server";
   if (/context|too long|maximum.*tokens|400|invalid/i.test(message)) return "bad_request";
@@ -89,7 +116,8 @@ function kindOfFailure(message: string): ProviderErrorKind {
 
 /** codex counts cached tokens inside input_tokens; our Usage keeps them apart. */
 export function codexUsage(raw: Record<string, unknown>): Usage {
-  const number = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
+  const number = (value: unknown): number =>
+    typeof value === "number" && Number.isFinite(value) ? value : 0;
   const cached = number(raw.cached_input_tokens);
   return {
     inputTokens: Math.max(0, number(raw.input_tokens) - cached),
@@ -122,7 +150,9 @@ export class CodexCliProvider implements Provider {
       writeFileSync(schemaFile, JSON.stringify(request.jsonSchema), { mode: 0o600 });
     }
     const { args, preamble } = codexArguments(request, cwd, schemaFile);
-    const contextBlock = request.cachedContext ? `<context>\n${request.cachedContext}\n</context>` : undefined;
+    const contextBlock = request.cachedContext
+      ? `<context>\n${request.cachedContext}\n</context>`
+      : undefined;
     const head = [preamble, contextBlock].filter((part): part is string => part !== undefined).join("\n\n");
     return {
       args,
@@ -137,7 +167,11 @@ export class CodexCliProvider implements Provider {
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     let finish: GenerateResult | undefined;
     for await (const part of this.stream(request)) if (part.type === "finish") finish = part.result;
-    if (!finish) throw new ProviderError("stream", `${this.name}: codex ended without a result`, { provider: this.name, retryable: false });
+    if (!finish)
+      throw new ProviderError("stream", `${this.name}: codex ended without a result`, {
+        provider: this.name,
+        retryable: false,
+      });
     return finish;
   }
 
@@ -147,7 +181,13 @@ export class CodexCliProvider implements Provider {
     const start = performance.now();
     const timeoutMs = callTimeoutMs(request, this.config, defaultTimeoutMs);
     const call = this.prepare(request);
-    const context = { provider: this.name, program: "codex", binary: this.binary, timeoutMs, installHint: codexInstallHint };
+    const context = {
+      provider: this.name,
+      program: "codex",
+      binary: this.binary,
+      timeoutMs,
+      installHint: codexInstallHint,
+    };
     const lines = streamProcessLines({
       command: this.binary,
       args: call.args,
@@ -169,16 +209,21 @@ export class CodexCliProvider implements Provider {
           if (failure) {
             // A timeout after reconnect lines is a network or login problem, not a slow model.
             if (failure instanceof ProviderError && failure.kind === "timeout" && lastTransientError) {
-              throw new ProviderError("timeout", `${failure.message} (last codex error: ${lastTransientError})`, {
-                provider: this.name,
-                retryable: false,
-                stderrTail: failure.stderrTail,
-                hint: `codex could not reach its service; check the network and ${codexLoginHint}`,
-              });
+              throw new ProviderError(
+                "timeout",
+                `${failure.message} (last codex error: ${lastTransientError})`,
+                {
+                  provider: this.name,
+                  retryable: false,
+                  stderrTail: failure.stderrTail,
+                  hint: `codex could not reach its service; check the network and ${codexLoginHint}`,
+                },
+              );
             }
             throw failure;
           }
-          if (failed === undefined && usage === undefined) throw crashError(next.value, context, "ended without turn.completed");
+          if (failed === undefined && usage === undefined)
+            throw crashError(next.value, context, "ended without turn.completed");
           break;
         }
         const event = parseJsonLine(next.value);
@@ -187,8 +232,10 @@ export class CodexCliProvider implements Provider {
         else if (event.type === "item.completed") {
           const item = event.item as { type?: string; text?: string } | undefined;
           if (item?.type === "agent_message" && typeof item.text === "string") text = item.text;
-        } else if (event.type === "turn.completed") usage = codexUsage((event.usage ?? {}) as Record<string, unknown>);
-        else if (event.type === "turn.failed") failed = String((event.error as { message?: unknown } | undefined)?.message ?? "turn failed");
+        } else if (event.type === "turn.completed")
+          usage = codexUsage((event.usage ?? {}) as Record<string, unknown>);
+        else if (event.type === "turn.failed")
+          failed = String((event.error as { message?: unknown } | undefined)?.message ?? "turn failed");
       }
       if (failed !== undefined) {
         const kind = kindOfFailure(failed);
@@ -201,7 +248,8 @@ export class CodexCliProvider implements Provider {
       }
       const finalText = text ?? "";
       const warnings: string[] = [];
-      if (request.temperature !== undefined) warnings.push("the codex CLI has no temperature setting; it was ignored");
+      if (request.temperature !== undefined)
+        warnings.push("the codex CLI has no temperature setting; it was ignored");
       const json = request.jsonSchema !== undefined ? attachJson(finalText, warnings) : undefined;
       if (finalText) yield { type: "text-delta", text: finalText };
       const result: GenerateResult = {
@@ -232,6 +280,8 @@ export class CodexCliProvider implements Provider {
   }
 
   async health(options: { signal?: AbortSignal } = {}): Promise<HealthStatus> {
-    return healthFromDetection(await detectCodex(this.runtime.env, this.binary, options.signal ? { signal: options.signal } : {}));
+    return healthFromDetection(
+      await detectCodex(this.runtime.env, this.binary, options.signal ? { signal: options.signal } : {}),
+    );
   }
 }

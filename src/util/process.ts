@@ -118,7 +118,10 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       if (pid === undefined) return;
       const leaderAlive = exitCode === null && exitSignal === null;
       killGroup(pid, "SIGTERM", leaderAlive);
-      killTimer ??= setTimeout(() => killGroup(pid, "SIGKILL", exitCode === null && exitSignal === null), options.killGraceMs ?? 2000);
+      killTimer ??= setTimeout(
+        () => killGroup(pid, "SIGKILL", exitCode === null && exitSignal === null),
+        options.killGraceMs ?? 2000,
+      );
     };
 
     const onAbort = (): void => {
@@ -181,7 +184,8 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
     });
     child.stderr.on("data", (chunk: Buffer) => {
       stderrBuffer = Buffer.concat([stderrBuffer, chunk]);
-      if (stderrBuffer.length > stderrKeepBytes) stderrBuffer = stderrBuffer.subarray(stderrBuffer.length - stderrKeepBytes);
+      if (stderrBuffer.length > stderrKeepBytes)
+        stderrBuffer = stderrBuffer.subarray(stderrBuffer.length - stderrKeepBytes);
     });
 
     // The child may exit without reading its input (EPIPE): that is its answer, not our crash.
@@ -221,7 +225,9 @@ export async function* streamProcessLines(
   let wake: (() => void) | undefined;
   let result: ProcessResult | undefined;
   const stopController = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stopController.signal]) : stopController.signal;
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, stopController.signal])
+    : stopController.signal;
   const running = runProcess({
     ...options,
     signal,
@@ -258,7 +264,9 @@ export async function* streamProcessLines(
 }
 
 /** Stops a line stream early (kills the process tree); harmless when it already finished. */
-export async function stopLineStream(stream: AsyncGenerator<string, ProcessResult, undefined>): Promise<void> {
+export async function stopLineStream(
+  stream: AsyncGenerator<string, ProcessResult, undefined>,
+): Promise<void> {
   // The value is never read: return() only runs the generator's cleanup.
   await stream.return(undefined as never);
 }

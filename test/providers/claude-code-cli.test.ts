@@ -6,7 +6,12 @@ import { providerSchema } from "../../src/config/schema.js";
 import { AbortError, ModelOutputError, ProviderError } from "../../src/errors.js";
 import { ClaudeCodeCliProvider } from "../../src/providers/claude-code-cli.js";
 import type { GenerateRequest, StreamPart } from "../../src/providers/spec.js";
-import { type FakeClis, type InstallFakeClisOptions, installFakeClis, waitForProcessExit } from "../kit/fake-cli.js";
+import {
+  type FakeClis,
+  type InstallFakeClisOptions,
+  installFakeClis,
+  waitForProcessExit,
+} from "../kit/fake-cli.js";
 
 const repo = mkdtempSync(join(tmpdir(), "hierocode-claude-repo-"));
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
@@ -16,12 +21,22 @@ afterEach(() => fakes?.cleanup());
 
 function setup(options: InstallFakeClisOptions = {}, config: Record<string, unknown> = {}) {
   fakes = installFakeClis(options);
-  const provider = new ClaudeCodeCliProvider("claude_pro", providerSchema.parse({ type: "claude_code_cli", ...config }), { env: fakes.env });
+  const provider = new ClaudeCodeCliProvider(
+    "claude_pro",
+    providerSchema.parse({ type: "claude_code_cli", ...config }),
+    { env: fakes.env },
+  );
   return { provider, fakes };
 }
 
 function request(overrides: Partial<GenerateRequest> = {}): GenerateRequest {
-  return { model: "sonnet", messages: [{ role: "user", content: "Plan the change" }], maxOutputTokens: 2000, cwd: repo, ...overrides };
+  return {
+    model: "sonnet",
+    messages: [{ role: "user", content: "Plan the change" }],
+    maxOutputTokens: 2000,
+    cwd: repo,
+    ...overrides,
+  };
 }
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
@@ -47,7 +62,9 @@ function valueAfter(argv: string[], flag: string): string | undefined {
 
 describe("ClaudeCodeCliProvider.generate", () => {
   it("sends the prompt on stdin, the system text as --append-system-prompt, tools off, cwd = repo", async () => {
-    const { provider, fakes: kit } = setup({ claudeScript: [{ promptIncludes: "Plan the change", reply: "1. edit a.ts" }] });
+    const { provider, fakes: kit } = setup({
+      claudeScript: [{ promptIncludes: "Plan the change", reply: "1. edit a.ts" }],
+    });
     const result = await provider.generate(request({ system: "You plan.", cachedContext: "REPO MAP" }));
     expect(result.text).toBe("1. edit a.ts");
     expect(result.finishReason).toBe("stop");
@@ -67,35 +84,66 @@ describe("ClaudeCodeCliProvider.generate", () => {
 
   it("returns structured_output as json and passes the schema with --json-schema", async () => {
     const schema = { type: "object", properties: { units: { type: "array" } }, required: ["units"] };
-    const { provider, fakes: kit } = setup({ claudeScript: [{ hasSchema: true, json: { units: [{ id: "u1" }] } }] });
+    const { provider, fakes: kit } = setup({
+      claudeScript: [{ hasSchema: true, json: { units: [{ id: "u1" }] } }],
+    });
     const result = await provider.generate(request({ jsonSchema: schema }));
     expect(result.json).toEqual({ units: [{ id: "u1" }] });
     expect(JSON.parse(valueAfter(lastCall(kit).argv, "--json-schema") ?? "")).toEqual(schema);
   });
 
   it("falls back to the result text when structured_output is missing", async () => {
-    const { provider } = setup({ claudeScript: [{ structuredOutput: false, json: {}, reply: 'Here:\n```json\n{"ok": true}\n```' }] });
+    const { provider } = setup({
+      claudeScript: [{ structuredOutput: false, json: {}, reply: 'Here:\n```json\n{"ok": true}\n```' }],
+    });
     const result = await provider.generate(request({ jsonSchema: { type: "object" } }));
     expect(result.json).toEqual({ ok: true });
   });
 
   it("sums usage over modelUsage, names the main model and reports the CLI's cost", async () => {
     const modelUsage = {
-      "claude-haiku-4-5": { inputTokens: 100, outputTokens: 20, cacheReadInputTokens: 0, cacheCreationInputTokens: 0, costUSD: 0.0002 },
-      "claude-opus-4-8": { inputTokens: 3000, outputTokens: 900, cacheReadInputTokens: 5000, cacheCreationInputTokens: 700, costUSD: 0.04 },
+      "claude-haiku-4-5": {
+        inputTokens: 100,
+        outputTokens: 20,
+        cacheReadInputTokens: 0,
+        cacheCreationInputTokens: 0,
+        costUSD: 0.0002,
+      },
+      "claude-opus-4-8": {
+        inputTokens: 3000,
+        outputTokens: 900,
+        cacheReadInputTokens: 5000,
+        cacheCreationInputTokens: 700,
+        costUSD: 0.04,
+      },
     };
     const { provider } = setup({ claudeScript: [{ modelUsage, costUsd: 0.0402 }] });
     const result = await provider.generate(request({ model: "opus" }));
-    expect(result.usage).toEqual({ inputTokens: 3100, outputTokens: 920, cacheReadTokens: 5000, cacheWriteTokens: 700 });
+    expect(result.usage).toEqual({
+      inputTokens: 3100,
+      outputTokens: 920,
+      cacheReadTokens: 5000,
+      cacheWriteTokens: 700,
+    });
     expect(result.modelId).toBe("claude-opus-4-8");
     expect(result.reportedCostUsd).toBe(0.0402);
   });
 
   it("falls back to the main-loop usage when modelUsage is empty", async () => {
-    const usage = { inputTokens: 11, outputTokens: 22, cacheReadInputTokens: 33, cacheCreationInputTokens: 44 };
+    const usage = {
+      inputTokens: 11,
+      outputTokens: 22,
+      cacheReadInputTokens: 33,
+      cacheCreationInputTokens: 44,
+    };
     const { provider } = setup({ claudeScript: [{ modelUsage: {}, usage }] });
     const result = await provider.generate(request());
-    expect(result.usage).toEqual({ inputTokens: 11, outputTokens: 22, cacheReadTokens: 33, cacheWriteTokens: 44 });
+    expect(result.usage).toEqual({
+      inputTokens: 11,
+      outputTokens: 22,
+      cacheReadTokens: 33,
+      cacheWriteTokens: 44,
+    });
     expect(result.modelId).toBe("sonnet");
   });
 
@@ -103,7 +151,11 @@ describe("ClaudeCodeCliProvider.generate", () => {
     const { provider } = setup({ claudeMode: "not_logged_in" });
     const error = await failure(provider.generate(request()));
     expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ kind: "auth", exitCode: 5, hint: "run `claude /login` (or `claude auth login`)" });
+    expect(error).toMatchObject({
+      kind: "auth",
+      exitCode: 5,
+      hint: "run `claude /login` (or `claude auth login`)",
+    });
     expect((error as ProviderError).message).toContain("Not logged in · Please run /login");
   });
 
@@ -122,12 +174,17 @@ describe("ClaudeCodeCliProvider.generate", () => {
 
   it("maps an unknown model to model_not_found", async () => {
     const { provider } = setup();
-    expect(await failure(provider.generate(request({ model: "gpt-4o" })))).toMatchObject({ kind: "model_not_found", status: 404 });
+    expect(await failure(provider.generate(request({ model: "gpt-4o" })))).toMatchObject({
+      kind: "model_not_found",
+      status: 404,
+    });
   });
 
   it("maps error_max_structured_output_retries to bad model output", async () => {
     const { provider } = setup({ claudeScript: [{ fault: "error_max_structured_output_retries" }] });
-    expect(await failure(provider.generate(request({ jsonSchema: { type: "object" } })))).toBeInstanceOf(ModelOutputError);
+    expect(await failure(provider.generate(request({ jsonSchema: { type: "object" } })))).toBeInstanceOf(
+      ModelOutputError,
+    );
   });
 
   it("kills the whole process tree on timeout (request.timeoutMs)", async () => {
@@ -166,7 +223,8 @@ describe("ClaudeCodeCliProvider.generate", () => {
     const { provider, fakes: kit } = setup({ claudeMode: "hang" });
     const controller = new AbortController();
     const pending = failure(provider.generate(request({ signal: controller.signal })));
-    while (!kit.logOf("claude").some((call) => call.outcome === "hang")) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!kit.logOf("claude").some((call) => call.outcome === "hang"))
+      await new Promise((resolve) => setTimeout(resolve, 20));
     controller.abort();
     expect(await pending).toBeInstanceOf(AbortError);
     expect(await waitForProcessExit(lastCall(kit).childPid ?? 0)).toBe(true);
@@ -224,8 +282,13 @@ describe("ClaudeCodeCliProvider.generate", () => {
   });
 
   it("answers scripted rules in order, honouring `times`", async () => {
-    const { provider } = setup({ claudeScript: { rules: [{ fault: "rate_limit", times: 1 }], default: { reply: "second try" } } });
-    expect(await failure(provider.generate(request()))).toMatchObject({ kind: "rate_limit", isRetryable: true });
+    const { provider } = setup({
+      claudeScript: { rules: [{ fault: "rate_limit", times: 1 }], default: { reply: "second try" } },
+    });
+    expect(await failure(provider.generate(request()))).toMatchObject({
+      kind: "rate_limit",
+      isRetryable: true,
+    });
     expect((await provider.generate(request())).text).toBe("second try");
   });
 
@@ -279,18 +342,37 @@ describe("ClaudeCodeCliProvider.stream", () => {
 describe("ClaudeCodeCliProvider health and models", () => {
   it("is healthy when installed and logged in, without ever calling -p", async () => {
     const { provider, fakes: kit } = setup();
-    expect(await provider.health()).toMatchObject({ ok: true, reachable: true, authenticated: true, version: "2.1.197" });
+    expect(await provider.health()).toMatchObject({
+      ok: true,
+      reachable: true,
+      authenticated: true,
+      version: "2.1.197",
+    });
     expect(kit.logOf("claude").map((call) => call.argv)).toEqual([["--version"], ["auth", "status"]]);
   });
 
   it("is unhealthy with the login hint when not logged in", async () => {
     const { provider } = setup({ claudeMode: "not_logged_in" });
-    expect(await provider.health()).toMatchObject({ ok: false, reachable: true, authenticated: false, hint: "run `claude /login` (or `claude auth login`)" });
+    expect(await provider.health()).toMatchObject({
+      ok: false,
+      reachable: true,
+      authenticated: false,
+      hint: "run `claude /login` (or `claude auth login`)",
+    });
   });
 
   it("lists the static catalogue of aliases and ids", async () => {
     const { provider } = setup();
     const ids = (await provider.listModels()).map((model) => model.id);
-    expect(ids).toEqual(expect.arrayContaining(["opus", "sonnet", "haiku", "claude-sonnet-4-6", "claude-opus-4-8", "claude-haiku-4-5"]));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        "opus",
+        "sonnet",
+        "haiku",
+        "claude-sonnet-4-6",
+        "claude-opus-4-8",
+        "claude-haiku-4-5",
+      ]),
+    );
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runProcess, streamProcessLines, stopLineStream } from "../../src/util/process.js";
+import { runProcess, stopLineStream, streamProcessLines } from "../../src/util/process.js";
 import { isProcessAlive, waitForProcessExit } from "../kit/fake-cli.js";
 
 const node = process.execPath;
@@ -24,12 +24,23 @@ describe("runProcess", () => {
   it("passes input on stdin, captures stdout, stderr and the exit code", async () => {
     const result = await runProcess({
       command: node,
-      args: ["-e", "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{process.stdout.write(s.toUpperCase());process.stderr.write('warn');process.exit(3)})"],
+      args: [
+        "-e",
+        "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{process.stdout.write(s.toUpperCase());process.stderr.write('warn');process.exit(3)})",
+      ],
       env,
       input: "hello",
       timeoutMs: 10_000,
     });
-    expect(result).toMatchObject({ stdout: "HELLO", stderr: "warn", exitCode: 3, signal: null, timedOut: false, aborted: false, notFound: false });
+    expect(result).toMatchObject({
+      stdout: "HELLO",
+      stderr: "warn",
+      exitCode: 3,
+      signal: null,
+      timedOut: false,
+      aborted: false,
+      notFound: false,
+    });
   });
 
   it("closes stdin when there is no input, so a reader sees end-of-file at once", async () => {
@@ -50,13 +61,25 @@ describe("runProcess", () => {
   });
 
   it("reports a missing working directory distinctly from a missing executable", async () => {
-    const result = await runProcess({ command: node, args: ["-v"], cwd: join(scratch, "nope"), env, timeoutMs: 5_000 });
+    const result = await runProcess({
+      command: node,
+      args: ["-v"],
+      cwd: join(scratch, "nope"),
+      env,
+      timeoutMs: 5_000,
+    });
     expect(result.notFound).toBe(false);
     expect(result.spawnError?.code).toBe("ENOCWD");
   });
 
   it("runs in the given cwd", async () => {
-    const result = await runProcess({ command: node, args: ["-e", "console.log(process.cwd())"], cwd: scratch, env, timeoutMs: 5_000 });
+    const result = await runProcess({
+      command: node,
+      args: ["-e", "console.log(process.cwd())"],
+      cwd: scratch,
+      env,
+      timeoutMs: 5_000,
+    });
     expect(result.stdout.trim()).toBe(scratch);
   });
 
@@ -71,7 +94,13 @@ describe("runProcess", () => {
   });
 
   it("escalates to SIGKILL when the tree ignores SIGTERM", async () => {
-    const result = await runProcess({ command: node, args: ["-e", treeScript(true)], env, timeoutMs: 700, killGraceMs: 200 });
+    const result = await runProcess({
+      command: node,
+      args: ["-e", treeScript(true)],
+      env,
+      timeoutMs: 700,
+      killGraceMs: 200,
+    });
     expect(result.timedOut).toBe(true);
     expect(result.signal).toBe("SIGKILL");
     expect(await waitForProcessExit(firstLinePid(result.stdout))).toBe(true);
@@ -97,7 +126,13 @@ describe("runProcess", () => {
   });
 
   it("does not start anything when the signal is already aborted", async () => {
-    const result = await runProcess({ command: node, args: ["-v"], env, timeoutMs: 5_000, signal: AbortSignal.abort() });
+    const result = await runProcess({
+      command: node,
+      args: ["-v"],
+      env,
+      timeoutMs: 5_000,
+      signal: AbortSignal.abort(),
+    });
     expect(result).toMatchObject({ aborted: true, pid: undefined });
   });
 
@@ -114,13 +149,20 @@ describe("runProcess", () => {
   });
 
   it("bounds stdout at maxOutputBytes", async () => {
-    const result = await runProcess({ command: node, args: ["-e", "process.stdout.write('y'.repeat(10000))"], env, timeoutMs: 5_000, maxOutputBytes: 100 });
+    const result = await runProcess({
+      command: node,
+      args: ["-e", "process.stdout.write('y'.repeat(10000))"],
+      env,
+      timeoutMs: 5_000,
+      maxOutputBytes: 100,
+    });
     expect(result.stdout).toHaveLength(100);
     expect(result.stdoutTruncated).toBe(true);
   });
 
   it("returns when the child exits even if a grandchild still holds stdout, and kills the straggler", async () => {
-    const script = "const c=require('node:child_process').spawn(process.execPath,['-e','setInterval(()=>{},1e9)'],{stdio:['ignore','inherit','inherit']});console.log(c.pid);process.exit(0)";
+    const script =
+      "const c=require('node:child_process').spawn(process.execPath,['-e','setInterval(()=>{},1e9)'],{stdio:['ignore','inherit','inherit']});console.log(c.pid);process.exit(0)";
     const result = await runProcess({ command: node, args: ["-e", script], env, timeoutMs: 10_000 });
     expect(result.exitCode).toBe(0);
     expect(result.timedOut).toBe(false);
@@ -130,7 +172,12 @@ describe("runProcess", () => {
 
 describe("streamProcessLines", () => {
   it("yields lines and returns the process result", async () => {
-    const stream = streamProcessLines({ command: node, args: ["-e", "console.log('one');console.log('two')"], env, timeoutMs: 5_000 });
+    const stream = streamProcessLines({
+      command: node,
+      args: ["-e", "console.log('one');console.log('two')"],
+      env,
+      timeoutMs: 5_000,
+    });
     const lines: string[] = [];
     let next = await stream.next();
     while (!next.done) {
@@ -142,7 +189,12 @@ describe("streamProcessLines", () => {
   });
 
   it("kills the tree when the consumer stops early", async () => {
-    const stream = streamProcessLines({ command: node, args: ["-e", treeScript(false)], env, timeoutMs: 20_000 });
+    const stream = streamProcessLines({
+      command: node,
+      args: ["-e", treeScript(false)],
+      env,
+      timeoutMs: 20_000,
+    });
     const first = await stream.next();
     expect(first.done).toBe(false);
     await stopLineStream(stream);

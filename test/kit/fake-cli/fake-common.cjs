@@ -42,7 +42,8 @@ const loggedEnvKeys = [
 function envSubset() {
   const subset = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (loggedEnvKeys.includes(key) || key.startsWith("FAKE_") || key.startsWith("HIEROCODE_")) subset[key] = value;
+    if (loggedEnvKeys.includes(key) || key.startsWith("FAKE_") || key.startsWith("HIEROCODE_"))
+      subset[key] = value;
   }
   return subset;
 }
@@ -50,7 +51,13 @@ function envSubset() {
 function appendLog(logVariable, entry) {
   const file = process.env[logVariable];
   if (!file) return;
-  const record = { time: new Date().toISOString(), pid: process.pid, cwd: process.cwd(), env: envSubset(), ...entry };
+  const record = {
+    time: new Date().toISOString(),
+    pid: process.pid,
+    cwd: process.cwd(),
+    env: envSubset(),
+    ...entry,
+  };
   fs.appendFileSync(file, `${JSON.stringify(record)}\n`);
 }
 
@@ -122,7 +129,7 @@ function exampleFromSchema(schema) {
   if (type === "object" || schema.properties) {
     const result = {};
     for (const key of schema.required ?? Object.keys(schema.properties ?? {})) {
-      result[key] = exampleFromSchema((schema.properties ?? {})[key]);
+      result[key] = exampleFromSchema(schema.properties?.[key]);
     }
     return result;
   }
@@ -140,7 +147,9 @@ function estimateTokens(text) {
 
 /** A grandchild in the same process group, so tests can check that the whole tree dies. */
 function spawnHangingChild(ignoreTerm) {
-  const code = ignoreTerm ? "process.on('SIGTERM',()=>{});setInterval(()=>{},1e9)" : "setInterval(()=>{},1e9)";
+  const code = ignoreTerm
+    ? "process.on('SIGTERM',()=>{});setInterval(()=>{},1e9)"
+    : "setInterval(()=>{},1e9)";
   const child = spawn(process.execPath, ["-e", code], { stdio: "ignore" });
   child.unref();
   return child.pid;
