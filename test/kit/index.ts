@@ -18,6 +18,14 @@ export {
   type FakeOllamaOptions,
   startFakeOllama,
 } from "./fake-ollama.js";
+export {
+  defaultOpenAiModels,
+  type FakeOpenAi,
+  type FakeOpenAiModel,
+  type FakeOpenAiOptions,
+  openAiErrorBody,
+  startFakeOpenAI,
+} from "./fake-openai.js";
 export type { FakeServer, RecordedRequest, WireJson } from "./fake-server.js";
 export {
   type AnswerOptions,

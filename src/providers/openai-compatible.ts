@@ -1,0 +1,441 @@
+/**
+ * Any server speaking OpenAI's chat completions (vLLM, LM Studio, llama.cpp's server, Groq,
+ * Cerebras, OpenRouter, LiteLLM, OpenAI itself). Structured output asks for `json_schema`
+ * first; servers that reject it get one retry with `json_object` and the schema in the prompt.
+ * Usage per protocols.md §4: `prompt_tokens` includes `cached_tokens`.
+ */
+import type { ProviderConfig } from "../config/schema.js";
+import { ProviderError } from "../errors.js";
+import {
+  type CallScope,
+  type HttpCall,
+  type HttpTransport,
+  openCallScope,
+  openStream,
+  readSse,
+  requestJson,
+  statusErrorOptions,
+  translateFailure,
+  trimTrailingSlash,
+} from "./http.js";
+import { attachJson } from "./json-output.js";
+import { callTimeoutMs, elapsedSince, isLocalUrl, joinedSystemText } from "./provider-support.js";
+import { type ProviderRuntime, singleBaseUrl, transportFor } from "./runtime.js";
+import type {
+  Capacity,
+  FinishReason,
+  GenerateRequest,
+  GenerateResult,
+  HealthStatus,
+  ModelInfo,
+  Provider,
+  StreamPart,
+  Usage,
+} from "./spec.js";
+
+export const defaultOpenAiUrl = "https://api.openai.com/v1";
+const defaultTimeoutMs = 600_000;
+const metadataTimeoutMs = 15_000;
+
+interface OpenAiUsage {
+  prompt_tokens?: number | null;
+  completion_tokens?: number | null;
+  prompt_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
+}
+
+/** prompt_tokens includes cached (and, where reported, cache-write) tokens; our inputTokens excludes both. */
+export function openAiUsage(usage: OpenAiUsage | null | undefined): Usage {
+  const prompt = usage?.prompt_tokens ?? 0;
+  const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
+  const written = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
+  return {
+    inputTokens: Math.max(0, prompt - cached - written),
+    outputTokens: usage?.completion_tokens ?? 0,
+    cacheReadTokens: cached,
+    cacheWriteTokens: written,
+  };
+}
+
+function finishReasonOf(reason: string | null | undefined): FinishReason {
+  if (reason === "stop" || reason === null || reason === undefined) return "stop";
+  if (reason === "length") return "length";
+  if (reason === "content_filter") return "content_filter";
+  if (reason === "tool_calls" || reason === "function_call") return "tool_calls";
+  return "other";
+}
+
+/** The message of either error shape: `{"error":{message}}`, `{"error":"…"}` or vLLM's `{"object":"error",message}`. */
+function errorMessage(json: unknown, fallback: string): { message: string; code: string | undefined } {
+  const record = (json ?? {}) as { error?: unknown; message?: unknown; code?: unknown };
+  if (typeof record.error === "string") return { message: record.error, code: undefined };
+  if (record.error && typeof record.error === "object") {
+    const inner = record.error as { message?: unknown; code?: unknown; type?: unknown };
+    return {
+      message: String(inner.message ?? fallback),
+      code: inner.code != null ? String(inner.code) : inner.type != null ? String(inner.type) : undefined,
+    };
+  }
+  if (typeof record.message === "string")
+    return { message: record.message, code: record.code != null ? String(record.code) : undefined };
+  return { message: fallback, code: undefined };
+}
+
+type StructuredMode = "json_schema" | "json_object";
+
+export interface OpenAiCompatibleDefaults {
+  type: "openai_compatible" | "lmstudio";
+  baseUrl: string;
+  local?: boolean;
+  unavailableHint?: string;
+}
+
+export class OpenAiCompatibleProvider implements Provider {
+  readonly type: "openai_compatible" | "lmstudio";
+  readonly local: boolean;
+  readonly baseUrl: string;
+  private readonly transport: HttpTransport;
+  private readonly env: Record<string, string | undefined>;
+  private readonly unavailableHint: string;
+
+  constructor(
+    readonly name: string,
+    private readonly config: ProviderConfig,
+    runtime: ProviderRuntime,
+    defaults: OpenAiCompatibleDefaults = {
+      type: "openai_compatible",
+      baseUrl: runtime.env.OPENAI_BASE_URL ?? defaultOpenAiUrl,
+    },
+  ) {
+    this.type = defaults.type;
+    this.baseUrl = trimTrailingSlash(singleBaseUrl(config) ?? defaults.baseUrl);
+    this.local = defaults.local ?? isLocalUrl(this.baseUrl);
+    this.env = runtime.env;
+    this.transport = transportFor(name, config, runtime);
+    this.unavailableHint =
+      defaults.unavailableHint ??
+      `is the server at ${this.baseUrl} running? base_url must include /v1 (e.g. http://localhost:8000/v1)`;
+  }
+
+  private authHeaders(): Record<string, string> {
+    if (this.config.auth.type !== "bearer_env") return {};
+    const variable = this.config.auth.env_var ?? "OPENAI_API_KEY";
+    const key = this.env[variable]?.trim();
+    if (!key) {
+      throw new ProviderError("auth", `${this.name}: no API key (${variable} is not set)`, {
+        provider: this.name,
+        hint: `export ${variable}=… (the key for ${this.baseUrl})`,
+      });
+    }
+    return { authorization: `Bearer ${key}` };
+  }
+
+  private call(
+    method: "GET" | "POST",
+    path: string,
+    scope: CallScope,
+    body?: unknown,
+    model?: string,
+  ): HttpCall {
+    return {
+      method,
+      url: `${this.baseUrl}${path}`,
+      headers: { ...this.authHeaders(), ...this.config.headers },
+      ...(body !== undefined ? { body } : {}),
+      scope,
+      unavailableHint: this.unavailableHint,
+      toError: (response, errorBody) => this.errorFor(response, errorBody, model),
+    };
+  }
+
+  private errorFor(
+    response: Response,
+    body: { text: string; json: unknown },
+    model: string | undefined,
+  ): ProviderError {
+    const { message, code } = errorMessage(body.json, body.text || response.statusText);
+    const options = statusErrorOptions(this.name, response, body);
+    const status = response.status;
+    const text = `${this.name}: HTTP ${status}: ${message}`;
+    if (status === 401 || status === 403) {
+      const variable = this.config.auth.env_var ?? "OPENAI_API_KEY";
+      return new ProviderError("auth", text, {
+        ...options,
+        retryable: false,
+        hint: `check the key in ${variable} (auth: {type: bearer_env, env_var: ${variable}})`,
+      });
+    }
+    if (status === 404 || code === "model_not_found") {
+      return new ProviderError("model_not_found", text, {
+        ...options,
+        retryable: false,
+        hint: `check the model id${model ? ` '${model}'` : ""} (\`hierocode models list\`) and that base_url ends with /v1`,
+      });
+    }
+    if (status === 429 && code === "insufficient_quota") {
+      return new ProviderError("auth", text, {
+        ...options,
+        retryable: false,
+        hint: "the account is out of quota",
+      });
+    }
+    if (status === 429) return new ProviderError("rate_limit", text, options);
+    if (status === 503 || status === 529) return new ProviderError("overloaded", text, options);
+    if (status === 408 || status === 504) return new ProviderError("timeout", text, options);
+    if (status >= 500) return new ProviderError("server", text, options);
+    return new ProviderError("bad_request", text, options);
+  }
+
+  private chatBody(request: GenerateRequest, stream: boolean, mode: StructuredMode): Record<string, unknown> {
+    let system = joinedSystemText(request);
+    let responseFormat: Record<string, unknown> | undefined;
+    if (request.jsonSchema && mode === "json_schema") {
+      responseFormat = {
+        type: "json_schema",
+        json_schema: { name: request.schemaName ?? "output", schema: request.jsonSchema, strict: true },
+      };
+    } else if (request.jsonSchema) {
+      // json_object mode needs the word JSON in the prompt, and the schema is otherwise lost.
+      const instruction = `Answer with one JSON object that matches this JSON Schema:\n${JSON.stringify(request.jsonSchema)}`;
+      system = system ? `${system}\n\n${instruction}` : instruction;
+      responseFormat = { type: "json_object" };
+    }
+    return {
+      model: request.model,
+      messages: [
+        ...(system ? [{ role: "system", content: system }] : []),
+        ...request.messages.map((message) => ({ role: message.role, content: message.content })),
+      ],
+      max_tokens: request.maxOutputTokens,
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(responseFormat ? { response_format: responseFormat } : {}),
+      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    };
+  }
+
+  /** Runs `attempt` with json_schema, and once more with json_object when the server rejects the schema. */
+  private async withStructuredFallback<T>(
+    request: GenerateRequest,
+    warnings: string[],
+    attempt: (mode: StructuredMode) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await attempt("json_schema");
+    } catch (error) {
+      const rejectsSchema =
+        request.jsonSchema !== undefined &&
+        error instanceof ProviderError &&
+        (error.status === 400 || error.status === 422) &&
+        /response_format|json_schema|schema|structured/i.test(`${error.message} ${error.bodyExcerpt ?? ""}`);
+      if (!rejectsSchema) throw error;
+      warnings.push(
+        `${this.name} rejected response_format json_schema; retried with json_object and the schema in the prompt`,
+      );
+      return attempt("json_object");
+    }
+  }
+
+  private buildResult(
+    request: GenerateRequest,
+    text: string,
+    final: { model: string | undefined; finish: string | null | undefined; usage: Usage },
+    warnings: string[],
+    start: number,
+  ): GenerateResult {
+    const finishReason = finishReasonOf(final.finish);
+    if (finishReason === "length")
+      warnings.push(`output truncated: ${this.name} stopped at max_tokens ${request.maxOutputTokens}`);
+    const json = request.jsonSchema ? attachJson(text, warnings) : undefined;
+    return {
+      text,
+      ...(request.jsonSchema ? { json } : {}),
+      usage: final.usage,
+      finishReason,
+      latencyMs: elapsedSince(start),
+      modelId: final.model ?? request.model,
+      subscriptionMessages: 0,
+      warnings,
+    };
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    const start = performance.now();
+    const warnings: string[] = [];
+    const scope = openCallScope({
+      signal: request.signal,
+      timeoutMs: callTimeoutMs(request, this.config, defaultTimeoutMs),
+    });
+    try {
+      const json = await this.withStructuredFallback(request, warnings, async (mode) => {
+        const call = this.call(
+          "POST",
+          "/chat/completions",
+          scope,
+          this.chatBody(request, false, mode),
+          request.model,
+        );
+        return (await requestJson<ChatCompletion>(this.transport, call)).json;
+      });
+      const choice = json.choices?.[0];
+      const final = { model: json.model, finish: choice?.finish_reason, usage: openAiUsage(json.usage) };
+      return this.buildResult(request, choice?.message?.content ?? "", final, warnings, start);
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  async *stream(request: GenerateRequest): AsyncGenerator<StreamPart> {
+    const start = performance.now();
+    const warnings: string[] = [];
+    const scope = openCallScope({
+      signal: request.signal,
+      timeoutMs: callTimeoutMs(request, this.config, defaultTimeoutMs),
+    });
+    try {
+      const action = `POST ${this.baseUrl}/chat/completions`;
+      const response = await this.withStructuredFallback(request, warnings, (mode) =>
+        openStream(
+          this.transport,
+          this.call("POST", "/chat/completions", scope, this.chatBody(request, true, mode), request.model),
+        ),
+      );
+      let text = "";
+      let model: string | undefined;
+      let finish: string | null | undefined;
+      let usage: Usage | undefined;
+      let done = false;
+      const events = readSse(response.body ?? new ReadableStream());
+      while (!done) {
+        let next: IteratorResult<{ data: string }>;
+        try {
+          next = await events.next();
+        } catch (error) {
+          throw translateFailure(error, scope, { provider: this.name, action, responseStarted: true });
+        }
+        if (next.done) break;
+        if (next.value.data.trim() === "[DONE]") {
+          done = true;
+          break;
+        }
+        let chunk: ChatCompletion & { error?: unknown };
+        try {
+          chunk = JSON.parse(next.value.data) as ChatCompletion & { error?: unknown };
+        } catch {
+          throw new ProviderError(
+            "stream",
+            `${this.name}: unreadable stream chunk: ${next.value.data.slice(0, 200)}`,
+            { provider: this.name },
+          );
+        }
+        if (chunk.error !== undefined) {
+          const { message } = errorMessage(chunk, "error");
+          throw new ProviderError("stream", `${this.name}: error during the stream: ${message}`, {
+            provider: this.name,
+          });
+        }
+        model = chunk.model ?? model;
+        if (chunk.usage) usage = openAiUsage(chunk.usage);
+        const choice = chunk.choices?.[0];
+        const delta = choice?.delta?.content;
+        if (delta) {
+          text += delta;
+          yield { type: "text-delta", text: delta };
+        }
+        if (choice?.finish_reason) finish = choice.finish_reason;
+      }
+      // Some servers end without [DONE]; a finish_reason still proves the answer is whole.
+      if (!done && !finish) {
+        throw new ProviderError("stream", `${this.name}: the stream ended before [DONE] (connection cut?)`, {
+          provider: this.name,
+        });
+      }
+      const result = this.buildResult(
+        request,
+        text,
+        { model, finish, usage: usage ?? openAiUsage(undefined) },
+        warnings,
+        start,
+      );
+      for (const warning of result.warnings) yield { type: "warning", message: warning };
+      yield { type: "usage", usage: result.usage };
+      yield { type: "finish", result };
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  async listModels(options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
+    const scope = openCallScope({ signal: options.signal, timeoutMs: metadataTimeoutMs });
+    try {
+      const { json } = await requestJson<{ data?: Array<Record<string, unknown>> }>(
+        this.transport,
+        this.call("GET", "/models", scope),
+      );
+      return (json.data ?? []).map((model) => {
+        // vLLM: max_model_len; llama.cpp and others: context_length / max_context_length.
+        const length = model.max_model_len ?? model.context_length ?? model.max_context_length;
+        return { id: String(model.id), ...(typeof length === "number" ? { contextLength: length } : {}) };
+      });
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  async capacity(model: string, options: { signal?: AbortSignal } = {}): Promise<Capacity> {
+    const models = await this.listModels(options);
+    const found = models.find((entry) => entry.id === model);
+    if (!found) {
+      throw new ProviderError(
+        "model_not_found",
+        `${this.name}: model '${model}' is not served at ${this.baseUrl}`,
+        {
+          provider: this.name,
+          hint: `served models: ${
+            models
+              .map((entry) => entry.id)
+              .slice(0, 10)
+              .join(", ") || "(none)"
+          }`,
+        },
+      );
+    }
+    return { model, ...(found.contextLength !== undefined ? { contextLength: found.contextLength } : {}) };
+  }
+
+  async health(options: { signal?: AbortSignal } = {}): Promise<HealthStatus> {
+    const scope = openCallScope({ signal: options.signal, timeoutMs: metadataTimeoutMs });
+    const needsAuth = this.config.auth.type === "bearer_env";
+    try {
+      const { json } = await requestJson<{ data?: unknown[] }>(
+        { ...this.transport, maxRetries: 0 },
+        this.call("GET", "/models", scope),
+      );
+      return {
+        ok: true,
+        reachable: true,
+        ...(needsAuth ? { authenticated: true } : {}),
+        message: `${this.baseUrl} serves ${json.data?.length ?? 0} model(s)`,
+      };
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      return {
+        ok: false,
+        reachable: error.status !== undefined,
+        ...(error.kind === "auth" ? { authenticated: false } : {}),
+        message: error.message,
+        ...(error.hint ? { hint: error.hint } : {}),
+      };
+    } finally {
+      scope.dispose();
+    }
+  }
+}
+
+interface ChatCompletion {
+  model?: string;
+  choices?: Array<{
+    message?: { content?: string | null };
+    delta?: { content?: string | null };
+    finish_reason?: string | null;
+  }>;
+  usage?: OpenAiUsage | null;
+}
