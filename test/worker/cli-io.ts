@@ -48,8 +48,17 @@ export function runBuilt(
   argv: string[],
   options: { env: Record<string, string>; cwd?: string; input?: string },
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runExecutable(process.execPath, [builtCli, ...argv], options);
+}
+
+/** Spawns asynchronously, so fake servers in this process keep answering. */
+export function runExecutable(
+  executable: string,
+  argv: string[],
+  options: { env: Record<string, string>; cwd?: string; input?: string },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [builtCli, ...argv], {
+    const child = spawn(executable, argv, {
       env: options.env,
       cwd: options.cwd ?? process.cwd(),
       stdio: ["pipe", "pipe", "pipe"],
