@@ -10,7 +10,7 @@
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export type FakeClaudeMode = "ok" | "not_logged_in" | "hang" | "hang_hard" | "crash" | "signal" | "slow";
@@ -95,6 +95,11 @@ export interface InstallFakeClisOptions {
   codexScript?: FakeCliScript | FakeCliRule[];
   /** Which fakes to put on PATH (default both): leave one out to simulate "not installed". */
   install?: ReadonlyArray<"claude" | "codex">;
+  /**
+   * PATH = binDir, node's folder, /usr/bin and /bin only, so a claude/codex installed on the
+   * developer's machine cannot stand in for a fake that was left out.
+   */
+  isolatePath?: boolean;
   /** Extra variables for the returned env (e.g. CODEX_API_KEY, FAKE_CLAUDE_DELAY_MS). */
   extraEnv?: Record<string, string>;
 }
@@ -142,7 +147,9 @@ export function installFakeClis(options: InstallFakeClisOptions = {}): FakeClis 
     }
   }
   writeWrappers(binDir, install);
-  env.PATH = `${binDir}:${process.env.PATH ?? ""}`;
+  env.PATH = options.isolatePath
+    ? [binDir, dirname(process.execPath), "/usr/bin", "/bin"].join(":")
+    : `${binDir}:${process.env.PATH ?? ""}`;
   Object.assign(env, options.extraEnv ?? {});
   return {
     binDir,
@@ -150,7 +157,11 @@ export function installFakeClis(options: InstallFakeClisOptions = {}): FakeClis 
     claudePath: join(binDir, "claude"),
     codexPath: join(binDir, "codex"),
     logOf: (name) => readLog(join(root, `${name}.log.jsonl`)),
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    cleanup: () => {
+      for (const name of ["claude", "codex"] as const)
+        killLeftovers(readLog(join(root, `${name}.log.jsonl`)));
+      rmSync(root, { recursive: true, force: true });
+    },
   };
 }
 
@@ -192,6 +203,30 @@ export async function waitForProcessExit(pid: number, timeoutMs = 3000): Promise
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return !isProcessAlive(pid);
+}
+
+/**
+ * Kills hanging fakes (and their grandchildren) a failed test left behind. Only processes whose
+ * command line shows they are ours, in case a pid was reused.
+ */
+function killLeftovers(invocations: FakeCliInvocation[]): void {
+  for (const invocation of invocations) {
+    for (const pid of [invocation.pid, invocation.childPid]) {
+      if (pid === undefined || !isProcessAlive(pid)) continue;
+      let commandLine = "";
+      try {
+        commandLine = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      } catch {
+        continue;
+      }
+      if (!commandLine.includes("fake-cli") && !commandLine.includes("setInterval(()=>{},1e9)")) continue;
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  }
 }
 
 function readLog(file: string): FakeCliInvocation[] {

@@ -2,12 +2,12 @@
  * The fakes must print what the real programs print (shared/reference/protocols.md §1), byte
  * for byte where the reference shows the output.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { installFakeClis } from "../fake-cli.js";
+import { installFakeClis, waitForProcessExit } from "../fake-cli.js";
 
 const kit = installFakeClis();
 const outsideGit = mkdtempSync(join(tmpdir(), "hierocode-fidelity-"));
@@ -272,5 +272,37 @@ describe("fake codex", () => {
     expect(result.stderr).toMatch(
       /^WARNING: proceeding, even though we could not create PATH aliases: Refusing to create helper binaries under temporary dir/,
     );
+  });
+});
+
+describe("installFakeClis", () => {
+  it("isolatePath leaves out programs that were not installed", () => {
+    const isolated = installFakeClis({ install: ["codex"], isolatePath: true });
+    try {
+      const found = spawnSync("sh", ["-c", "command -v claude || echo none; command -v codex"], {
+        env: isolated.env,
+        encoding: "utf8",
+      });
+      expect(found.stdout).toBe(`none\n${isolated.codexPath}\n`);
+    } finally {
+      isolated.cleanup();
+    }
+  });
+
+  it("cleanup kills hanging fakes a test left behind", async () => {
+    const leaky = installFakeClis({ claudeMode: "hang" });
+    const child = spawn("claude", ["-p", "x"], {
+      env: leaky.env,
+      stdio: ["pipe", "ignore", "ignore"],
+      detached: true,
+    });
+    child.stdin.end();
+    child.unref();
+    while (!leaky.logOf("claude").some((call) => call.outcome === "hang"))
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const [call] = leaky.logOf("claude");
+    leaky.cleanup();
+    expect(await waitForProcessExit(call?.pid ?? 0)).toBe(true);
+    expect(await waitForProcessExit(call?.childPid ?? 0)).toBe(true);
   });
 });
