@@ -100,17 +100,19 @@ export function codexArguments(
   return preamble !== undefined ? { args, preamble } : { args };
 }
 
+/** turn.failed carries only a message; its wording (and any HTTP status in it) decides the kind. */
 function kindOfFailure(message: string): ProviderErrorKind {
-  if (
-    /401|403|unauthori[sz]ed|not logged in|log ?in|authentication|api key|credentials|bearer/i.test(message)
-  )
-    return "auth";
-  if (/429|rate.?limit|usage limit|quota|too many requests/i.test(message)) return "rate_limit";
-  if (/model.{0,60}(not (found|exist|supported)|does not exist|unknown)|404/i.test(message))
+  const auth = /\b40[13]\b|unauthori[sz]ed|not logged in|\blog ?in\b|authenticat|api key|credentials|bearer/i;
+  if (auth.test(message)) return "auth";
+  if (/\b429\b|rate.?limit|usage limit|quota|too many requests/i.test(message)) return "rate_limit";
+  if (/model.{0,60}(?:not (?:found|exist|supported)|does not exist|unknown)|\b404\b/i.test(message)) {
     return "model_not_found";
-  if (/overloaded|503|capacity/i.test(message)) return "overloaded";
-  if (/5\d\d|server error|internal error/i.test(message)) return "server";
-  if (/context|too long|maximum.*tokens|400|invalid/i.test(message)) return "bad_request";
+  }
+  if (/overloaded|\b503\b|at capacity/i.test(message)) return "overloaded";
+  if (/\b50[0-4]\b|server error|internal error/i.test(message)) return "server";
+  if (/context (?:length|window)|too long|maximum.{0,20}tokens|\b400\b|invalid request/i.test(message)) {
+    return "bad_request";
+  }
   return "stream";
 }
 

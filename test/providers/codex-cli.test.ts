@@ -166,7 +166,10 @@ describe("CodexCliProvider.generate", () => {
   it.each([
     ["You've hit your usage limit. Try again later.", "rate_limit"],
     ["The model `gpt-9` does not exist or you do not have access to it.", "model_not_found"],
-    ["something odd happened", "stream"],
+    ["unexpected status 503 Service Unavailable", "overloaded"],
+    ["unexpected status 500 Internal Server Error", "server"],
+    ["Your input exceeds the context window of this model (too long)", "bad_request"],
+    ["something odd happened after 1401 tokens", "stream"],
   ])("classifies turn.failed %j as %s", async (message, kind) => {
     const { provider } = setup({ codexScript: [{ fault: "turn_failed", message }] });
     expect(await failure(provider.generate(request()))).toMatchObject({ kind });
@@ -188,6 +191,18 @@ describe("CodexCliProvider.generate", () => {
     const error = await failure(provider.generate(request()));
     expect(error).toMatchObject({ kind: "crash", exitStatus: 101 });
     expect((error as ProviderError).stderrTail).toContain("panicked");
+  });
+
+  it("reports death by signal as a crash", async () => {
+    const { provider } = setup({ codexMode: "signal" });
+    const error = await failure(provider.generate(request()));
+    expect(error).toMatchObject({ kind: "crash" });
+    expect((error as Error).message).toContain("SIGKILL");
+  });
+
+  it("reports a run that ends without turn.completed (e.g. rejected arguments) as a crash", async () => {
+    const { provider } = setup({}, { binary: "false" });
+    expect(await failure(provider.generate(request()))).toMatchObject({ kind: "crash", exitStatus: 1 });
   });
 
   it("aborts on the signal and kills the tree", async () => {
