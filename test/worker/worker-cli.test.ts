@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode } from "../../src/errors.js";
 import { type FakeOllama, startFakeOllama } from "../kit/index.js";
@@ -20,6 +21,22 @@ describe("hierocode worker", () => {
     const result = await runInProcess(["worker", "Write add(a, b) in Python."], env);
     expect(result).toEqual({ code: 0, stdout: "def add(a, b):\n    return a + b\n", stderr: "" });
     expect(fake.lastRequest("/api/chat").body.model).toBe("qwen2.5-coder:7b");
+  });
+
+  it("uses routing.drafter from the config file when no override is given", async () => {
+    fake = await startFakeOllama({ default: { text: chatty } });
+    const env = isolatedEnv();
+    const configFile = join(env.HOME ?? "", "worker.yaml");
+    writeFileSync(
+      configFile,
+      `providers:\n  box:\n    type: ollama\n    base_url: ${fake.url}\nrouting:\n  drafter:\n    provider: box\n    model: llama3.2\n`,
+    );
+    const result = await runInProcess(["worker", "--json", "Write add."], {
+      ...env,
+      HIEROCODE_CONFIG: configFile,
+    });
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, model: "llama3.2", provider: "box" });
+    expect(fake.lastRequest("/api/chat").body.model).toBe("llama3.2");
   });
 
   it("--model overrides HACO_WORKER_MODEL; a missing model exits 6 with HACO's exact message on stderr", async () => {

@@ -5,9 +5,9 @@
  */
 import type { Command } from "commander";
 import { runWorker, type WorkerResult } from "../../app/worker.js";
-import { type ProviderConfig, providerSchema } from "../../config/schema.js";
+import { providerSchema } from "../../config/schema.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import { OllamaProvider } from "../../providers/ollama.js";
+import { createProvider } from "../../providers/registry.js";
 import type { Provider } from "../../providers/spec.js";
 import { type WorkerFormat, workerFormats } from "../../supervisor/clean-artifact.js";
 import type { CliContext } from "../context.js";
@@ -39,13 +39,6 @@ function positiveNumber(value: string, flag: string): number {
   return parsed;
 }
 
-function createProvider(name: string, config: ProviderConfig, context: CliContext): Provider {
-  if (config.type === "ollama") return new OllamaProvider(name, config, providerRuntime(context));
-  throw new UsageError(`the worker bridge does not support provider type "${config.type}" yet`, {
-    hint: "point routing.drafter (or --provider) at an ollama provider",
-  });
-}
-
 /** Drafter binding, overridable by HACO_WORKER_MODEL and --model / --provider. */
 function resolveWorker(
   flags: WorkerFlags,
@@ -69,7 +62,7 @@ function resolveWorker(
   }
   const keepAlive = flags.keepAlive ?? providerConfig.keep_alive;
   return {
-    provider: createProvider(name, providerConfig, context),
+    provider: createProvider(name, providerConfig, providerRuntime(context)),
     model,
     ...(keepAlive ? { keepAlive } : {}),
   };
