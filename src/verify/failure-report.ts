@@ -46,7 +46,11 @@ function parseNodeTest(lines: string[]): ParsedFailures | null {
         return match?.[1] ? [match[1]] : [];
       }),
     );
-    return { failingTests: failing, excerpt: section.join("\n") };
+    // A file that fails to load is reported only as 'test failed'; the reason is printed earlier.
+    const fileLevel = section.some((line) => line.trim() === "'test failed'");
+    const summary = lines.findIndex((line) => /^ℹ tests \d+/.test(line));
+    const earlier = fileLevel && summary > 0 ? lines.slice(Math.max(0, summary - 40), summary) : [];
+    return { failingTests: failing, excerpt: [...earlier, ...section].join("\n") };
   }
   // TAP reporter
   const failing = unique(

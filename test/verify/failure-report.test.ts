@@ -117,3 +117,24 @@ describe("detectVerifyCommand", () => {
     expect(detectVerifyCommand(makeRepo(files as Record<string, string>))?.command).toBe(command);
   });
 });
+
+describe("node:test file-level failures", () => {
+  it("keeps the load error that node:test prints before its summary", () => {
+    const output = [
+      "node:internal/modules/esm/resolve:275",
+      "Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/repo/src/slug.js' imported from /repo/test/slug.test.js",
+      "✖ test/slug.test.js (109ms)",
+      "ℹ tests 2",
+      "ℹ fail 1",
+      "",
+      "✖ failing tests:",
+      "",
+      "test at test/slug.test.js:1:1",
+      "✖ test/slug.test.js (109ms)",
+      "  'test failed'",
+    ].join("\n");
+    const parsed = parseFailures(output);
+    expect(parsed.failingTests).toEqual(["test/slug.test.js"]);
+    expect(parsed.excerpt).toContain("Cannot find module '/repo/src/slug.js'");
+  });
+});
