@@ -3,17 +3,11 @@
  * before/after block and located like a SEARCH/REPLACE pair; if the whole hunk cannot be found,
  * each run of changes is placed on its own with shrinking context. Every placement must be unique.
  */
+import { EditFailure } from "./edit-failure.js";
 import { locate } from "./locate.js";
 import type { DiffHunk, HunkLine } from "./types.js";
 
-export class EditFailure extends Error {
-  readonly search: string[];
-  constructor(message: string, search: string[] = []) {
-    super(message);
-    this.name = "EditFailure";
-    this.search = search;
-  }
-}
+export { EditFailure };
 
 interface ChangeRun {
   before: string[];

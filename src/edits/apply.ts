@@ -4,7 +4,8 @@
  * its byte-order mark, line endings, final newline and indentation; lines the edit does not change
  * are copied from the file byte for byte.
  */
-import { EditFailure, applyHunk } from "./apply-hunks.js";
+import { applyHunk } from "./apply-hunks.js";
+import { EditFailure } from "./edit-failure.js";
 import { applyElided, findLazyMarker, isElisionMarker } from "./elision.js";
 import { type FileText, hasFinalNewline, joinFileText, spliceLines, splitFileText, toLines, withFinalNewline } from "./file-text.js";
 import { locate } from "./locate.js";

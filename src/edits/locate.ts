@@ -5,6 +5,7 @@
  * resent, a misapplied one silently corrupts the file. There is deliberately no edit-distance rung.
  */
 import { diffArrays } from "diff";
+import { EditFailure } from "./edit-failure.js";
 import { isBlank } from "./file-text.js";
 import { relativeIndentCandidates } from "./relative-indent.js";
 
@@ -140,20 +141,28 @@ export function buildReplacement(file: readonly string[], search: readonly strin
   };
   const output: string[] = [];
   let searchIndex = 0;
+  // Set when file lines the SEARCH did not show were just copied: an added line right there could
+  // belong before them or after them, and the reply does not say which.
+  let afterHiddenLines = false;
   for (const change of changes) {
     if (change.added) {
+      if (afterHiddenLines) {
+        throw new EditFailure("lines are added next to blank lines that the quoted text left out, so their place is unclear; quote those blank lines too", [...search]);
+      }
       for (const line of change.value) output.push(reindent(line, candidate, rung !== "exact"));
       continue;
     }
     for (let count = 0; count < change.count; count++, searchIndex++) {
       const fileIndex = candidate.map[searchIndex];
       if (fileIndex === null || fileIndex === undefined) continue;
+      afterHiddenLines = false;
       if (!change.removed) output.push(file[fileIndex] ?? "");
       const next = nextMapped(searchIndex);
       if (next === null) continue;
       const gapEnd = candidate.map[next] ?? fileIndex + 1;
       if (change.removed && deleted[next]) continue;
       for (let gap = fileIndex + 1; gap < gapEnd; gap++) output.push(file[gap] ?? "");
+      afterHiddenLines = gapEnd > fileIndex + 1;
     }
   }
   return output;
