@@ -56,7 +56,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   const ensureWorktree = (): IsolatedWorktree => {
     if (disposed) throw new Error("verifier already disposed");
-    worktree ??= createIsolatedWorktree(options.repoRoot);
+    if (!worktree?.isAlive()) {
+      // first use, or a signal handler removed it while the caller kept going
+      worktree = createIsolatedWorktree(options.repoRoot);
+      touched = new Map();
+    }
     return worktree;
   };
 

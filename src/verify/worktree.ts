@@ -61,6 +61,8 @@ function onSignal(signal: NodeJS.Signals): void {
   cleanupAll();
   process.removeListener("SIGINT", onSignal);
   process.removeListener("SIGTERM", onSignal);
+  process.removeListener("exit", cleanupAll);
+  handlersInstalled = false;
   // Nobody else handles the signal: behave like the default and exit with it.
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
@@ -78,6 +80,8 @@ export interface IsolatedWorktree {
   /** Writes (or deletes, when content is null) a repo-relative file inside the worktree. */
   writeFile(file: string, content: string | null): void;
   readFile(file: string): string | null;
+  /** False once removed (dispose, or a signal handler cleaned it up). */
+  isAlive(): boolean;
   dispose(): void;
 }
 
@@ -147,6 +151,9 @@ export function createIsolatedWorktree(repoRoot: string): IsolatedWorktree {
       } catch {
         return null;
       }
+    },
+    isAlive() {
+      return liveWorktrees.has(path);
     },
     dispose() {
       if (liveWorktrees.has(path)) removeWorktreeSync(path, repoRoot);
