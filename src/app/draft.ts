@@ -1,0 +1,77 @@
+/**
+ * `hierocode draft -t … --file F`: one drafter call for one file, through the same packing,
+ * edit format choice and edit engine as `run` (no review loop). Returns the diff; writes nothing.
+ */
+import { UsageError } from "../errors.js";
+import { probeCapacity } from "../pipeline/capacity.js";
+import { draftUnit, type DraftOutcome } from "../pipeline/draft.js";
+import { defaultEditEngine } from "../pipeline/edit-engine.js";
+import type { EventSink, PipelineRole } from "../pipeline/events.js";
+import { ModelCaller, type RoleTotals } from "../pipeline/model-call.js";
+import type { PlanUnit } from "../pipeline/plan-schema.js";
+import { normalizeRepoPath } from "../pipeline/plan-validation.js";
+import { systemClock } from "../pipeline/ports.js";
+import { openStateDatabase } from "../store/database.js";
+import { newRunId } from "../store/run-log.js";
+import { usageLedger } from "../store/usage-ledger.js";
+import { type SetupInput, setupPipeline } from "./run.js";
+
+export interface SingleFileOptions extends SetupInput {
+  task: string;
+  file: string;
+  emit?: EventSink;
+  signal?: AbortSignal;
+}
+
+export function singleFileUnit(task: string, file: string, exists: boolean): PlanUnit {
+  return {
+    id: "file",
+    goal: task,
+    target_files: [file],
+    new_files: exists ? [] : [file],
+    context_files: [],
+    acceptance: [task],
+    depends_on: [],
+    est_input_tokens: 0,
+    complexity: 0,
+  };
+}
+
+export function checkedFile(file: string): string {
+  const path = normalizeRepoPath(file);
+  if (!path) throw new UsageError(`--file: '${file}' is outside the repository`);
+  return path;
+}
+
+export interface DraftFileOutcome {
+  file: string;
+  outcome: DraftOutcome;
+  totals: Record<PipelineRole, RoleTotals>;
+}
+
+export async function draftFile(options: SingleFileOptions): Promise<DraftFileOutcome> {
+  const setup = setupPipeline(options);
+  const file = checkedFile(options.file);
+  const caller = new ModelCaller({
+    runId: newRunId(),
+    roles: setup.roles,
+    repoRoot: options.repoRoot,
+    priceTable: setup.priceTable,
+    clock: systemClock,
+    ledger: usageLedger(openStateDatabase(options.env)),
+    ...(options.emit ? { emit: options.emit } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const profile = await probeCapacity(setup.roles.drafter.provider, setup.roles.drafter.model, {
+    memory: setup.memory,
+    exactTokens: setup.counter.exact,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const exists = setup.repo.readFile(file) !== null;
+  const outcome = await draftUnit(
+    { task: options.task, profile, counter: setup.counter, caller, edits: defaultEditEngine, read: setup.repo.readFile, maxEditRetries: 0 },
+    singleFileUnit(options.task, file, exists),
+    { attempt: 1 },
+  );
+  return { file, outcome, totals: caller.totals };
+}

@@ -1,0 +1,43 @@
+/** `hierocode plan`: capacity probe, repository map and a validated plan (cached), no drafting. */
+import { planOnly, type PreparedPlan } from "../pipeline/pipeline.js";
+import type { EventSink, PipelineRole } from "../pipeline/events.js";
+import type { RoleTotals } from "../pipeline/model-call.js";
+import { openStateDatabase } from "../store/database.js";
+import { planCache } from "../store/plan-cache.js";
+import { newRunId } from "../store/run-log.js";
+import { usageLedger } from "../store/usage-ledger.js";
+import { type SetupInput, setupPipeline } from "./run.js";
+
+export interface PlanTaskOptions extends SetupInput {
+  task: string;
+  refreshPlan?: boolean;
+  emit?: EventSink;
+  signal?: AbortSignal;
+}
+
+export interface PlanTaskOutcome extends PreparedPlan {
+  runId: string;
+  totals: Record<PipelineRole, RoleTotals>;
+}
+
+export async function planTask(options: PlanTaskOptions): Promise<PlanTaskOutcome> {
+  const setup = setupPipeline(options);
+  const database = openStateDatabase(options.env);
+  const runId = newRunId();
+  const outcome = await planOnly(
+    {
+      roles: setup.roles,
+      repo: setup.repo,
+      counter: setup.counter,
+      edits: { apply: () => ({ ok: false, changes: [], editCount: 0, report: "" }), diff: () => "" },
+      priceTable: setup.priceTable,
+      memory: setup.memory,
+      planCache: planCache(database),
+      ledger: usageLedger(database),
+      ...(options.emit ? { emit: options.emit } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    { runId, task: options.task, policy: setup.policy, ...(options.refreshPlan ? { refreshPlan: true } : {}) },
+  );
+  return { ...outcome, runId };
+}

@@ -1,0 +1,58 @@
+/**
+ * `hierocode review -t … --file F`: one reviewer call on one file — its uncommitted diff against
+ * HEAD when it has one, else its content — with the same compact verdict as the pipeline.
+ */
+import { spawnSync } from "node:child_process";
+import { UsageError } from "../errors.js";
+import type { PipelineRole } from "../pipeline/events.js";
+import { ModelCaller, type RoleTotals } from "../pipeline/model-call.js";
+import { systemClock } from "../pipeline/ports.js";
+import { type ReviewOutcome, reviewUnit } from "../pipeline/review.js";
+import { openStateDatabase } from "../store/database.js";
+import { newRunId } from "../store/run-log.js";
+import { usageLedger } from "../store/usage-ledger.js";
+import { checkedFile, type SingleFileOptions, singleFileUnit } from "./draft.js";
+import { setupPipeline } from "./run.js";
+
+export interface ReviewFileOutcome {
+  file: string;
+  reviewed: "diff" | "content";
+  review: ReviewOutcome;
+  totals: Record<PipelineRole, RoleTotals>;
+}
+
+function workingTreeDiff(repoRoot: string, file: string): string {
+  const result = spawnSync("git", ["diff", "HEAD", "--", file], { cwd: repoRoot, encoding: "utf8" });
+  return result.status === 0 ? result.stdout : "";
+}
+
+export async function reviewFile(options: SingleFileOptions): Promise<ReviewFileOutcome> {
+  const setup = setupPipeline(options);
+  const file = checkedFile(options.file);
+  const content = setup.repo.readFile(file);
+  if (content === null) throw new UsageError(`--file: ${file} does not exist`);
+  const caller = new ModelCaller({
+    runId: newRunId(),
+    roles: setup.roles,
+    repoRoot: options.repoRoot,
+    priceTable: setup.priceTable,
+    clock: systemClock,
+    ledger: usageLedger(openStateDatabase(options.env)),
+    ...(options.emit ? { emit: options.emit } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const diff = workingTreeDiff(options.repoRoot, file);
+  const review = await reviewUnit(
+    caller,
+    {
+      task: options.task,
+      unit: singleFileUnit(options.task, file, true),
+      diff,
+      changes: [{ file, before: content, after: content }],
+      findings: [],
+      purpose: "review file",
+    },
+    { maxOutputTokens: setup.policy.reviewMaxOutputTokens, confidenceThreshold: setup.policy.confidenceThreshold },
+  );
+  return { file, reviewed: diff ? "diff" : "content", review, totals: caller.totals };
+}
