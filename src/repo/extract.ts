@@ -119,7 +119,8 @@ export function symbolsFromDefinitions(source: string, definitions: RawDefinitio
         ? `${enclosing}.${definition.explicitContainer}`
         : definition.explicitContainer
       : enclosing;
-    const insideType = Boolean(definition.explicitContainer) || (parent ? typeLikeKinds.has(parent.definition.kind) : false);
+    const insideType =
+      Boolean(definition.explicitContainer) || (parent ? typeLikeKinds.has(parent.definition.kind) : false);
     if (definition.kind !== "scope") {
       let kind = definition.kind;
       if (kind === "function" && insideType) kind = "method";
@@ -150,7 +151,8 @@ function endLineOf(node: Node): number {
 export async function extractSymbols(language: LanguageId, source: string): Promise<Extraction> {
   const { parser, query } = await load(language);
   const tree = parser.parse(source);
-  if (!tree) return { symbols: [], references: identifierReferences(source, new Set()), lines: countLines(source) };
+  if (!tree)
+    return { symbols: [], references: identifierReferences(source, new Set()), lines: countLines(source) };
   try {
     const symbols = symbolsFromDefinitions(source, collectDefinitions(query, tree.rootNode));
     const defined = new Set(symbols.map((symbol) => symbol.name));

@@ -84,7 +84,16 @@ const generatedNames = new Set([
   "flake.lock",
 ]);
 
-const generatedSuffixes = [".min.js", ".min.css", ".min.mjs", ".map", ".bundle.js", ".pb.go", "_pb2.py", ".lock"];
+const generatedSuffixes = [
+  ".min.js",
+  ".min.css",
+  ".min.mjs",
+  ".map",
+  ".bundle.js",
+  ".pb.go",
+  "_pb2.py",
+  ".lock",
+];
 
 /** Folders of third-party code: never descended into. */
 export const vendoredFolders = new Set(["node_modules", "vendor", "third_party", "bower_components", ".git"]);

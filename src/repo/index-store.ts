@@ -45,14 +45,16 @@ type SymbolRow = [string, SymbolKind, string | null, string, number, number];
 
 export function encodeSymbols(symbols: RepoSymbol[]): string {
   return JSON.stringify(
-    symbols.map((symbol): SymbolRow => [
-      symbol.name,
-      symbol.kind,
-      symbol.container,
-      symbol.signature,
-      symbol.line,
-      symbol.endLine,
-    ]),
+    symbols.map(
+      (symbol): SymbolRow => [
+        symbol.name,
+        symbol.kind,
+        symbol.container,
+        symbol.signature,
+        symbol.line,
+        symbol.endLine,
+      ],
+    ),
   );
 }
 

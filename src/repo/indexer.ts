@@ -10,7 +10,7 @@ import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import { openIndexDatabase } from "../store/database.js";
 import { decodeSymbols, IndexStore, indexFormatVersion } from "./index-store.js";
-import { type ParseJob, type ParseOutcome, hashFile, parseFile } from "./parse-file.js";
+import { hashFile, type ParseJob, type ParseOutcome, parseFile } from "./parse-file.js";
 import { parseInWorkers } from "./parse-pool.js";
 import type { IndexedFile } from "./types.js";
 import { type WalkOptions, type WalkResult, walkRepo } from "./walk.js";
@@ -122,7 +122,12 @@ export async function indexRepo(repoRoot: string, options: IndexOptions = {}): P
     file.references = outcome.extraction.references;
     file.lines = outcome.extraction.lines;
     if (file.language) {
-      fresh.push({ ...file, sha256: outcome.sha256, language: file.language, extraction: outcome.extraction });
+      fresh.push({
+        ...file,
+        sha256: outcome.sha256,
+        language: file.language,
+        extraction: outcome.extraction,
+      });
     }
   }
   const kept = unparsable === 0 ? files : files.filter((file) => byPath.has(file.path));

@@ -35,7 +35,11 @@ function outlineSymbols(symbols: RepoSymbol[]): RepoSymbol[] {
     (symbol) =>
       !memberKinds.has(symbol.kind) &&
       !callables.some(
-        (outer) => outer !== symbol && outer.line <= symbol.line && outer.endLine >= symbol.endLine && outer.line < symbol.line,
+        (outer) =>
+          outer !== symbol &&
+          outer.line <= symbol.line &&
+          outer.endLine >= symbol.endLine &&
+          outer.line < symbol.line,
       ),
   );
 }
@@ -52,7 +56,8 @@ function render(lines: string[], kept: Range[], outline: RepoSymbol[], withSigna
     out.push(`⋮ lines ${from}–${to} omitted`);
     if (!withSignatures) return;
     for (const symbol of outline) {
-      if (symbol.line >= from && symbol.line <= to) out.push(`⋮ ${"  ".repeat(depthOf(symbol))}${symbol.signature}`);
+      if (symbol.line >= from && symbol.line <= to)
+        out.push(`⋮ ${"  ".repeat(depthOf(symbol))}${symbol.signature}`);
     }
   };
   for (const [start, end] of kept) {
@@ -100,9 +105,17 @@ export function excerptFile(input: {
   for (const symbol of focus) {
     // The enclosing declarations' first lines keep the excerpt's nesting readable.
     const parents = symbols.filter(
-      (other) => other !== symbol && other.line < symbol.line && other.endLine >= symbol.endLine && !memberKinds.has(other.kind),
+      (other) =>
+        other !== symbol &&
+        other.line < symbol.line &&
+        other.endLine >= symbol.endLine &&
+        !memberKinds.has(other.kind),
     );
-    const candidate = merge([...kept, [symbol.line, symbol.endLine], ...parents.map((p): Range => [p.line, p.line])]);
+    const candidate = merge([
+      ...kept,
+      [symbol.line, symbol.endLine],
+      ...parents.map((p): Range => [p.line, p.line]),
+    ]);
     if (cost(candidate, false) <= budget) kept = candidate;
     else missingFocus.push(symbol.name);
   }

@@ -66,7 +66,9 @@ export async function packContext(request: PackRequest): Promise<PackResult> {
   let fits = true;
 
   const targets = request.targetFiles.map((file) => ({ file, text: read(file) }));
-  const wholeCost = targets.map(({ file, text }) => blockCost(counter, { file, text: text ?? "", whole: true }));
+  const wholeCost = targets.map(({ file, text }) =>
+    blockCost(counter, { file, text: text ?? "", whole: true }),
+  );
   const totalWhole = wholeCost.reduce((sum, cost) => sum + cost, 0);
   let remaining = request.budgetTokens;
 
@@ -84,7 +86,10 @@ export async function packContext(request: PackRequest): Promise<PackResult> {
 
   const focusNames = new Set(request.focusSymbols ?? []);
   const goalWords = new Set(request.goal?.match(/[A-Za-z_$][A-Za-z0-9_$]*/g) ?? []);
-  const wholeTotal = targets.reduce((sum, _, position) => (cut.has(position) ? sum : sum + wholeCost[position]!), 0);
+  const wholeTotal = targets.reduce(
+    (sum, _, position) => (cut.has(position) ? sum : sum + wholeCost[position]!),
+    0,
+  );
   const cutCount = cut.size;
   // The cut targets share what the whole ones leave.
   let shareLeft = remaining - wholeTotal;
@@ -113,7 +118,9 @@ export async function packContext(request: PackRequest): Promise<PackResult> {
     const used = blockCost(counter, excerpt.block);
     remaining -= used;
     shareLeft -= used;
-    notes.push(`${file}: ${wholeCost[position]} tokens whole, packed to ${used}; omitted ${excerpt.block.omitted}`);
+    notes.push(
+      `${file}: ${wholeCost[position]} tokens whole, packed to ${used}; omitted ${excerpt.block.omitted}`,
+    );
     if (!excerpt.allFocusIncluded) {
       fits = false;
       notes.push(`${file}: not every focus symbol fits the budget (${excerpt.missingFocus.join(", ")})`);

@@ -46,11 +46,16 @@ function identifierWeight(name: string, definers: number, mentioned: boolean): n
 
 export function rankRepo(request: RankRequest): RankResult {
   const files = request.files;
-  const index = new Map<string, number>();
-  files.forEach((file, position) => index.set(file.path, position));
   const mentioned = request.mentionedIdentifiers ?? new Set<string>();
   const focus = new Set(request.focusFiles ?? []);
   const mentionedPaths = request.mentionedPaths ?? new Set<string>();
+
+  const mentionedHere = (file: IndexedFile): Set<string> => {
+    const names = new Set<string>();
+    if (mentioned.size === 0) return names;
+    for (const symbol of file.symbols) if (mentioned.has(symbol.name)) names.add(symbol.name);
+    return names;
+  };
 
   const definers = new Map<string, number[]>();
   files.forEach((file, position) => {
@@ -75,7 +80,8 @@ export function rankRepo(request: RankRequest): RankResult {
     for (const name of file.references) {
       const targets = definers.get(name);
       if (!targets) continue;
-      const weight = (fromFocus * identifierWeight(name, targets.length, mentioned.has(name))) / targets.length;
+      const weight =
+        (fromFocus * identifierWeight(name, targets.length, mentioned.has(name))) / targets.length;
       for (const target of targets) {
         if (target === source) continue;
         edges[source]!.push([target, name, weight]);
@@ -93,6 +99,8 @@ export function rankRepo(request: RankRequest): RankResult {
     if (mentionedPaths.has(file.path)) weight += 10;
     const stem = basename(file.path, extname(file.path));
     if (mentioned.has(stem)) weight += 3;
+    // Files defining what the task names are where the work is likely to happen.
+    for (const name of mentionedHere(file)) weight += 5 / (definers.get(name)?.length ?? 1);
     personal[position] = weight;
     personalTotal += weight;
   });
@@ -149,7 +157,7 @@ export function rankRepo(request: RankRequest): RankResult {
     const base = (fileRank * 0.1) / file.symbols.length;
     for (const symbol of file.symbols) {
       let value = (definitionRank.get(`${position}\u0000${symbol.name}`) ?? 0) + base;
-      if (mentioned.has(symbol.name)) value *= 10;
+      if (mentioned.has(symbol.name)) value = value * 10 + fileRank;
       if (focus.has(file.path) || mentionedPaths.has(file.path)) value += fileRank;
       // Members are shown under their type; the type itself should not rank below them.
       if (symbol.kind === "field" || symbol.kind === "property" || symbol.kind === "variable") value *= 0.5;

@@ -23,7 +23,10 @@ function enclosing(file: IndexedFile, symbol: RepoSymbol): RepoSymbol[] {
   return out;
 }
 
-export function renderEntries(entries: readonly RankedEntry[], files: ReadonlyMap<string, IndexedFile>): string {
+export function renderEntries(
+  entries: readonly RankedEntry[],
+  files: ReadonlyMap<string, IndexedFile>,
+): string {
   const order: string[] = [];
   const chosen = new Map<string, Set<RepoSymbol>>();
   for (const entry of entries) {

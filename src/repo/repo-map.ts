@@ -42,10 +42,14 @@ export function defaultMapTokens(contextWindow?: number): number {
 }
 
 /** Identifiers and paths the task text mentions, restricted to what exists in the repository. */
-export function mentionsIn(task: string, files: IndexedFile[]): { identifiers: Set<string>; paths: Set<string> } {
+export function mentionsIn(
+  task: string,
+  files: IndexedFile[],
+): { identifiers: Set<string>; paths: Set<string> } {
   const words = new Set(task.match(/[A-Za-z_$][A-Za-z0-9_$]{2,}/g) ?? []);
   const defined = new Set<string>();
-  for (const file of files) for (const symbol of file.symbols) if (words.has(symbol.name)) defined.add(symbol.name);
+  for (const file of files)
+    for (const symbol of file.symbols) if (words.has(symbol.name)) defined.add(symbol.name);
   const paths = new Set<string>();
   const candidates = task.match(/[\w./-]+\.[A-Za-z0-9]+|[\w.-]+\/[\w./-]+/g) ?? [];
   for (const candidate of candidates) {

@@ -12,7 +12,13 @@ import {
   looksBinary,
   vendoredFolders,
 } from "./file-kinds.js";
-import { type IgnoreStack, isIgnored, rootIgnoreStack, withExtraRules, withFolderRules } from "./ignore-rules.js";
+import {
+  type IgnoreStack,
+  isIgnored,
+  rootIgnoreStack,
+  withExtraRules,
+  withFolderRules,
+} from "./ignore-rules.js";
 
 export const defaultMaxFileBytes = 1024 * 1024;
 
@@ -61,7 +67,9 @@ export function walkRepo(repoRoot: string, options: WalkOptions = {}): WalkResul
     const stack = relativeDir === "" ? inherited : withFolderRules(inherited, repoRoot, relativeDir);
     let entries: import("node:fs").Dirent[];
     try {
-      entries = readdirSync(relativeDir === "" ? repoRoot : join(repoRoot, relativeDir), { withFileTypes: true });
+      entries = readdirSync(relativeDir === "" ? repoRoot : join(repoRoot, relativeDir), {
+        withFileTypes: true,
+      });
     } catch {
       return;
     }

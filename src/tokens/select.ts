@@ -20,7 +20,10 @@ function byName(model: string): TokenizerId | "claude" | null {
   // DeepSeek-R1 distills keep their base model's vocabulary; the family decides those.
   if (/deepseek-r1[-:]?(1\.5b|7b|8b|14b|32b|70b)/.test(name)) return null;
   if (name.includes("claude")) return "claude";
-  if (/(^|[/:])(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o1|o3|o4|chatgpt|codex)/.test(name) || name.startsWith("codex")) {
+  if (
+    /(^|[/:])(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o1|o3|o4|chatgpt|codex)/.test(name) ||
+    name.startsWith("codex")
+  ) {
     return "o200k_base";
   }
   if (/(^|[/:])gpt-(4|3\.5)/.test(name)) return "cl100k_base";
@@ -29,7 +32,9 @@ function byName(model: string): TokenizerId | "claude" | null {
   if (name.includes("deepseek")) return "deepseek_v3";
   if (name.includes("gemma")) return "gemma3";
   if (/mixtral|mistral-7b-v0\.1/.test(name)) return "mistral_v1";
-  if (/nemo|mistral-small|ministral|devstral|pixtral|magistral|mistral-medium|mistral-large-2411/.test(name)) {
+  if (
+    /nemo|mistral-small|ministral|devstral|pixtral|magistral|mistral-medium|mistral-large-2411/.test(name)
+  ) {
     return "mistral_tekken";
   }
   if (/mistral|codestral/.test(name)) return "mistral_v3";

@@ -1,5 +1,5 @@
 /** `hierocode repo map|symbols` and `hierocode tokens count`: the index and tokenizers, from the shell. */
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
@@ -22,7 +22,8 @@ function repoRootFor(context: CliContext, option: string | undefined): string {
 
 function parsePositive(value: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new UsageError(`expected a positive whole number, got "${value}"`);
+  if (!Number.isInteger(parsed) || parsed <= 0)
+    throw new UsageError(`expected a positive whole number, got "${value}"`);
   return parsed;
 }
 
@@ -53,27 +54,35 @@ export function registerRepo(program: Command, context: CliContext): void {
     .option("--task <text>", "task text; identifiers and paths it mentions are ranked up")
     .option("--model <model>", "count tokens with this model's tokenizer (default: the planner's)")
     .option("--json", "machine-readable output")
-    .action(async (options: { repo?: string; tokens?: number; focus?: string[]; task?: string; model?: string }) => {
-      const repoRoot = repoRootFor(context, options.repo);
-      const map = await buildRepoMap({
-        repoRoot,
-        tokens: options.tokens ?? defaultMapTokens(),
-        ...(options.focus ? { focusFiles: options.focus } : {}),
-        ...(options.task ? { task: options.task } : {}),
-        counter: counterFor(context, options.model),
-        index: { env: context.env },
-      });
-      if (context.output.json) {
-        context.output.printJson(map);
-        return;
-      }
-      context.output.print(map.text.trimEnd());
-      context.output.note(
-        context.output.paint.dim(
-          `${map.tokens} tokens (${map.estimator}), ${map.shownFiles} of ${map.totalFiles} files shown`,
-        ),
-      );
-    });
+    .action(
+      async (options: {
+        repo?: string;
+        tokens?: number;
+        focus?: string[];
+        task?: string;
+        model?: string;
+      }) => {
+        const repoRoot = repoRootFor(context, options.repo);
+        const map = await buildRepoMap({
+          repoRoot,
+          tokens: options.tokens ?? defaultMapTokens(),
+          ...(options.focus ? { focusFiles: options.focus } : {}),
+          ...(options.task ? { task: options.task } : {}),
+          counter: counterFor(context, options.model),
+          index: { env: context.env },
+        });
+        if (context.output.json) {
+          context.output.printJson(map);
+          return;
+        }
+        context.output.print(map.text.trimEnd());
+        context.output.note(
+          context.output.paint.dim(
+            `${map.tokens} tokens (${map.estimator}), ${map.shownFiles} of ${map.totalFiles} files shown`,
+          ),
+        );
+      },
+    );
 
   repo
     .command("symbols")
@@ -83,7 +92,12 @@ export function registerRepo(program: Command, context: CliContext): void {
     .option("--json", "machine-readable output")
     .action(async (paths: string[], options: { repo?: string }) => {
       const repoRoot = repoRootFor(context, options.repo);
-      const wanted = paths.map((path) => relative(repoRoot, resolve(context.cwd, path)).split("\\").join("/"));
+      // Paths are relative to the current folder, or to the repository when they do not exist there.
+      const wanted = paths.map((path) => {
+        const fromCwd = resolve(context.cwd, path);
+        const absolute = existsSync(fromCwd) ? fromCwd : resolve(repoRoot, path);
+        return relative(repoRoot, absolute).split("\\").join("/");
+      });
       for (const path of wanted) {
         if (path.startsWith("..")) throw new UsageError(`${path} is outside the repository ${repoRoot}`);
       }
@@ -116,7 +130,9 @@ export function registerRepo(program: Command, context: CliContext): void {
         }
         const where = context.output.paint.dim(`${row.line}-${row.end_line}`.padEnd(10));
         const qualified = row.container ? `${row.container}.${row.name}` : row.name;
-        context.output.print(`  ${where} ${row.kind.padEnd(9)} ${qualified}  ${context.output.paint.dim(row.signature)}`);
+        context.output.print(
+          `  ${where} ${row.kind.padEnd(9)} ${qualified}  ${context.output.paint.dim(row.signature)}`,
+        );
       }
     });
 
@@ -135,10 +151,18 @@ export function registerRepo(program: Command, context: CliContext): void {
       } catch {
         throw new UsageError(`cannot read ${file}`);
       }
-      const counter = options.model || options.family ? tokenCounterFor(options.model ?? "", options.family) : defaultTokenCounter();
+      const counter =
+        options.model || options.family
+          ? tokenCounterFor(options.model ?? "", options.family)
+          : defaultTokenCounter();
       const count = counter.count(text);
       if (context.output.json) {
-        context.output.printJson({ tokens: count, estimator: counter.name, exact: counter.exact, characters: text.length });
+        context.output.printJson({
+          tokens: count,
+          estimator: counter.name,
+          exact: counter.exact,
+          characters: text.length,
+        });
       } else {
         context.output.print(`${count} tokens (${counter.name}${counter.exact ? "" : ", estimate"})`);
       }
