@@ -204,22 +204,23 @@ export function validateConfig(raw: Plain): { config?: HierocodeConfig; errors: 
   const parsed = configSchema.safeParse(copy);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) errors.push(`${formatIssuePath(issue.path)}: ${issue.message}`);
-    return { errors, warnings };
   }
-  const config = parsed.data;
-  errors.push(...crossCheck(config));
-  return { config, errors, warnings };
+  // Cross-references are checked on the raw object so they are reported with schema errors too.
+  errors.push(...crossCheck(copy));
+  return parsed.success ? { config: parsed.data, errors, warnings } : { errors, warnings };
 }
 
 /** Checks that need the whole config: role bindings name existing providers, etc. */
-function crossCheck(config: HierocodeConfig): string[] {
+function crossCheck(raw: Plain): string[] {
   const errors: string[] = [];
-  if (config.default_provider && !config.providers[config.default_provider]) {
-    errors.push(`default_provider: '${config.default_provider}' is not defined under providers`);
+  const providers = isPlain(raw.providers) ? raw.providers : {};
+  if (typeof raw.default_provider === "string" && !(raw.default_provider in providers)) {
+    errors.push(`default_provider: '${raw.default_provider}' is not defined under providers`);
   }
+  const routing = isPlain(raw.routing) ? raw.routing : {};
   for (const role of ["planner", "drafter", "reviewer"] as const) {
-    const binding = config.routing[role];
-    if (binding && !config.providers[binding.provider]) {
+    const binding = routing[role];
+    if (isPlain(binding) && typeof binding.provider === "string" && !(binding.provider in providers)) {
       errors.push(`routing.${role}.provider: '${binding.provider}' is not defined under providers`);
     }
   }

@@ -1,13 +1,27 @@
 /** Every command module registers itself here (one line each). */
 import type { Command } from "commander";
 import type { CliContext, CommandRegistrar } from "../context.js";
+import { registerConfig } from "./config.js";
+import { registerDoctor } from "./doctor.js";
+import { registerInit } from "./init.js";
+import { registerModels } from "./models.js";
+import { registerProviders } from "./providers.js";
+import { registerResources } from "./resources.js";
 import { registerVersion } from "./version.js";
+import { registerWorkers } from "./workers.js";
 import { registerRepo } from "./repo.js";
 import { registerWorker } from "./worker.js";
 import { registerSupervisor } from "./supervisor.js";
 import { registerPatch } from "./patch.js";
 
 const registrars: CommandRegistrar[] = [
+  registerInit,
+  registerDoctor,
+  registerConfig,
+  registerProviders,
+  registerModels,
+  registerResources,
+  registerWorkers,
   registerPatch,
   registerVersion,
   registerRepo,

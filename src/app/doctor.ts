@@ -1,0 +1,235 @@
+/**
+ * `hierocode doctor`: for every routed role, is the provider reachable, authenticated (not just
+ * installed), is the model present, and what context window will be used. Never spends money:
+ * only free endpoints (`/api/tags`, `/v1/models`, `claude auth status`, `codex doctor --json`).
+ */
+import type { LoadedConfig } from "../config/load.js";
+import { resolveRole } from "../config/load.js";
+import type { HierocodeConfig } from "../config/schema.js";
+import { describeError } from "../errors.js";
+import { createProvider } from "../providers/registry.js";
+import type { ProviderRuntime } from "../providers/runtime.js";
+import type { Capacity, HealthStatus, ModelInfo, Provider, Role } from "../providers/spec.js";
+import { modelMatches } from "./model-names.js";
+
+export type CheckStatus = "ok" | "warn" | "fail";
+
+export interface DoctorCheck {
+  subject: string;
+  role?: Role;
+  status: CheckStatus;
+  message: string;
+  hint?: string;
+}
+
+export interface RoleReport {
+  role: Role;
+  provider?: string;
+  type?: string;
+  model?: string;
+  inherited?: boolean;
+  reachable?: boolean;
+  authenticated?: boolean;
+  modelPresent?: boolean;
+  contextLength?: number;
+  ok: boolean;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  configFile: string;
+  configFileExists: boolean;
+  checks: DoctorCheck[];
+  roles: RoleReport[];
+}
+
+const roles: Role[] = ["planner", "drafter", "reviewer"];
+
+interface ProviderProbe {
+  provider?: Provider;
+  health?: HealthStatus;
+  models?: ModelInfo[];
+  modelsError?: string;
+  createError?: string;
+}
+
+async function probeProvider(
+  name: string,
+  config: HierocodeConfig,
+  runtime: ProviderRuntime,
+  timeoutMs: number,
+): Promise<ProviderProbe> {
+  const entry = config.providers[name];
+  if (!entry) return { createError: `provider '${name}' is not defined under providers` };
+  let provider: Provider;
+  try {
+    provider = createProvider(name, entry, runtime);
+  } catch (error) {
+    return { createError: describeError(error) };
+  }
+  let health: HealthStatus;
+  try {
+    health = await provider.health({ signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    health = { ok: false, reachable: false, message: describeError(error) };
+  }
+  const probe: ProviderProbe = { provider, health };
+  if (health.reachable && health.authenticated !== false) {
+    try {
+      probe.models = await provider.listModels({ signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      probe.modelsError = describeError(error);
+    }
+  }
+  return probe;
+}
+
+/** Backends whose model list is authoritative (a missing model is a failure, not a warning). */
+const authoritativeModelLists = new Set(["ollama", "lmstudio", "openai_compatible"]);
+
+export async function runDoctor(options: {
+  loaded: LoadedConfig;
+  runtime: ProviderRuntime;
+  timeoutMs?: number;
+}): Promise<DoctorReport> {
+  const { loaded, runtime } = options;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const checks: DoctorCheck[] = [];
+  const roleReports: RoleReport[] = [];
+
+  if (!loaded.userFileExists && loaded.sources.length === 0) {
+    checks.push({
+      subject: "config",
+      status: "fail",
+      message: `no config file at ${loaded.userFile}`,
+      hint: "run `hierocode init --wizard` to detect your setup and write one",
+    });
+  }
+  for (const error of loaded.errors) checks.push({ subject: "config", status: "fail", message: error });
+  for (const warning of loaded.warnings) checks.push({ subject: "config", status: "warn", message: warning });
+  if (loaded.errors.length === 0 && loaded.sources.length > 0) {
+    checks.push({ subject: "config", status: "ok", message: `valid (${loaded.sources.join(", ")})` });
+  }
+
+  const config = loaded.config;
+  const probes = new Map<string, Promise<ProviderProbe>>();
+  const probe = (name: string) => {
+    let pending = probes.get(name);
+    if (!pending) {
+      pending = probeProvider(name, config, runtime, timeoutMs);
+      probes.set(name, pending);
+    }
+    return pending;
+  };
+
+  for (const role of roles) {
+    const binding = resolveRole(config, role);
+    if (!binding) {
+      checks.push({
+        subject: role,
+        role,
+        status: "fail",
+        message: `routing.${role} is not set`,
+        hint: `run \`hierocode models set ${role} <model> -p <provider>\` or \`hierocode init --wizard\``,
+      });
+      roleReports.push({ role, ok: false });
+      continue;
+    }
+    const report: RoleReport = {
+      role,
+      provider: binding.provider,
+      type: config.providers[binding.provider]?.type,
+      model: binding.model,
+      inherited: binding.inherited,
+      ok: false,
+    };
+    roleReports.push(report);
+    const label = `${role} (${binding.provider}/${binding.model}${binding.inherited ? ", inherited from planner" : ""})`;
+    const result = await probe(binding.provider);
+    if (result.createError || !result.provider || !result.health) {
+      checks.push({ subject: label, role, status: "fail", message: result.createError ?? "provider unavailable" });
+      continue;
+    }
+    const { health, provider } = result;
+    report.reachable = health.reachable;
+    report.authenticated = health.authenticated;
+    if (!health.reachable) {
+      checks.push({ subject: label, role, status: "fail", message: health.message, ...hintOf(health) });
+      continue;
+    }
+    if (health.authenticated === false) {
+      checks.push({ subject: label, role, status: "fail", message: health.message, ...hintOf(health) });
+      continue;
+    }
+    checks.push({ subject: label, role, status: "ok", message: health.message });
+
+    // Model presence.
+    const type = config.providers[binding.provider]?.type ?? "ollama";
+    if (result.models) {
+      const present = result.models.some((model) => modelMatches(type, model.id, binding.model));
+      report.modelPresent = present;
+      if (!present) {
+        const authoritative = authoritativeModelLists.has(type);
+        checks.push({
+          subject: label,
+          role,
+          status: authoritative ? "fail" : "warn",
+          message: `model '${binding.model}' is not ${type === "ollama" ? "pulled" : "listed by the provider"}`,
+          hint:
+            type === "ollama"
+              ? `ollama pull ${binding.model}`
+              : authoritative
+                ? `load or serve '${binding.model}', or pick one of: ${result.models
+                    .slice(0, 5)
+                    .map((model) => model.id)
+                    .join(", ")}`
+                : "check the model id; the call will fail if the provider does not know it",
+        });
+        if (authoritative) continue;
+      } else {
+        checks.push({ subject: label, role, status: "ok", message: `model '${binding.model}' is available` });
+      }
+    } else if (result.modelsError) {
+      checks.push({ subject: label, role, status: "warn", message: `could not list models: ${result.modelsError}` });
+    }
+
+    // Context window.
+    if (provider.capacity) {
+      try {
+        const capacity: Capacity = await provider.capacity(binding.model, { signal: AbortSignal.timeout(timeoutMs) });
+        report.contextLength = capacity.contextLength;
+        if (capacity.contextLength) {
+          checks.push({
+            subject: label,
+            role,
+            status: "ok",
+            message: `context window ${capacity.contextLength} tokens${
+              type === "ollama" ? "; num_ctx is sized per request up to this (never Ollama's small default)" : ""
+            }${capacity.parameterSize ? `, ${capacity.parameterSize} parameters` : ""}${
+              capacity.quantization ? `, ${capacity.quantization}` : ""
+            }`,
+          });
+        }
+      } catch (error) {
+        checks.push({ subject: label, role, status: "warn", message: `could not read the context window: ${describeError(error)}` });
+      }
+    }
+    if (role === "planner" && (type === "ollama" || type === "lmstudio")) {
+      checks.push({
+        subject: label,
+        role,
+        status: "warn",
+        message: "the planner runs on a local model (degraded mode): plan quality drops on non-trivial tasks",
+        hint: "log in to Claude Code (`claude /login`) or Codex, or set ANTHROPIC_API_KEY, then `hierocode init --wizard --force`",
+      });
+    }
+    report.ok = !checks.some((check) => check.role === role && check.subject === label && check.status === "fail");
+  }
+
+  const ok = !checks.some((check) => check.status === "fail");
+  return { ok, configFile: loaded.userFile, configFileExists: loaded.userFileExists, checks, roles: roleReports };
+}
+
+function hintOf(health: HealthStatus): { hint?: string } {
+  return health.hint ? { hint: health.hint } : {};
+}

@@ -1,0 +1,48 @@
+import type { Command } from "commander";
+import { runDoctor } from "../../app/doctor.js";
+import { loadConfig } from "../../config/load.js";
+import { ExitCode } from "../../errors.js";
+import { findRepoRoot } from "../../util/repo-root.js";
+import type { CliContext } from "../context.js";
+import { providerRuntime } from "../runtime.js";
+
+export function registerDoctor(program: Command, context: CliContext): void {
+  program
+    .command("doctor")
+    .description("check the config and, for every role, that its provider is reachable, logged in and has the model")
+    .option("--json", "machine-readable report")
+    .option("--repo <dir>", "repository whose .hierocode.yaml applies (default: the one containing the cwd)")
+    .option("--timeout <seconds>", "per-check timeout", "10")
+    .action(async (options: { repo?: string; timeout: string }) => {
+      const env = context.globals.config ? { ...context.env, HIEROCODE_CONFIG: context.globals.config } : context.env;
+      const repoRoot = findRepoRoot(options.repo ?? context.cwd) ?? undefined;
+      // doctor reports config errors itself instead of stopping at the first one.
+      const loaded = loadConfig({ env, ...(repoRoot ? { repoRoot } : {}) });
+      const report = await runDoctor({
+        loaded,
+        runtime: providerRuntime(context),
+        timeoutMs: Number(options.timeout) * 1000,
+      });
+      const { output } = context;
+      if (output.json) output.printJson(report);
+      else {
+        for (const check of report.checks) {
+          const mark =
+            check.status === "ok"
+              ? output.paint.green("ok  ")
+              : check.status === "warn"
+                ? output.paint.yellow("warn")
+                : output.paint.red("FAIL");
+          output.print(`${mark} ${check.subject}: ${check.message}`);
+          if (check.hint && check.status !== "ok") output.print(`     ${output.paint.dim("→")} ${check.hint}`);
+        }
+        const failures = report.checks.filter((check) => check.status === "fail").length;
+        output.print(
+          report.ok
+            ? output.paint.green("all roles can work")
+            : output.paint.red(`${failures} problem${failures === 1 ? "" : "s"}: some roles cannot work`),
+        );
+      }
+      if (!report.ok) process.exitCode = ExitCode.checksFailed;
+    });
+}
