@@ -58,11 +58,9 @@ export function checkDependencies(repoRoot: string, changes: ChangedFile[]): Che
     if (language === "js") {
       const { packages, pathPrefixes } = declaredJsPackages(change.file, read);
       for (const name of added) {
-        if (
-          packages.has(name) ||
-          pathPrefixes.some((prefix) => name.startsWith(prefix) || `${name}/`.startsWith(prefix))
-        )
-          continue;
+        const typesPackage = `@types/${name.startsWith("@") ? name.slice(1).replace("/", "__") : name}`;
+        if (packages.has(name) || packages.has(typesPackage)) continue;
+        if (pathPrefixes.some((prefix) => name.startsWith(prefix) || `${name}/`.startsWith(prefix))) continue;
         const line = lineOf(change.after, name);
         findings.push({
           check: "dependency",

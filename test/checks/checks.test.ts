@@ -71,6 +71,15 @@ describe("dependency creep", () => {
     expect(findings[0]?.line).toBe(1);
   });
 
+  it("counts a declared @types package as declaring the module for type imports", async () => {
+    const manifest = edit(tsRoot, "package.json", (text) =>
+      text.replace('"vitest": "^3.0.0"', '"vitest": "^3.0.0", "@types/express": "^5.0.0"'),
+    );
+    const code = edit(tsRoot, "src/greet.ts", (text) => `import type { Request } from "express";\n${text}`);
+    const findings = await checker.check(tsRoot, [manifest, code]);
+    expect(findings.map((finding) => finding.check)).toEqual(["manifest"]);
+  });
+
   it("flags a new manifest entry, and then the import it declares is not flagged again", async () => {
     const manifest = edit(tsRoot, "package.json", (text) =>
       text.replace('"zod": "^4.0.0"', '"zod": "^4.0.0", "left-pad": "^1.3.0"'),
