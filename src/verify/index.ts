@@ -48,6 +48,35 @@ export async function createVerifierFromOptions(options: VerifierFromOptions): P
   });
 }
 
+export interface VerifierForRunOptions {
+  repoRoot: string;
+  /** The --verify flag: a command, true when given bare, false for --no-verify, undefined when absent. */
+  flag: string | boolean | undefined;
+  policy: { verify_command?: string | undefined; verify_timeout_seconds: number };
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Decides whether a run verifies, and with what: `--verify "<cmd>"` wins; bare `--verify` uses
+ * policy.verify_command or auto-detects; no flag verifies only when policy.verify_command is set.
+ */
+export async function verifierForRun(options: VerifierForRunOptions): Promise<Verifier | undefined> {
+  const { flag, policy } = options;
+  if (flag === false) return undefined;
+  const configured = policy.verify_command?.trim() || undefined;
+  let command: string | true | undefined;
+  if (typeof flag === "string" && flag.trim()) command = flag;
+  else if (flag === true || typeof flag === "string") command = configured ?? true;
+  else command = configured;
+  if (command === undefined) return undefined;
+  return createVerifierFromOptions({
+    repoRoot: options.repoRoot,
+    command,
+    timeoutSeconds: policy.verify_timeout_seconds,
+    ...(options.env ? { env: options.env } : {}),
+  });
+}
+
 export function createVerifier(options: VerifierOptions): Verifier {
   let worktree: IsolatedWorktree | null = null;
   /** Files the last verify() changed, with their baseline contents, so the next one starts clean. */

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
 import type { Verifier } from "../../src/pipeline/hooks.js";
-import { createVerifier, createVerifierFromOptions } from "../../src/verify/index.js";
+import { createVerifier, createVerifierFromOptions, verifierForRun } from "../../src/verify/index.js";
 import { git, makeRepo, processGone, worktreeCount, writeFiles } from "./git-repo.js";
 
 const mathSource =
@@ -139,5 +139,27 @@ describe("verifier", () => {
       timeoutSeconds: 10,
     });
     expect(explicit.command).toBe("make check");
+  });
+});
+
+describe("verifierForRun", () => {
+  const policy = (verify_command?: string) => ({
+    verify_timeout_seconds: 30,
+    ...(verify_command ? { verify_command } : {}),
+  });
+  it("prefers the flag's command, then policy.verify_command, then auto-detection", async () => {
+    const root = makeRepo({ "go.mod": "module x\n" });
+    const fromFlag = await verifierForRun({ repoRoot: root, flag: "make check", policy: policy("npm test") });
+    const fromPolicy = await verifierForRun({ repoRoot: root, flag: true, policy: policy("npm test") });
+    const detected = await verifierForRun({ repoRoot: root, flag: true, policy: policy() });
+    const implicit = await verifierForRun({ repoRoot: root, flag: undefined, policy: policy("npm test") });
+    expect([fromFlag?.command, fromPolicy?.command, detected?.command, implicit?.command]).toEqual([
+      "make check",
+      "npm test",
+      "go test ./...",
+      "npm test",
+    ]);
+    expect(await verifierForRun({ repoRoot: root, flag: undefined, policy: policy() })).toBeUndefined();
+    expect(await verifierForRun({ repoRoot: root, flag: false, policy: policy("npm test") })).toBeUndefined();
   });
 });
