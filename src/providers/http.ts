@@ -164,11 +164,15 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
   return Math.round(base * (1 - random() * 0.25));
 }
 
+/**
+ * Sleeps, but wakes early (without error) when the call is aborted: the next attempt then
+ * sees the aborted scope and reports it as a timeout or a cancellation, whichever it was.
+ */
 export function sleepUnlessAborted(sleep: Sleep, ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (!signal) return sleep(ms);
-  if (signal.aborted) return Promise.reject(new AbortError());
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const onAbort = (): void => reject(new AbortError());
+    const onAbort = (): void => resolve();
     signal.addEventListener("abort", onAbort, { once: true });
     sleep(ms).then(
       () => {
@@ -315,6 +319,7 @@ export async function sendOnce(transport: HttpTransport, call: HttpCall): Promis
     action: actionOf(call),
     ...(call.unavailableHint ? { unavailableHint: call.unavailableHint } : {}),
   };
+  if (call.scope.signal.aborted) throw translateFailure(call.scope.signal.reason, call.scope, failure);
   let response: Response;
   try {
     response = await transport.fetch(call.url, {
