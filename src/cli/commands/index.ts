@@ -13,8 +13,22 @@ import { registerRepo } from "./repo.js";
 import { registerWorker } from "./worker.js";
 import { registerSupervisor } from "./supervisor.js";
 import { registerPatch } from "./patch.js";
+import { registerPlan } from "./plan.js";
+import { registerRun } from "./run.js";
+import { registerDraft } from "./draft.js";
+import { registerReview } from "./review.js";
+import { registerEstimate } from "./estimate.js";
+import { registerUsage } from "./usage.js";
+import { registerCache } from "./cache.js";
 
 const registrars: CommandRegistrar[] = [
+  registerPlan,
+  registerRun,
+  registerDraft,
+  registerReview,
+  registerEstimate,
+  registerUsage,
+  registerCache,
   registerInit,
   registerDoctor,
   registerConfig,

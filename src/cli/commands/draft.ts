@@ -1,0 +1,33 @@
+/** `hierocode draft -t … --file F`: one drafter call for one file; prints the diff. */
+import type { Command } from "commander";
+import { draftFile } from "../../app/draft.js";
+import { ExitCode } from "../../errors.js";
+import type { CliContext } from "../context.js";
+import { providerRuntime } from "../runtime.js";
+import { configFor, type ModelFlags, repositoryFor, withInterrupt } from "./run.js";
+
+export function registerDraft(program: Command, context: CliContext): void {
+  program
+    .command("draft")
+    .description("ask the drafter for one file's change and print the diff (one call, no review)")
+    .requiredOption("-t, --task <task>", "what to change")
+    .requiredOption("-f, --file <path>", "the file to change or create (repo-relative)")
+    .option("--repo <dir>", "repository root")
+    .option("--drafter-model <model>", "override the drafter's model")
+    .option("--json", "machine-readable output")
+    .action(async (flags: ModelFlags & { task: string; file: string }) => {
+      const { output } = context;
+      const repoRoot = repositoryFor(context, flags.repo);
+      const config = configFor(context, repoRoot, flags);
+      const { file, outcome, totals } = await withInterrupt((signal) =>
+        draftFile({ config, env: context.env, repoRoot, runtime: providerRuntime(context), task: flags.task, file: flags.file, signal }),
+      );
+      if (output.json) output.printJson({ file, ...outcome, totals });
+      else if (outcome.ok) output.print(outcome.diff.trimEnd());
+      else {
+        output.note(`${output.paint.red("no usable edit:")} ${outcome.reason}`);
+        if ("report" in outcome) output.note(outcome.report);
+      }
+      if (!outcome.ok) process.exitCode = ExitCode.editsFailed;
+    });
+}

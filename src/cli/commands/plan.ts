@@ -1,0 +1,51 @@
+/** `hierocode plan -t …`: print the validated plan (JSON with --json), no drafting. */
+import type { Command } from "commander";
+import { planTask } from "../../app/plan.js";
+import { describeProfile } from "../../pipeline/capacity.js";
+import type { CliContext } from "../context.js";
+import { providerRuntime } from "../runtime.js";
+import { configFor, type ModelFlags, repositoryFor, totalsLines, withInterrupt } from "./run.js";
+
+export function registerPlan(program: Command, context: CliContext): void {
+  program
+    .command("plan")
+    .description("make (or reuse from the cache) the plan for a task and print it; nothing is drafted")
+    .requiredOption("-t, --task <task>", "what to do")
+    .option("--repo <dir>", "repository root")
+    .option("--planner-model <model>", "override the planner's model")
+    .option("--drafter-model <model>", "override the drafter's model (its capacity shapes the plan)")
+    .option("--refresh-plan", "ignore the plan cache")
+    .option("--json", "print the plan as JSON")
+    .action(async (flags: ModelFlags & { task: string; refreshPlan?: boolean }) => {
+      const { output } = context;
+      const repoRoot = repositoryFor(context, flags.repo);
+      const config = configFor(context, repoRoot, flags);
+      const outcome = await withInterrupt((signal) =>
+        planTask({
+          config,
+          env: context.env,
+          repoRoot,
+          runtime: providerRuntime(context),
+          task: flags.task,
+          signal,
+          ...(flags.refreshPlan ? { refreshPlan: true } : {}),
+        }),
+      );
+      if (output.json) {
+        output.printJson({ ok: true, fromCache: outcome.fromCache, key: outcome.key, profile: outcome.profile, plan: outcome.plan, totals: outcome.totals });
+        return;
+      }
+      output.print(`Plan: ${outcome.plan.summary}${outcome.fromCache ? output.paint.dim(" (cached)") : ""}`);
+      for (const unit of outcome.plan.units) {
+        output.print(`\n${output.paint.bold(unit.id)} ${unit.goal}`);
+        output.print(`  targets: ${unit.target_files.join(", ")}${unit.new_files.length ? ` (new: ${unit.new_files.join(", ")})` : ""}`);
+        if (unit.context_files.length) output.print(`  context: ${unit.context_files.join(", ")}`);
+        if (unit.depends_on.length) output.print(`  after:   ${unit.depends_on.join(", ")}`);
+        for (const item of unit.acceptance) output.print(`  ✓ ${item}`);
+        output.print(output.paint.dim(`  ~${unit.est_input_tokens} tokens, complexity ${unit.complexity}`));
+      }
+      output.note(output.paint.dim(`drafter: ${describeProfile(outcome.profile)}`));
+      const models = { planner: config.routing.planner?.model ?? "?", drafter: config.routing.drafter?.model ?? "?", reviewer: "" };
+      output.note(totalsLines(output, outcome.totals, models)[0] ?? "");
+    });
+}

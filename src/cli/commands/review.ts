@@ -1,0 +1,34 @@
+/** `hierocode review -t … --file F`: one reviewer call on one file; prints the verdict. */
+import type { Command } from "commander";
+import { reviewFile } from "../../app/review.js";
+import type { CliContext } from "../context.js";
+import { providerRuntime } from "../runtime.js";
+import { configFor, type ModelFlags, repositoryFor, withInterrupt } from "./run.js";
+
+export function registerReview(program: Command, context: CliContext): void {
+  program
+    .command("review")
+    .description("ask the reviewer to judge one file (its uncommitted diff, or its content) against a task")
+    .requiredOption("-t, --task <task>", "what the file should achieve")
+    .requiredOption("-f, --file <path>", "the file to review (repo-relative)")
+    .option("--repo <dir>", "repository root")
+    .option("--reviewer-model <model>", "override the reviewer's model")
+    .option("--json", "machine-readable output")
+    .action(async (flags: ModelFlags & { task: string; file: string }) => {
+      const { output } = context;
+      const repoRoot = repositoryFor(context, flags.repo);
+      const config = configFor(context, repoRoot, flags);
+      const outcome = await withInterrupt((signal) =>
+        reviewFile({ config, env: context.env, repoRoot, runtime: providerRuntime(context), task: flags.task, file: flags.file, signal }),
+      );
+      const { verdict, action } = outcome.review;
+      if (output.json) {
+        output.printJson({ ok: true, file: outcome.file, reviewed: outcome.reviewed, action, verdict, totals: outcome.totals });
+        return;
+      }
+      const paint = action === "accept" ? output.paint.green : output.paint.yellow;
+      output.print(`${paint(action)} (confidence ${verdict.confidence}) — ${outcome.file} (${outcome.reviewed})`);
+      if (verdict.feedback) output.print(verdict.feedback);
+      for (const issue of verdict.issues) output.print(`- ${issue}`);
+    });
+}

@@ -1,0 +1,244 @@
+/**
+ * `hierocode run`: the full plan → draft → review pipeline. Diffs of accepted units go to stdout
+ * (nothing is written unless --apply), the summary to stderr. Also holds the helpers the other
+ * pipeline commands share (repository flag, config overrides, Ctrl-C, summary rendering).
+ */
+import { statSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import * as prompts from "@clack/prompts";
+import type { Command } from "commander";
+import { type ApplyDecision, applyChanges, runTask } from "../../app/run.js";
+import type { HierocodeConfig } from "../../config/schema.js";
+import { ExitCode, UsageError } from "../../errors.js";
+import type { PipelineEvent, PipelineRole } from "../../pipeline/events.js";
+import type { Verifier } from "../../pipeline/hooks.js";
+import type { RoleTotals } from "../../pipeline/model-call.js";
+import type { PipelineResult } from "../../pipeline/pipeline.js";
+import type { Confirm } from "../../pipeline/ports.js";
+import { findRepoRoot } from "../../util/repo-root.js";
+import { createVerifierFromOptions } from "../../verify/index.js";
+import type { CliContext } from "../context.js";
+import type { Output } from "../output.js";
+import { providerRuntime } from "../runtime.js";
+import { printEstimate } from "./estimate.js";
+import { estimateTask } from "../../app/estimate.js";
+
+export interface ModelFlags {
+  repo?: string;
+  plannerModel?: string;
+  drafterModel?: string;
+  reviewerModel?: string;
+}
+
+export function repositoryFor(context: CliContext, flag: string | undefined): string {
+  if (flag !== undefined) {
+    const root = resolve(context.cwd, flag);
+    let isFolder = false;
+    try {
+      isFolder = statSync(root).isDirectory();
+    } catch {
+      isFolder = false;
+    }
+    if (!isFolder) throw new UsageError(`--repo ${flag} is not a folder`);
+    return root;
+  }
+  const found = findRepoRoot(context.cwd);
+  if (!found) throw new UsageError("not inside a git repository", { hint: "run it inside the repository or pass --repo DIR" });
+  return found;
+}
+
+/** Loads config for the repository with the model flags applied on top. */
+export function configFor(context: CliContext, repoRoot: string, flags: ModelFlags): HierocodeConfig {
+  const overrides: Record<string, unknown> = {};
+  if (flags.plannerModel) overrides["routing.planner.model"] = flags.plannerModel;
+  if (flags.drafterModel) overrides["routing.drafter.model"] = flags.drafterModel;
+  if (flags.reviewerModel) overrides["routing.reviewer.model"] = flags.reviewerModel;
+  return context.loadConfig({ repoRoot, overrides }).config;
+}
+
+/** Runs `work` with an AbortSignal that Ctrl-C triggers (in-flight calls are cancelled). */
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+export function formatUsd(value: number | undefined): string {
+  if (value === undefined) return "$?";
+  if (value === 0) return "$0";
+  return value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(3)}`;
+}
+
+const number = new Intl.NumberFormat("en-US");
+
+export function totalsLines(output: Output, totals: Record<PipelineRole, RoleTotals>, models: Record<PipelineRole, string>): string[] {
+  const lines: string[] = [];
+  let total: number | undefined = 0;
+  for (const role of ["planner", "drafter", "reviewer"] as const) {
+    const item = totals[role];
+    const input = item.usage.inputTokens + item.usage.cacheReadTokens + item.usage.cacheWriteTokens;
+    const cache = item.usage.cacheReadTokens > 0 ? ` (${number.format(item.usage.cacheReadTokens)} cached)` : "";
+    const messages = item.subscriptionMessages > 0 ? ` · ${item.subscriptionMessages} subscription msg` : "";
+    lines.push(
+      `${role.padEnd(9)} ${models[role].padEnd(24)} ${String(item.calls).padStart(3)} calls  ${number.format(input)} in${cache} / ${number.format(item.usage.outputTokens)} out  ${formatUsd(item.costUsd)}${messages}`,
+    );
+    total = total === undefined || item.costUsd === undefined ? undefined : total + item.costUsd;
+  }
+  lines.push(output.paint.bold(`total cost ${formatUsd(total)}`));
+  return lines;
+}
+
+function renderSummary(output: Output, result: PipelineResult, models: Record<PipelineRole, string>, logFile: string, repoRoot: string): void {
+  const paint = output.paint;
+  for (const unit of result.units) {
+    const status =
+      unit.status === "accepted" ? paint.green("accepted") : unit.status === "failed" ? paint.red("failed  ") : paint.yellow("skipped ");
+    const by = unit.author === "planner" ? " (escalated: written by the planner)" : unit.author === "split" ? " (split)" : "";
+    const verified = unit.verified === false ? paint.yellow(" · tests fail") : unit.verified ? " · verified" : "";
+    output.note(`${status} ${unit.id}${unit.parentId ? ` (part of ${unit.parentId})` : ""}: ${unit.goal}${by}${verified}${unit.reason ? paint.dim(` — ${unit.reason}`) : ""}`);
+  }
+  output.note(
+    `units: ${result.accepted.length} accepted, ${result.failed.length} failed, ${result.skipped.length} skipped · revisions ${result.revisions} · escalations ${result.escalations}${result.planFromCache ? " · plan from cache" : ""}`,
+  );
+  for (const line of totalsLines(output, result.totals, models)) output.note(line);
+  output.note(paint.dim(`log: ${relative(repoRoot, logFile).startsWith("..") ? logFile : relative(repoRoot, logFile)} (resume with --resume ${result.runId})`));
+}
+
+function progressNotes(output: Output): (event: PipelineEvent) => void {
+  return (event) => {
+    if (event.type === "plan-ready") {
+      output.note(output.paint.dim(`plan: ${event.plan.units.length} unit(s)${event.fromCache ? " (cached, no planner call)" : ""}${event.fromLog ? " (from the run log)" : ""}`));
+    } else if (event.type === "plan-invalid") {
+      output.note(output.paint.yellow(`plan rejected (attempt ${event.attempt}): ${event.problems[0] ?? ""}`));
+    } else if (event.type === "escalation" && !event.approved) {
+      output.note(output.paint.yellow(`escalation of ${event.unitId} declined`));
+    }
+  };
+}
+
+/** Asks before the planner drafts a unit; without a terminal, --yes decides (else: declined). */
+export function escalationConfirm(context: CliContext, yes: boolean): Confirm {
+  return async (request) => {
+    if (yes) return true;
+    if (!context.interactive) {
+      context.output.warn(`unit ${request.unitId} needs escalation (${request.reason}); pass --yes to allow it without a terminal`);
+      return false;
+    }
+    const answer = await prompts.confirm({
+      message: `Unit ${request.unitId}: ${request.reason}. Let the planner write it? (${request.used}/${request.limit} escalations used)`,
+    });
+    return answer === true;
+  };
+}
+
+async function askApply(file: string): Promise<ApplyDecision> {
+  const answer = await prompts.select({
+    message: `Apply changes to ${file}?`,
+    options: [
+      { value: "yes", label: "yes" },
+      { value: "no", label: "skip" },
+      { value: "all", label: "yes to all" },
+      { value: "abort", label: "abort (write nothing more)" },
+    ],
+  });
+  return prompts.isCancel(answer) ? "abort" : (answer as ApplyDecision);
+}
+
+interface RunFlags extends ModelFlags {
+  task?: string;
+  estimate?: boolean;
+  apply?: boolean;
+  yes?: boolean;
+  json?: boolean;
+  resume?: string;
+  refreshPlan?: boolean;
+  checks?: boolean;
+  verify?: string | true;
+}
+
+export function registerRun(program: Command, context: CliContext): void {
+  program
+    .command("run")
+    .description("plan → draft → review: print the accepted diffs (write them with --apply)")
+    .option("-t, --task <task>", "what to do")
+    .option("--repo <dir>", "repository root (default: the git repository of the current folder)")
+    .option("--planner-model <model>", "override the planner's model")
+    .option("--drafter-model <model>", "override the drafter's model")
+    .option("--reviewer-model <model>", "override the reviewer's model")
+    .option("--estimate", "print the expected and worst-case cost/quota, then exit without calling any model")
+    .option("--apply", "write the accepted changes to the working tree (asks per file unless --yes)")
+    .option("-y, --yes", "do not ask: allow escalations and apply every accepted file")
+    .option("--resume <run-id>", "continue an interrupted run from its log")
+    .option("--refresh-plan", "ignore the plan cache (the new plan is cached)")
+    .option("--no-checks", "skip the deterministic draft checks (syntax, dependencies, secrets, size)")
+    .option("--verify [command]", "run the project's tests after the units (default: policy.verify_command or detected)")
+    .option("--json", "print the full result as JSON")
+    .action(async (flags: RunFlags) => {
+      const { output } = context;
+      const repoRoot = repositoryFor(context, flags.repo);
+      if (!flags.task && !flags.resume) throw new UsageError("a task is required", { hint: 'hierocode run -t "add input validation to the login endpoint"' });
+      if (flags.apply && !flags.yes && !context.interactive) {
+        throw new UsageError("--apply asks per file, but there is no terminal", { hint: "add --yes to apply every accepted file" });
+      }
+      const config = configFor(context, repoRoot, flags);
+      const runtime = providerRuntime(context);
+      if (flags.estimate) {
+        if (!flags.task) throw new UsageError("--estimate needs -t");
+        const outcome = await estimateTask({ config, env: context.env, repoRoot, runtime, task: flags.task });
+        printEstimate(context, outcome);
+        return;
+      }
+      await withInterrupt(async (signal) => {
+        let verifier: Verifier | undefined;
+        if (flags.verify !== undefined) {
+          const command = flags.verify === true ? (config.policy.verify_command ?? true) : flags.verify;
+          verifier = await createVerifierFromOptions({ repoRoot, command, timeoutSeconds: config.policy.verify_timeout_seconds, env: context.env });
+        }
+        const { result, logFile, setup } = await runTask({
+          config,
+          env: context.env,
+          repoRoot,
+          runtime,
+          ...(flags.task ? { task: flags.task } : {}),
+          ...(flags.resume ? { resumeRunId: flags.resume } : {}),
+          ...(flags.refreshPlan ? { refreshPlan: true } : {}),
+          ...(flags.checks === false ? { checker: null } : {}),
+          ...(verifier ? { verifier } : {}),
+          confirm: escalationConfirm(context, Boolean(flags.yes)),
+          emit: progressNotes(output),
+          signal,
+        });
+        const models = {
+          planner: setup.roles.planner.model,
+          drafter: setup.roles.drafter.model,
+          reviewer: setup.roles.reviewer.model,
+        };
+        let applied: Awaited<ReturnType<typeof applyChanges>> | undefined;
+        if (flags.apply) {
+          applied = await applyChanges(repoRoot, result.applicable, flags.yes ? undefined : (change) => askApply(change.file));
+        }
+        if (output.json) {
+          output.printJson({ ok: result.failed.length === 0, logFile, ...result, ...(applied ? { applied } : {}) });
+        } else {
+          if (result.diff) output.print(result.diff.trimEnd());
+          renderSummary(output, result, models, logFile, repoRoot);
+          if (applied) {
+            if (applied.written.length > 0) output.note(output.paint.green(`wrote ${applied.written.join(", ")}`));
+            if (applied.skipped.length > 0) output.note(`not written: ${applied.skipped.join(", ")}`);
+            if (applied.conflicts.length > 0) output.warn(`changed on disk since the run read them, not written: ${applied.conflicts.join(", ")}`);
+          } else if (result.diff) {
+            output.note(output.paint.dim("nothing was written; run again with --apply, or pipe the diff to `git apply`"));
+          }
+        }
+        if (result.failed.length > 0 || result.skipped.length > 0) process.exitCode = ExitCode.unitsFailed;
+        else if (result.verification && result.verification.unverifiedUnits.length > 0) process.exitCode = ExitCode.verifyFailed;
+      });
+    });
+}
