@@ -25,6 +25,8 @@ export interface CallScope {
   readonly signal: AbortSignal;
   readonly timeoutMs: number | undefined;
   timedOut(): boolean;
+  /** True when our own timeout fired (rather than a deadline on the caller's signal). */
+  ownTimeoutFired(): boolean;
   userAborted(): boolean;
   dispose(): void;
 }
@@ -46,11 +48,16 @@ export function openCallScope(options: {
         }, options.timeoutMs)
       : undefined;
   timer?.unref?.();
+  // A caller's `AbortSignal.timeout(ms)` is a deadline, not a cancellation: report it as a timeout.
+  const callerDeadline = (): boolean =>
+    options.signal?.aborted === true &&
+    (options.signal.reason as { name?: unknown } | undefined)?.name === "TimeoutError";
   return {
     signal: controller.signal,
     timeoutMs: options.timeoutMs,
-    timedOut: () => expired,
-    userAborted: () => options.signal?.aborted === true && !expired,
+    timedOut: () => expired || callerDeadline(),
+    ownTimeoutFired: () => expired,
+    userAborted: () => options.signal?.aborted === true && !expired && !callerDeadline(),
     dispose() {
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener("abort", onUserAbort);
@@ -93,10 +100,13 @@ export interface FailureContext {
 /** Maps anything thrown by fetch or a body reader into our error hierarchy. */
 export function translateFailure(error: unknown, scope: CallScope, context: FailureContext): Error {
   if (scope.timedOut()) {
-    const seconds = scope.timeoutMs === undefined ? "?" : (scope.timeoutMs / 1000).toString();
+    const limit =
+      scope.ownTimeoutFired() && scope.timeoutMs !== undefined
+        ? `within ${scope.timeoutMs / 1000}s`
+        : "before the deadline";
     return new ProviderError(
       "timeout",
-      `${context.provider}: no complete answer within ${seconds}s (${context.action})`,
+      `${context.provider}: no complete answer ${limit} (${context.action})`,
       {
         provider: context.provider,
         hint: "raise timeout_seconds for this provider, or use a smaller model",

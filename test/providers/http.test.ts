@@ -138,4 +138,12 @@ describe("call scope", () => {
     expect(userScope.timedOut()).toBe(false);
     userScope.dispose();
   });
+
+  it("treats a caller's AbortSignal.timeout as a timeout, not a cancellation", async () => {
+    const scope = openCallScope({ signal: AbortSignal.timeout(5) });
+    await new Promise((resolve) => scope.signal.addEventListener("abort", resolve));
+    expect(scope.timedOut()).toBe(true);
+    expect(scope.userAborted()).toBe(false);
+    scope.dispose();
+  });
 });

@@ -280,6 +280,22 @@ describe("OllamaProvider metadata", () => {
     expect(((await rejection(provider.capacity("nope"))) as ProviderError).kind).toBe("model_not_found");
   });
 
+  it("reports a caller's AbortSignal.timeout on a hanging server as a timeout", async () => {
+    const { provider } = await setup([
+      { path: "/api/tags", reply: "hang" },
+      { path: "/api/version", reply: "hang" },
+    ]);
+    const error = (await rejection(
+      provider.listModels({ signal: AbortSignal.timeout(50) }),
+    )) as ProviderError;
+    expect(error.kind).toBe("timeout");
+    expect(error.message).toMatch(/before the deadline/);
+    expect(await provider.health({ signal: AbortSignal.timeout(50) })).toMatchObject({
+      ok: false,
+      reachable: false,
+    });
+  });
+
   it("checks health with /api/version", async () => {
     const { provider } = await setup();
     expect(await provider.health()).toMatchObject({ ok: true, reachable: true, version: "0.13.0" });
