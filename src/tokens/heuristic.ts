@@ -24,12 +24,12 @@ export interface HeuristicWeights {
 
 /** Fitted by bench/index-tokens.ts (least absolute percentage error over the sample). */
 export const defaultWeights: HeuristicWeights = {
-  lettersPerToken: 5.6,
-  punctuation: 0.62,
-  newlineRun: 0.85,
-  spaceRun: 0.5,
-  digit: 0.55,
-  nonAscii: 1.1,
+  lettersPerToken: 9.37,
+  punctuation: 0.718,
+  newlineRun: 1.13,
+  spaceRun: 1.41,
+  digit: 1.09,
+  nonAscii: 0.73,
 };
 
 const piece = /([A-Za-z]+)|([0-9]+)|(\s+)|([\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]+)|([^\x00-\x7f]+)/g;
