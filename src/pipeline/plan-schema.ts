@@ -29,7 +29,7 @@ export type Plan = z.infer<typeof planSchema>;
 let cachedPlanJsonSchema: JsonSchema | undefined;
 
 export function planJsonSchema(): JsonSchema {
-  cachedPlanJsonSchema ??= z.toJSONSchema(planSchema, { io: "input" }) as JsonSchema;
+  cachedPlanJsonSchema ??= z.toJSONSchema(planSchema, { io: "output" }) as JsonSchema;
   return cachedPlanJsonSchema;
 }
 

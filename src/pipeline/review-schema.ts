@@ -34,6 +34,6 @@ export type SubUnit = z.infer<typeof subUnitSchema>;
 
 let cached: JsonSchema | undefined;
 export function verdictJsonSchema(): JsonSchema {
-  cached ??= z.toJSONSchema(strictVerdictSchema, { io: "input" }) as JsonSchema;
+  cached ??= z.toJSONSchema(strictVerdictSchema, { io: "output" }) as JsonSchema;
   return cached;
 }

@@ -89,5 +89,8 @@ describe("planJsonSchema", () => {
   it("requires every unit field (strict structured output)", () => {
     const schema = planJsonSchema() as { properties: { units: { items: { required: string[] } } } };
     expect(schema.properties.units.items.required).toEqual(Object.keys(planSchema.shape.units.element.shape));
+    // OpenAI strict mode also needs closed objects.
+    expect(JSON.stringify(schema)).not.toContain('"additionalProperties":true');
+    expect((schema as unknown as { additionalProperties: boolean }).additionalProperties).toBe(false);
   });
 });
