@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from "node:http";
 import {
+  applyEndpointRule,
   type FakeServer,
   type RecordedRequest,
   sendCutJson,
@@ -319,20 +320,10 @@ export async function startFakeAnthropic(
       const scriptReq = scriptRequest(request);
       if (request.path === "/v1/messages" && request.method === "POST")
         return serveMessages(request, response, scriptReq);
-      const override = resolvedScript.resolve(scriptReq, false);
-      if (override) {
-        if (!(await waitUnlessGone(response, override.delayMs))) return;
-        const action = interpretReply(override.reply);
-        if (action.kind === "hang") return;
-        if (action.kind === "fault")
-          return sendJson(
-            response,
-            action.status,
-            action.body ?? anthropicErrorBody(action.status),
-            action.headers,
-          );
-        if (action.cut) return void response.destroy();
-      }
+      if (
+        await applyEndpointRule(resolvedScript, scriptReq, response, (status) => anthropicErrorBody(status))
+      )
+        return;
       serveOther(request, response);
     },
     options.port,

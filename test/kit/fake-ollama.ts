@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from "node:http";
 import {
+  applyEndpointRule,
   type FakeServer,
   type RecordedRequest,
   sendCutJson,
@@ -18,9 +19,8 @@ import {
 import {
   type AnswerOptions,
   fakeTokenCount,
-  type Reply,
+  interpretReply,
   type Rule,
-  replyText,
   Script,
   type ScriptInit,
   type ScriptRequest,
@@ -215,27 +215,36 @@ export async function startFakeOllama(
     if (body.keep_alive === 0 || body.keep_alive === "0") loaded.delete(model.name);
     else loaded.set(model.name, numCtx);
 
+    if (isChat && Array.isArray(body.messages) && body.messages.length === 0) {
+      // An empty conversation only loads (or, with keep_alive 0, unloads) the model.
+      const unload = body.keep_alive === 0 || body.keep_alive === "0";
+      const reply = {
+        model: withLatest(body.model),
+        created_at: new Date().toISOString(),
+        message: { role: "assistant", content: "" },
+        done: true,
+        done_reason: unload ? "unload" : "load",
+      };
+      return sendJson(response, 200, reply);
+    }
+
     const resolved = resolvedScript.resolve(scriptReq, true);
     if (!resolved) return;
     if (!(await waitUnlessGone(response, resolved.delayMs))) return;
-    const reply: Reply = resolved.reply;
-    if (reply === "hang") return;
-    if (typeof reply === "object" && "fault" in reply) {
+    const action = interpretReply(resolved.reply);
+    if (action.kind === "hang") return;
+    if (action.kind === "fault") {
       return sendJson(
         response,
-        reply.fault.status,
-        reply.fault.body ?? { error: `fake fault ${reply.fault.status}` },
-        reply.fault.headers,
+        action.status,
+        action.body ?? { error: `fake fault ${action.status}` },
+        action.headers,
       );
     }
-    const answerOptions: AnswerOptions =
-      typeof reply === "object" && !("cut" in reply) && !("streamError" in reply) ? reply : {};
-    const isCut = reply === "cut" || (typeof reply === "object" && "cut" in reply);
-    const streamError = typeof reply === "object" && "streamError" in reply ? reply.streamError : undefined;
-    const fullText =
-      isCut || streamError !== undefined
-        ? ((reply as { text?: string }).text ?? "partial answer that never finishes")
-        : replyText(reply);
+    const answerOptions: AnswerOptions = action.options;
+    const isCut = action.cut;
+    const streamError = action.streamError?.message;
+    const fullText = action.text;
     const { text, truncated } = truncateToTokens(fullText, body.options?.num_predict);
     const promptTokens =
       fakeTokenCount(`${scriptReq.system}${scriptReq.user}`) + 10 * (body.messages?.length ?? 1);
@@ -289,21 +298,8 @@ export async function startFakeOllama(
       const scriptReq = scriptRequest(request);
       const isGeneration = generationPaths.includes(request.path) && request.method === "POST";
       if (isGeneration) return serveGeneration(request, response, scriptReq);
-      const override = resolvedScript.resolve(scriptReq, false);
-      if (override) {
-        if (!(await waitUnlessGone(response, override.delayMs))) return;
-        const reply = override.reply;
-        if (reply === "hang") return;
-        if (reply === "cut" || (typeof reply === "object" && "cut" in reply)) return void response.destroy();
-        if (typeof reply === "object" && "fault" in reply) {
-          return sendJson(
-            response,
-            reply.fault.status,
-            reply.fault.body ?? { error: `fake fault ${reply.fault.status}` },
-            reply.fault.headers,
-          );
-        }
-      }
+      const faultBody = (status: number) => ({ error: `fake fault ${status}` });
+      if (await applyEndpointRule(resolvedScript, scriptReq, response, faultBody)) return;
       serveMetadata(request, response);
     },
     options.port,

@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from "node:http";
 import {
+  applyEndpointRule,
   type FakeServer,
   type RecordedRequest,
   sendCutJson,
@@ -291,20 +292,8 @@ export async function startFakeOpenAI(
       const scriptReq = scriptRequest(request);
       if (request.path === `${basePath}/chat/completions` && request.method === "POST")
         return serveChat(request, response, scriptReq);
-      const override = resolvedScript.resolve(scriptReq, false);
-      if (override) {
-        if (!(await waitUnlessGone(response, override.delayMs))) return;
-        const action = interpretReply(override.reply);
-        if (action.kind === "hang") return;
-        if (action.kind === "fault")
-          return sendJson(
-            response,
-            action.status,
-            action.body ?? openAiErrorBody(action.status, "fake fault", null, shape),
-            action.headers,
-          );
-        if (action.cut) return void response.destroy();
-      }
+      const faultBody = (status: number) => openAiErrorBody(status, "fake fault", null, shape);
+      if (await applyEndpointRule(resolvedScript, scriptReq, response, faultBody)) return;
       if (request.path === `${basePath}/models` && request.method === "GET") return serveModels(response);
       return fail(response, 404, `Unknown request URL: ${request.method} ${request.path}`, "unknown_url");
     },

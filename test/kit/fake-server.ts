@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Script } from "./script.js";
+import { interpretReply, type Script, type ScriptRequest } from "./script.js";
 
 /**
  * Parsed JSON as received. Typed loosely on purpose: tests assert on arbitrary wire fields
@@ -206,4 +206,30 @@ export function writePiece(response: ServerResponse, text: string): Promise<bool
 
 export function isGenerationPath(path: string, generationPaths: readonly string[]): boolean {
   return generationPaths.includes(path);
+}
+
+/**
+ * Applies a script rule (one with a `path`) to a non-generation endpoint: delay, hang, cut or
+ * fault. Returns true when the rule answered (or swallowed) the request, false to serve it normally.
+ */
+export async function applyEndpointRule(
+  script: Script,
+  request: ScriptRequest,
+  response: ServerResponse,
+  faultBody: (status: number) => unknown,
+): Promise<boolean> {
+  const override = script.resolve(request, false);
+  if (!override) return false;
+  if (!(await waitUnlessGone(response, override.delayMs))) return true;
+  const action = interpretReply(override.reply);
+  if (action.kind === "hang") return true;
+  if (action.kind === "fault") {
+    sendJson(response, action.status, action.body ?? faultBody(action.status), action.headers);
+    return true;
+  }
+  if (action.cut) {
+    response.destroy();
+    return true;
+  }
+  return false;
 }

@@ -101,6 +101,16 @@ describe("fake Ollama", () => {
     expect(await json(await fetch(`${fake.url}/api/version`))).toEqual({ version: "0.13.0" });
   });
 
+  it("loads a model for an empty conversation and unloads it with keep_alive 0", async () => {
+    fake = await startFakeOllama();
+    const load = await json(await post(`${fake.url}/api/chat`, { model: "llama3.2", messages: [] }));
+    expect(load).toMatchObject({ done: true, done_reason: "load" });
+    expect((await json(await fetch(`${fake.url}/api/ps`))).models).toHaveLength(1);
+    const unload = await json(await post(`${fake.url}/api/chat`, { model: "llama3.2", messages: [], keep_alive: 0 }));
+    expect(unload.done_reason).toBe("unload");
+    expect((await json(await fetch(`${fake.url}/api/ps`))).models).toHaveLength(0);
+  });
+
   it("sends an in-band error line after a 200 for stream errors", async () => {
     fake = await startFakeOllama({ default: { streamError: "boom", text: "a b" } });
     const response = await post(`${fake.url}/api/chat`, chat);
