@@ -106,7 +106,9 @@ describe("fake Ollama", () => {
     const load = await json(await post(`${fake.url}/api/chat`, { model: "llama3.2", messages: [] }));
     expect(load).toMatchObject({ done: true, done_reason: "load" });
     expect((await json(await fetch(`${fake.url}/api/ps`))).models).toHaveLength(1);
-    const unload = await json(await post(`${fake.url}/api/chat`, { model: "llama3.2", messages: [], keep_alive: 0 }));
+    const unload = await json(
+      await post(`${fake.url}/api/chat`, { model: "llama3.2", messages: [], keep_alive: 0 }),
+    );
     expect(unload.done_reason).toBe("unload");
     expect((await json(await fetch(`${fake.url}/api/ps`))).models).toHaveLength(0);
   });
