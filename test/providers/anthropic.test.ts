@@ -256,6 +256,15 @@ describe("AnthropicProvider.stream", () => {
     expect(((await rejection(collect(provider.stream(request())))) as ProviderError).kind).toBe("stream");
   });
 
+  it("is cancelled mid-stream through the AbortSignal", async () => {
+    const { fake, provider } = await setup({ default: "hang" });
+    const controller = new AbortController();
+    const pending = rejection(collect(provider.stream(request({ signal: controller.signal }))));
+    await fake.waitForRequests(1, "/v1/messages");
+    controller.abort();
+    expect(await pending).toBeInstanceOf(AbortError);
+  });
+
   it("retries a 429 before the stream starts", async () => {
     const { provider, sleeps } = await setup([
       { reply: { fault: { status: 429, headers: { "retry-after": "1" } } }, times: 1 },

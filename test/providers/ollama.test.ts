@@ -169,6 +169,15 @@ describe("OllamaProvider faults", () => {
     expect(sleeps).toHaveLength(2);
   });
 
+  it("maps 401 from an authenticating proxy in front of Ollama to auth, without retrying", async () => {
+    const { fake, provider } = await setup({
+      default: { fault: { status: 401, body: { error: "unauthorized" } } },
+    });
+    const error = (await rejection(provider.generate(request()))) as ProviderError;
+    expect(error.kind).toBe("auth");
+    expect(fake.requestsTo("/api/chat")).toHaveLength(1);
+  });
+
   it("maps 503 (queue full) to overloaded", async () => {
     const { provider } = await setup({ default: { fault: { status: 503 } } }, { max_retries: 0 });
     expect(((await rejection(provider.generate(request()))) as ProviderError).kind).toBe("overloaded");

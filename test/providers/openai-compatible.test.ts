@@ -191,6 +191,8 @@ describe("OpenAiCompatibleProvider faults", () => {
     expect(fake.requestsTo("/v1/chat/completions")).toHaveLength(2);
     fake.script.setDefault({ fault: { status: 503 } });
     expect(((await rejection(provider.generate(request()))) as ProviderError).kind).toBe("overloaded");
+    fake.script.setDefault({ fault: { status: 529 } });
+    expect(((await rejection(provider.generate(request()))) as ProviderError).kind).toBe("overloaded");
   });
 
   it("does not retry a 400 other than the schema fallback", async () => {
