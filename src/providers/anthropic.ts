@@ -7,6 +7,14 @@
 import type { ProviderConfig } from "../config/schema.js";
 import { ProviderError } from "../errors.js";
 import {
+  type AnthropicMessage,
+  type AnthropicUsage,
+  anthropicFinishReason,
+  anthropicSystemBlocks,
+  anthropicUsage,
+  mergeCumulativeUsage,
+} from "./anthropic-wire.js";
+import {
   type CallScope,
   type HttpCall,
   type HttpTransport,
@@ -23,7 +31,6 @@ import { callTimeoutMs, elapsedSince } from "./provider-support.js";
 import { type ProviderRuntime, singleBaseUrl, transportFor } from "./runtime.js";
 import type {
   Capacity,
-  FinishReason,
   GenerateRequest,
   GenerateResult,
   HealthStatus,
@@ -33,79 +40,15 @@ import type {
   Usage,
 } from "./spec.js";
 
+export { anthropicSystemBlocks, anthropicUsage, minimumCacheableTokens } from "./anthropic-wire.js";
+
 export const defaultAnthropicUrl = "https://api.anthropic.com";
 export const defaultAnthropicVersion = "2023-06-01";
 /** The first version that rejects temperature/top_p/top_k. */
 const samplingRemovedVersion = "2026-10-21";
-/** Smallest prefix worth marking for caching (Sonnet's minimum; shorter prefixes are simply not cached). */
-export const minimumCacheableTokens = 1024;
 const defaultContextLength = 200_000;
 const defaultTimeoutMs = 600_000;
 const metadataTimeoutMs = 15_000;
-
-export interface AnthropicTextBlock {
-  type: "text";
-  text: string;
-  cache_control?: { type: "ephemeral" };
-}
-
-/**
- * System blocks: the system text, then the cached context; the last one carries
- * `cache_control` when the whole prefix reaches the minimum cacheable size (4 chars/token).
- */
-export function anthropicSystemBlocks(request: GenerateRequest): AnthropicTextBlock[] | undefined {
-  const blocks: AnthropicTextBlock[] = [request.system, request.cachedContext]
-    .filter((text): text is string => text !== undefined && text.length > 0)
-    .map((text) => ({ type: "text", text }));
-  const last = blocks.at(-1);
-  if (!last) return undefined;
-  const characters = blocks.reduce((sum, block) => sum + block.text.length, 0);
-  if (characters / 4 >= minimumCacheableTokens) last.cache_control = { type: "ephemeral" };
-  return blocks;
-}
-
-interface AnthropicUsage {
-  input_tokens?: number | null;
-  output_tokens?: number | null;
-  cache_creation_input_tokens?: number | null;
-  cache_read_input_tokens?: number | null;
-}
-
-interface AnthropicMessage {
-  model?: string;
-  content?: Array<{ type: string; text?: string }>;
-  stop_reason?: string | null;
-  usage?: AnthropicUsage | null;
-}
-
-/** input_tokens excludes cache tokens, so it maps straight onto our uncached input. */
-export function anthropicUsage(usage: AnthropicUsage | null | undefined): Usage {
-  return {
-    inputTokens: usage?.input_tokens ?? 0,
-    outputTokens: usage?.output_tokens ?? 0,
-    cacheReadTokens: usage?.cache_read_input_tokens ?? 0,
-    cacheWriteTokens: usage?.cache_creation_input_tokens ?? 0,
-  };
-}
-
-function finishReasonOf(stopReason: string | null | undefined): FinishReason {
-  switch (stopReason) {
-    case "end_turn":
-    case "stop_sequence":
-    case null:
-    case undefined:
-      return "stop";
-    case "max_tokens":
-    case "model_context_window_exceeded":
-      return "length";
-    case "refusal":
-      return "content_filter";
-    case "tool_use":
-      return "tool_calls";
-    default:
-      return "other";
-  }
-}
 
 export class AnthropicProvider implements Provider {
   readonly type = "anthropic" as const;
@@ -241,7 +184,7 @@ export class AnthropicProvider implements Provider {
     warnings: string[],
     start: number,
   ): GenerateResult {
-    const finishReason = finishReasonOf(message.stopReason);
+    const finishReason = anthropicFinishReason(message.stopReason);
     if (finishReason === "length") {
       warnings.push(
         `output truncated: ${this.name} stopped at max_tokens ${request.maxOutputTokens} (${message.stopReason})`,
@@ -457,15 +400,4 @@ export class AnthropicProvider implements Provider {
       scope.dispose();
     }
   }
-}
-
-/** message_delta usage is cumulative: a field present there replaces the message_start value. */
-function mergeCumulativeUsage(current: Usage, update: AnthropicUsage | undefined): Usage {
-  if (!update) return current;
-  return {
-    inputTokens: update.input_tokens ?? current.inputTokens,
-    outputTokens: update.output_tokens ?? current.outputTokens,
-    cacheReadTokens: update.cache_read_input_tokens ?? current.cacheReadTokens,
-    cacheWriteTokens: update.cache_creation_input_tokens ?? current.cacheWriteTokens,
-  };
 }

@@ -19,11 +19,11 @@ import {
   trimTrailingSlash,
 } from "./http.js";
 import { attachJson } from "./json-output.js";
+import { type ChatCompletion, openAiErrorMessage, openAiFinishReason, openAiUsage } from "./openai-wire.js";
 import { callTimeoutMs, elapsedSince, isLocalUrl, joinedSystemText } from "./provider-support.js";
 import { type ProviderRuntime, singleBaseUrl, transportFor } from "./runtime.js";
 import type {
   Capacity,
-  FinishReason,
   GenerateRequest,
   GenerateResult,
   HealthStatus,
@@ -33,52 +33,11 @@ import type {
   Usage,
 } from "./spec.js";
 
+export { openAiUsage } from "./openai-wire.js";
+
 export const defaultOpenAiUrl = "https://api.openai.com/v1";
 const defaultTimeoutMs = 600_000;
 const metadataTimeoutMs = 15_000;
-
-interface OpenAiUsage {
-  prompt_tokens?: number | null;
-  completion_tokens?: number | null;
-  prompt_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
-}
-
-/** prompt_tokens includes cached (and, where reported, cache-write) tokens; our inputTokens excludes both. */
-export function openAiUsage(usage: OpenAiUsage | null | undefined): Usage {
-  const prompt = usage?.prompt_tokens ?? 0;
-  const cached = usage?.prompt_tokens_details?.cached_tokens ?? 0;
-  const written = usage?.prompt_tokens_details?.cache_write_tokens ?? 0;
-  return {
-    inputTokens: Math.max(0, prompt - cached - written),
-    outputTokens: usage?.completion_tokens ?? 0,
-    cacheReadTokens: cached,
-    cacheWriteTokens: written,
-  };
-}
-
-function finishReasonOf(reason: string | null | undefined): FinishReason {
-  if (reason === "stop" || reason === null || reason === undefined) return "stop";
-  if (reason === "length") return "length";
-  if (reason === "content_filter") return "content_filter";
-  if (reason === "tool_calls" || reason === "function_call") return "tool_calls";
-  return "other";
-}
-
-/** The message of either error shape: `{"error":{message}}`, `{"error":"…"}` or vLLM's `{"object":"error",message}`. */
-function errorMessage(json: unknown, fallback: string): { message: string; code: string | undefined } {
-  const record = (json ?? {}) as { error?: unknown; message?: unknown; code?: unknown };
-  if (typeof record.error === "string") return { message: record.error, code: undefined };
-  if (record.error && typeof record.error === "object") {
-    const inner = record.error as { message?: unknown; code?: unknown; type?: unknown };
-    return {
-      message: String(inner.message ?? fallback),
-      code: inner.code != null ? String(inner.code) : inner.type != null ? String(inner.type) : undefined,
-    };
-  }
-  if (typeof record.message === "string")
-    return { message: record.message, code: record.code != null ? String(record.code) : undefined };
-  return { message: fallback, code: undefined };
-}
 
 type StructuredMode = "json_schema" | "json_object";
 
@@ -152,7 +111,7 @@ export class OpenAiCompatibleProvider implements Provider {
     body: { text: string; json: unknown },
     model: string | undefined,
   ): ProviderError {
-    const { message, code } = errorMessage(body.json, body.text || response.statusText);
+    const { message, code } = openAiErrorMessage(body.json, body.text || response.statusText);
     const options = statusErrorOptions(this.name, response, body);
     const status = response.status;
     const text = `${this.name}: HTTP ${status}: ${message}`;
@@ -241,7 +200,7 @@ export class OpenAiCompatibleProvider implements Provider {
     warnings: string[],
     start: number,
   ): GenerateResult {
-    const finishReason = finishReasonOf(final.finish);
+    const finishReason = openAiFinishReason(final.finish);
     if (finishReason === "length")
       warnings.push(`output truncated: ${this.name} stopped at max_tokens ${request.maxOutputTokens}`);
     const json = request.jsonSchema ? attachJson(text, warnings) : undefined;
@@ -327,7 +286,7 @@ export class OpenAiCompatibleProvider implements Provider {
           );
         }
         if (chunk.error !== undefined) {
-          const { message } = errorMessage(chunk, "error");
+          const { message } = openAiErrorMessage(chunk, "error");
           throw new ProviderError("stream", `${this.name}: error during the stream: ${message}`, {
             provider: this.name,
           });
@@ -428,14 +387,4 @@ export class OpenAiCompatibleProvider implements Provider {
       scope.dispose();
     }
   }
-}
-
-interface ChatCompletion {
-  model?: string;
-  choices?: Array<{
-    message?: { content?: string | null };
-    delta?: { content?: string | null };
-    finish_reason?: string | null;
-  }>;
-  usage?: OpenAiUsage | null;
 }
