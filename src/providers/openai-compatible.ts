@@ -39,7 +39,14 @@ export const defaultOpenAiUrl = "https://api.openai.com/v1";
 const defaultTimeoutMs = 600_000;
 const metadataTimeoutMs = 15_000;
 
-type StructuredMode = "json_schema" | "json_object";
+/** What a server accepts, learned from its 400s: structured-output form and output-limit field. */
+interface BodyMode {
+  structured: "json_schema" | "json_object";
+  /** OpenAI's reasoning models reject max_tokens and want max_completion_tokens. */
+  tokensField: "max_tokens" | "max_completion_tokens";
+}
+
+const initialMode: BodyMode = { structured: "json_schema", tokensField: "max_tokens" };
 
 export interface OpenAiCompatibleDefaults {
   type: "openai_compatible" | "lmstudio";
@@ -55,6 +62,7 @@ export class OpenAiCompatibleProvider implements Provider {
   private readonly transport: HttpTransport;
   private readonly env: Record<string, string | undefined>;
   private readonly unavailableHint: string;
+  private readonly learnedModes = new Map<string, BodyMode>();
 
   constructor(
     readonly name: string,
@@ -144,10 +152,10 @@ export class OpenAiCompatibleProvider implements Provider {
     return new ProviderError("bad_request", text, options);
   }
 
-  private chatBody(request: GenerateRequest, stream: boolean, mode: StructuredMode): Record<string, unknown> {
+  private chatBody(request: GenerateRequest, stream: boolean, mode: BodyMode): Record<string, unknown> {
     let system = joinedSystemText(request);
     let responseFormat: Record<string, unknown> | undefined;
-    if (request.jsonSchema && mode === "json_schema") {
+    if (request.jsonSchema && mode.structured === "json_schema") {
       responseFormat = {
         type: "json_schema",
         json_schema: { name: request.schemaName ?? "output", schema: request.jsonSchema, strict: true },
@@ -164,33 +172,56 @@ export class OpenAiCompatibleProvider implements Provider {
         ...(system ? [{ role: "system", content: system }] : []),
         ...request.messages.map((message) => ({ role: message.role, content: message.content })),
       ],
-      max_tokens: request.maxOutputTokens,
+      [mode.tokensField]: request.maxOutputTokens,
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(responseFormat ? { response_format: responseFormat } : {}),
       ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
     };
   }
 
-  /** Runs `attempt` with json_schema, and once more with json_object when the server rejects the schema. */
-  private async withStructuredFallback<T>(
+  /**
+   * Runs `attempt`, adapting the body once per kind of 400 the server gives: json_schema
+   * rejected → json_object with the schema in the prompt (and a warning); max_tokens rejected →
+   * max_completion_tokens. What worked is remembered per model for later calls.
+   */
+  private async withServerAdaptations<T>(
     request: GenerateRequest,
     warnings: string[],
-    attempt: (mode: StructuredMode) => Promise<T>,
+    attempt: (mode: BodyMode) => Promise<T>,
   ): Promise<T> {
-    try {
-      return await attempt("json_schema");
-    } catch (error) {
-      const rejectsSchema =
-        request.jsonSchema !== undefined &&
-        error instanceof ProviderError &&
-        (error.status === 400 || error.status === 422) &&
-        /response_format|json_schema|schema|structured/i.test(`${error.message} ${error.bodyExcerpt ?? ""}`);
-      if (!rejectsSchema) throw error;
-      warnings.push(
-        `${this.name} rejected response_format json_schema; retried with json_object and the schema in the prompt`,
-      );
-      return attempt("json_object");
+    let mode = this.learnedModes.get(request.model) ?? initialMode;
+    if (mode.structured === "json_object" && request.jsonSchema) warnings.push(this.jsonObjectWarning());
+    for (let adaptations = 0; ; adaptations += 1) {
+      try {
+        const result = await attempt(mode);
+        if (mode !== initialMode) this.learnedModes.set(request.model, mode);
+        return result;
+      } catch (error) {
+        if (
+          adaptations >= 2 ||
+          !(error instanceof ProviderError) ||
+          (error.status !== 400 && error.status !== 422)
+        )
+          throw error;
+        const said = `${error.message} ${error.bodyExcerpt ?? ""}`;
+        if (mode.tokensField === "max_tokens" && /max_completion_tokens/.test(said)) {
+          mode = { ...mode, tokensField: "max_completion_tokens" };
+        } else if (
+          request.jsonSchema !== undefined &&
+          mode.structured === "json_schema" &&
+          /response_format|json_schema|schema|structured/i.test(said)
+        ) {
+          mode = { ...mode, structured: "json_object" };
+          warnings.push(this.jsonObjectWarning());
+        } else {
+          throw error;
+        }
+      }
     }
+  }
+
+  private jsonObjectWarning(): string {
+    return `${this.name} rejected response_format json_schema; used json_object with the schema in the prompt`;
   }
 
   private buildResult(
@@ -224,7 +255,7 @@ export class OpenAiCompatibleProvider implements Provider {
       timeoutMs: callTimeoutMs(request, this.config, defaultTimeoutMs),
     });
     try {
-      const json = await this.withStructuredFallback(request, warnings, async (mode) => {
+      const json = await this.withServerAdaptations(request, warnings, async (mode) => {
         const call = this.call(
           "POST",
           "/chat/completions",
@@ -251,7 +282,7 @@ export class OpenAiCompatibleProvider implements Provider {
     });
     try {
       const action = `POST ${this.baseUrl}/chat/completions`;
-      const response = await this.withStructuredFallback(request, warnings, (mode) =>
+      const response = await this.withServerAdaptations(request, warnings, (mode) =>
         openStream(
           this.transport,
           this.call("POST", "/chat/completions", scope, this.chatBody(request, true, mode), request.model),

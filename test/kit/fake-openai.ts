@@ -40,6 +40,8 @@ export interface FakeOpenAiOptions {
   models?: FakeOpenAiModel[];
   /** Answer `response_format: json_schema` with a 400, like servers without structured output. */
   rejectJsonSchema?: boolean;
+  /** Reject `max_tokens` as OpenAI's reasoning models do (they want `max_completion_tokens`). */
+  requireMaxCompletionTokens?: boolean;
   /** "vllm" uses the older `{"object":"error","message",…,"code":<int>}` shape. */
   errorShape?: "openai" | "vllm";
   /** Prefix of every route (default "/v1"). */
@@ -156,6 +158,15 @@ export async function startFakeOpenAI(
         404,
         `The model \`${body.model}\` does not exist or you do not have access to it.`,
         "model_not_found",
+      );
+    }
+    if (options.requireMaxCompletionTokens && body.max_tokens !== undefined) {
+      return fail(
+        response,
+        400,
+        "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+        "unsupported_parameter",
+        "max_tokens",
       );
     }
     if (options.rejectJsonSchema && body.response_format?.type === "json_schema") {

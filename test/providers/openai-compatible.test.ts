@@ -107,6 +107,25 @@ describe("OpenAiCompatibleProvider.generate", () => {
     expect(sent[1]?.body.messages[0].content).toContain(JSON.stringify(schema));
   });
 
+  it("remembers the adaptations per model: json_object and max_completion_tokens", async () => {
+    const { fake, provider } = await setup(
+      { default: { json: { ok: 1 } } },
+      { rejectJsonSchema: true, requireMaxCompletionTokens: true },
+    );
+    const first = await provider.generate(request({ jsonSchema: { type: "object" } }));
+    expect(first.json).toEqual({ ok: 1 });
+    expect(fake.requestsTo("/v1/chat/completions")).toHaveLength(3);
+    const second = await provider.generate(request({ jsonSchema: { type: "object" } }));
+    expect(second.warnings.join()).toMatch(/json_object/);
+    const calls = fake.requestsTo("/v1/chat/completions");
+    expect(calls).toHaveLength(4);
+    expect(calls[3]?.body).toMatchObject({
+      max_completion_tokens: 256,
+      response_format: { type: "json_object" },
+    });
+    expect(calls[3]?.body.max_tokens).toBeUndefined();
+  });
+
   it("computes usage: prompt_tokens includes cached_tokens", async () => {
     const { provider } = await setup({
       default: { text: "x", usage: { inputTokens: 30, cacheReadTokens: 70, outputTokens: 4 } },
