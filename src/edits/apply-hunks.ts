@@ -58,7 +58,7 @@ function hasAnchor(lines: readonly string[]): boolean {
 /** Applies one hunk to `lines`; returns the new lines, the strategy and the line-count change. */
 export function applyHunk(lines: readonly string[], hunk: DiffHunk, delta: number): { lines: string[]; strategy: string } {
   const { search, replace } = sides(hunk.lines);
-  const stated = hunk.oldStart === undefined ? [] : [hunk.oldStart - 1 + delta, hunk.oldStart + delta];
+  const stated = hunk.oldStart === undefined ? [] : [hunk.oldStart - 1 + delta];
   if (search.length === 0) {
     if (lines.every((line) => line.trim() === "")) return { lines: replace, strategy: "exact" };
     throw new EditFailure("the hunk has no context or removed lines, so there is nothing to locate it by", search);

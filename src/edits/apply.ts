@@ -36,7 +36,7 @@ function replaceAll(text: FileText, lines: readonly string[], finalNewline = has
 
 function applyWholeFile(edit: WholeFileEdit, current: FileText | null): { text: FileText; strategy: string } {
   const lines = toLines(edit.content);
-  const lazy = findLazyMarker(lines);
+  const lazy = findLazyMarker(lines, current?.lines ?? []);
   if (lazy >= 0) {
     throw new EditFailure(`the whole-file content leaves code out (line ${lazy + 1}: "${lines[lazy]?.trim()}"); send the complete file or a SEARCH/REPLACE block`);
   }

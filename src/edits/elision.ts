@@ -6,7 +6,8 @@
 import { type Located, locate } from "./locate.js";
 
 const DOTS_LINE = /^\s*(?:(?:\/\/+|#+|\/\*+|<!--|--|;+|\*)\s*)?(?:\.\.\.|…)(?:[^\n]*?)(?:\*\/|-->)?\s*$/;
-const WORDS_LINE = /^\s*(?:\/\/+|#+|\/\*+|<!--|--|;+|\*)\s*(?:\.\.\.|…)?\s*\(?\s*(?:existing|rest of|remaining|unchanged|previous|same as before|other (?:code|methods|functions))\b/i;
+const WORDS_LINE =
+  /^\s*(?:\/\/+|#+|\/\*+|<!--|--|;+|\*)\s*(?:\.\.\.|…)?\s*\(?\s*(?:(?:keep (?:the )?)?existing (?:code|implementation|methods|functions|imports)\b|rest of (?:the )?(?:code|file|function|class|method|module|implementation|body)\b|remaining (?:code|methods|functions|implementation)\b|(?:the )?(?:other )?(?:code|methods|functions|implementation|file|body) (?:remains?|stays?|is|are) (?:the same|unchanged)|same as before\b|unchanged(?: code)?\s*(?:\.\.\.|…)?\s*\)?\s*(?:\*\/|-->)?\s*$)/i;
 
 export function isElisionMarker(line: string): boolean {
   if (WORDS_LINE.test(line)) return true;
@@ -16,9 +17,15 @@ export function isElisionMarker(line: string): boolean {
   return /^[\s\w,'()….-]*(?:\*\/|-->)?\s*$/.test(afterDots) && !/^\w/.test(afterDots);
 }
 
-/** Comment-style elision in a whole file ("... existing code ..."): code was left out. */
-export function findLazyMarker(lines: readonly string[]): number {
-  return lines.findIndex((line) => WORDS_LINE.test(line) || /^\s*(?:\/\/+|#+|\/\*+|<!--)\s*(?:\.\.\.|…)\s*(?:\*\/|-->)?\s*$/.test(line));
+/**
+ * Comment-style elision in a whole file ("... existing code ..."): code was left out. A comment the
+ * current file already contains is real content, not an elision.
+ */
+export function findLazyMarker(lines: readonly string[], existing: readonly string[] = []): number {
+  const present = new Set(existing.map((line) => line.trim()));
+  return lines.findIndex(
+    (line) => (WORDS_LINE.test(line) || /^\s*(?:\/\/+|#+|\/\*+|<!--)\s*(?:\.\.\.|…)\s*(?:\*\/|-->)?\s*$/.test(line)) && !present.has(line.trim()),
+  );
 }
 
 function splitPieces(lines: readonly string[]): string[][] {

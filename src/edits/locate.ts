@@ -97,6 +97,16 @@ function blankTolerantCandidates(file: readonly string[], search: readonly strin
     searchKept.forEach((entry, offset) => {
       map[entry.index] = fileKept[start + offset]?.index ?? null;
     });
+    // Blank lines the search does show are paired with the file's blank lines in the same gap, so
+    // only the ones it left out count as hidden.
+    for (let offset = 1; offset < searchKept.length; offset++) {
+      const searchFrom = searchKept[offset - 1]?.index ?? 0;
+      const searchTo = searchKept[offset]?.index ?? 0;
+      const fileFrom = fileKept[start + offset - 1]?.index ?? 0;
+      const fileTo = fileKept[start + offset]?.index ?? 0;
+      const paired = Math.min(searchTo - searchFrom, fileTo - fileFrom) - 1;
+      for (let step = 1; step <= paired; step++) map[searchFrom + step] = fileFrom + step;
+    }
     const first = fileKept[start]?.index ?? 0;
     const last = fileKept[start + compactSearch.length - 1]?.index ?? first;
     found.push({ ...candidate, start: first, end: last + 1, map });
@@ -126,43 +136,73 @@ function reindent(line: string, candidate: Candidate, trimEnd: boolean): string 
 /**
  * Builds the new lines for a matched region: lines the edit keeps are copied from the file (so
  * whitespace the model got wrong never leaks in), new lines are re-indented to the file's offset.
+ * Blank file lines the SEARCH did not show ("hidden" lines, blank-lines rung only) stay where they
+ * are; when an edit's intent around them is unclear, the edit is refused instead of guessed.
  */
 export function buildReplacement(file: readonly string[], search: readonly string[], replace: readonly string[], candidate: Candidate, rung: Rung): string[] {
   const comparator = rung === "exact" ? (left: string, right: string) => left === right : (left: string, right: string) => left.trimEnd() === right.trimEnd();
   const changes = diffArrays(search as string[], replace as string[], { comparator });
-  const deleted: boolean[] = [];
-  for (const change of changes) {
-    if (change.added) continue;
-    for (let count = 0; count < change.count; count++) deleted.push(Boolean(change.removed));
-  }
-  const nextMapped = (index: number): number | null => {
-    for (let probe = index + 1; probe < candidate.map.length; probe++) if (candidate.map[probe] !== null) return probe;
+  const unclear = (why: string) => new EditFailure(`${why}, so the edit's intent there is unclear; quote those blank lines too`, [...search]);
+  const nextMappedFileLine = (searchIndex: number): number | null => {
+    for (let probe = searchIndex + 1; probe < candidate.map.length; probe++) {
+      const mapped = candidate.map[probe];
+      if (mapped !== null && mapped !== undefined) return mapped;
+    }
     return null;
   };
   const output: string[] = [];
+  const addLines = (lines: readonly string[]) => {
+    for (const line of lines) output.push(reindent(line, candidate, rung !== "exact"));
+  };
+  /** Copies the hidden lines after file line `fileIndex`; true when there were any. */
+  const copyHiddenAfter = (fileIndex: number, searchIndex: number): boolean => {
+    const next = nextMappedFileLine(searchIndex);
+    if (next === null) return false;
+    for (let gap = fileIndex + 1; gap < next; gap++) output.push(file[gap] ?? "");
+    return next > fileIndex + 1;
+  };
   let searchIndex = 0;
-  // Set when file lines the SEARCH did not show were just copied: an added line right there could
-  // belong before them or after them, and the reply does not say which.
   let afterHiddenLines = false;
-  for (const change of changes) {
+  for (let changeIndex = 0; changeIndex < changes.length; changeIndex++) {
+    const change = changes[changeIndex];
+    if (!change) continue;
     if (change.added) {
-      if (afterHiddenLines) {
-        throw new EditFailure("lines are added next to blank lines that the quoted text left out, so their place is unclear; quote those blank lines too", [...search]);
+      if (afterHiddenLines) throw unclear("lines are added next to blank lines the quoted text left out");
+      addLines(change.value);
+      continue;
+    }
+    if (change.removed) {
+      const following = changes[changeIndex + 1];
+      const replacement = following?.added ? following.value : [];
+      if (following?.added) changeIndex++;
+      const mapped: { fileIndex: number; searchIndex: number }[] = [];
+      for (let count = 0; count < change.count; count++) {
+        const fileIndex = candidate.map[searchIndex + count];
+        if (fileIndex !== null && fileIndex !== undefined) mapped.push({ fileIndex, searchIndex: searchIndex + count });
       }
-      for (const line of change.value) output.push(reindent(line, candidate, rung !== "exact"));
+      searchIndex += change.count;
+      const last = mapped[mapped.length - 1];
+      if (!last) {
+        if (replacement.length > 0 && afterHiddenLines) throw unclear("lines are added next to blank lines the quoted text left out");
+        addLines(replacement);
+        continue;
+      }
+      for (let index = 1; index < mapped.length; index++) {
+        if ((mapped[index]?.fileIndex ?? 0) !== (mapped[index - 1]?.fileIndex ?? 0) + 1) throw unclear("removed lines have blank lines between them that the quoted text left out");
+      }
+      // "Replace these lines" and "delete these, add those next to them" read the same in the reply;
+      // next to hidden lines they put the new lines on different sides of them.
+      if (replacement.length > 0 && afterHiddenLines) throw unclear("changed lines follow blank lines the quoted text left out");
+      addLines(replacement);
+      afterHiddenLines = copyHiddenAfter(last.fileIndex, last.searchIndex);
+      if (replacement.length > 0 && afterHiddenLines) throw unclear("changed lines precede blank lines the quoted text left out");
       continue;
     }
     for (let count = 0; count < change.count; count++, searchIndex++) {
       const fileIndex = candidate.map[searchIndex];
       if (fileIndex === null || fileIndex === undefined) continue;
-      afterHiddenLines = false;
-      if (!change.removed) output.push(file[fileIndex] ?? "");
-      const next = nextMapped(searchIndex);
-      if (next === null) continue;
-      const gapEnd = candidate.map[next] ?? fileIndex + 1;
-      if (change.removed && deleted[next]) continue;
-      for (let gap = fileIndex + 1; gap < gapEnd; gap++) output.push(file[gap] ?? "");
-      afterHiddenLines = gapEnd > fileIndex + 1;
+      output.push(file[fileIndex] ?? "");
+      afterHiddenLines = copyHiddenAfter(fileIndex, searchIndex);
     }
   }
   return output;
@@ -173,7 +213,38 @@ export function buildReplacement(file: readonly string[], search: readonly strin
  * start lines taken from a diff's line numbers: they may only pick one place among several.
  */
 export function locate(file: readonly string[], search: readonly string[], replace: readonly string[], hints: readonly number[] = []): Located {
-  for (const rung of RUNGS) {
+  const located = climb(file, search, replace, hints, RUNGS.slice(0, -1));
+  if (located.kind !== "not-found") return located;
+  const trimmed = trimSpuriousBlankLines(search, replace);
+  if (trimmed) {
+    const shifted = hints.map((hint) => hint + trimmed.leading);
+    const retried = climb(file, trimmed.search, trimmed.replace, shifted, RUNGS.slice(0, -1));
+    if (retried.kind === "found") return { ...retried, strategy: `spurious-blank-lines,${retried.strategy}` };
+    if (retried.kind === "ambiguous") return retried;
+  }
+  return climb(file, search, replace, hints, RUNGS.slice(-1));
+}
+
+/** The block without blank lines at its edges (and the replacement without the matching ones), if it had any. */
+function trimSpuriousBlankLines(search: readonly string[], replace: readonly string[]): { search: string[]; replace: string[]; leading: number } | null {
+  let leading = 0;
+  while (leading < search.length && isBlank(search[leading] ?? "")) leading++;
+  let trailing = 0;
+  while (trailing < search.length - leading && isBlank(search[search.length - 1 - trailing] ?? "")) trailing++;
+  if ((leading === 0 && trailing === 0) || leading === search.length) return null;
+  let replaceLeading = 0;
+  while (replaceLeading < leading && replaceLeading < replace.length && isBlank(replace[replaceLeading] ?? "")) replaceLeading++;
+  let replaceTrailing = 0;
+  while (replaceTrailing < trailing && replaceTrailing < replace.length - replaceLeading && isBlank(replace[replace.length - 1 - replaceTrailing] ?? "")) replaceTrailing++;
+  return {
+    search: search.slice(leading, search.length - trailing),
+    replace: replace.slice(replaceLeading, replace.length - replaceTrailing),
+    leading,
+  };
+}
+
+function climb(file: readonly string[], search: readonly string[], replace: readonly string[], hints: readonly number[], rungs: readonly Rung[]): Located {
+  for (const rung of rungs) {
     const candidates = candidatesFor(file, search, rung);
     if (candidates.length === 0) continue;
     let chosen = candidates[0];
