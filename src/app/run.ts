@@ -107,7 +107,8 @@ export function repoAccessFor(repoRoot: string, env: Env): RepoAccess {
     ...basic,
     async buildSkeleton({ tokens, task, counter }) {
       try {
-        const map = await buildRepoMap({ repoRoot, tokens, task, counter, index: { env } });
+        // The run logs live in the repo (.haco/logs); they must not enter the planner's view or the cache key.
+        const map = await buildRepoMap({ repoRoot, tokens, task, counter, index: { env, exclude: [".haco/"] } });
         return { text: map.text, tokens: map.tokens, files: map.files };
       } catch {
         return basic.buildSkeleton({ tokens, task, counter });
