@@ -41,15 +41,24 @@ function markerComment(language: SourceFile["language"]): string {
 }
 
 function insertedLine(language: SourceFile["language"], indent: string, number: number): string {
-  return language === "python" ? `${indent}hierocode_bench_${number} = ${number}` : `${indent}hierocodeBench${number}();`;
+  return language === "python"
+    ? `${indent}hierocode_bench_${number} = ${number}`
+    : `${indent}hierocodeBench${number}();`;
 }
 
 /** Changes 1–2 lines of a region: append a comment, insert a statement or delete a line. */
-function modifyRegion(region: readonly string[], language: SourceFile["language"], random: Random, onlyAt?: number[]): string[] {
+function modifyRegion(
+  region: readonly string[],
+  language: SourceFile["language"],
+  random: Random,
+  onlyAt?: number[],
+): string[] {
   const result = [...region];
   const steps = 1 + Math.floor(random() * 2);
   for (let step = 0; step < steps; step++) {
-    const choices = (onlyAt ?? result.map((_, index) => index)).filter((index) => !blank(result[index] ?? ""));
+    const choices = (onlyAt ?? result.map((_, index) => index)).filter(
+      (index) => !blank(result[index] ?? ""),
+    );
     if (choices.length === 0) break;
     const index = pick(choices, random);
     const line = result[index] ?? "";
@@ -97,7 +106,12 @@ export function toCrlf(text: string): string {
   return text.replace(/\n/g, "\r\n");
 }
 
-export function searchReplaceReply(path: string, language: string, search: readonly string[], replace: readonly string[]): string {
+export function searchReplaceReply(
+  path: string,
+  language: string,
+  search: readonly string[],
+  replace: readonly string[],
+): string {
   return [
     "I made the requested change.",
     "",
@@ -126,7 +140,10 @@ export function unifiedDiffFor(path: string, before: string, after: string): str
 }
 
 /** A duplicated block of 2–3 non-blank lines (occurring at least twice) to build ambiguous edits on. */
-export function duplicatedBlock(lines: readonly string[], random: Random): { block: string[]; first: number; second: number } | null {
+export function duplicatedBlock(
+  lines: readonly string[],
+  random: Random,
+): { block: string[]; first: number; second: number } | null {
   const seen = new Map<string, number[]>();
   for (let start = 0; start + 2 <= lines.length; start++) {
     const block = lines.slice(start, start + 2);
@@ -136,7 +153,9 @@ export function duplicatedBlock(lines: readonly string[], random: Random): { blo
     list.push(start);
     seen.set(key, list);
   }
-  const duplicated = [...seen.entries()].filter(([, starts]) => starts.length >= 2 && (starts[1] ?? 0) - (starts[0] ?? 0) >= 2);
+  const duplicated = [...seen.entries()].filter(
+    ([, starts]) => starts.length >= 2 && (starts[1] ?? 0) - (starts[0] ?? 0) >= 2,
+  );
   if (duplicated.length === 0) return null;
   const [key, starts] = pick(duplicated, random);
   return { block: key.split("\n"), first: starts[0] ?? 0, second: starts[1] ?? 0 };
@@ -150,7 +169,8 @@ export function commonIndentOf(lines: readonly string[]): string {
     if (common === null) common = current;
     else {
       let length = 0;
-      while (length < common.length && length < current.length && common[length] === current[length]) length++;
+      while (length < common.length && length < current.length && common[length] === current[length])
+        length++;
       common = common.slice(0, length);
     }
   }
@@ -159,7 +179,15 @@ export function commonIndentOf(lines: readonly string[]): string {
 
 /** Uniformly shifts indentation: removes the block's common indentation, or adds four spaces when there is none. */
 export function shiftIndent(lines: readonly string[], common: string): string[] {
-  return lines.map((line) => (blank(line) ? line : common === "" ? `    ${line}` : line.startsWith(common) ? line.slice(common.length) : line.trimStart()));
+  return lines.map((line) =>
+    blank(line)
+      ? line
+      : common === ""
+        ? `    ${line}`
+        : line.startsWith(common)
+          ? line.slice(common.length)
+          : line.trimStart(),
+  );
 }
 
 /** Rewrites 4-space indentation as 2-space (the model used another indentation unit); null when not applicable. */

@@ -34,7 +34,12 @@ export function shuffle<T>(items: T[], random: () => number): T[] {
   return copy;
 }
 
-function walk(root: string, accept: (path: string) => boolean, limit: number, skip: (name: string) => boolean): string[] {
+function walk(
+  root: string,
+  accept: (path: string) => boolean,
+  limit: number,
+  skip: (name: string) => boolean,
+): string[] {
   const found: string[] = [];
   const pending = [root];
   while (pending.length > 0 && found.length < limit) {
@@ -48,7 +53,7 @@ function walk(root: string, accept: (path: string) => boolean, limit: number, sk
     for (const name of entries) {
       if (skip(name)) continue;
       const path = join(folder, name);
-      let stats;
+      let stats: ReturnType<typeof statSync>;
       try {
         stats = statSync(path);
       } catch {
@@ -71,7 +76,9 @@ function usable(content: string): boolean {
 
 function pythonStdlib(): string | null {
   try {
-    return execFileSync("python3", ["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], { encoding: "utf8" }).trim();
+    return execFileSync("python3", ["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], {
+      encoding: "utf8",
+    }).trim();
   } catch {
     return null;
   }
@@ -79,7 +86,12 @@ function pythonStdlib(): string | null {
 
 export function collectSources(projectRoot: string, perOrigin: number, random: () => number): SourceFile[] {
   const sources: SourceFile[] = [];
-  const origins: { origin: SourceFile["origin"]; root: string | null; accept: (path: string) => boolean; skip: (name: string) => boolean }[] = [
+  const origins: {
+    origin: SourceFile["origin"];
+    root: string | null;
+    accept: (path: string) => boolean;
+    skip: (name: string) => boolean;
+  }[] = [
     {
       origin: "node_modules",
       root: join(projectRoot, "node_modules"),

@@ -56,6 +56,16 @@ function tool(name: string, command: string, args: (patch: string) => string[]):
 export function externalTools(): ExternalTool[] {
   return [
     tool("git apply", "git", (patch) => ["apply", "--whitespace=nowarn", patch]),
-    tool("patch --fuzz=3", "patch", (patch) => ["-p1", "--fuzz=3", "--batch", "--forward", "--no-backup-if-mismatch", "--reject-file=-", "-s", "-i", patch]),
+    tool("patch --fuzz=3", "patch", (patch) => [
+      "-p1",
+      "--fuzz=3",
+      "--batch",
+      "--forward",
+      "--no-backup-if-mismatch",
+      "--reject-file=-",
+      "-s",
+      "-i",
+      patch,
+    ]),
   ];
 }

@@ -26,11 +26,18 @@ const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 function ours(testCase: BenchCase): Verdict {
   const parsed = parseEdits(testCase.reply, { knownFiles: [testCase.path] });
-  const result = applyEditsInMemory(parsed.edits, (file) => (file === testCase.path ? testCase.before : null));
+  const result = applyEditsInMemory(parsed.edits, (file) =>
+    file === testCase.path ? testCase.before : null,
+  );
   if (!result.ok || parsed.problems.length > 0 || parsed.edits.length === 0) {
     if (process.env.BENCH_VERBOSE && !testCase.mustRefuse) {
-      const reasons = [...parsed.problems.map((problem) => problem.reason), ...result.outcomes.flatMap((outcome) => (outcome.reason ? [outcome.reason] : []))];
-      process.stderr.write(`refused ${testCase.format} / ${testCase.perturbation} ${testCase.path}: ${reasons.join("; ") || "no edits found"}\n`);
+      const reasons = [
+        ...parsed.problems.map((problem) => problem.reason),
+        ...result.outcomes.flatMap((outcome) => (outcome.reason ? [outcome.reason] : [])),
+      ];
+      process.stderr.write(
+        `refused ${testCase.format} / ${testCase.perturbation} ${testCase.path}: ${reasons.join("; ") || "no edits found"}\n`,
+      );
     }
     return "refused";
   }
@@ -38,7 +45,9 @@ function ours(testCase: BenchCase): Verdict {
   const after = change ? change.after : testCase.before;
   // Any other file touched is a wrong application too.
   if (result.changes.some((entry) => entry.file !== testCase.path)) return "wrong";
-  return verdictOf(after, testCase.before, testCase.expected) === "refused" ? "wrong" : verdictOf(after, testCase.before, testCase.expected);
+  return verdictOf(after, testCase.before, testCase.expected) === "refused"
+    ? "wrong"
+    : verdictOf(after, testCase.before, testCase.expected);
 }
 
 interface Tally {
@@ -78,10 +87,16 @@ function main(): void {
       // Where refusal is the only right answer, an application is wrong even if it happened to land well.
       const counted: Verdict = testCase.mustRefuse && verdict !== "refused" ? "wrong" : verdict;
       mine[counted]++;
-      if (counted === "wrong" && wrongExamples.length < 5) wrongExamples.push(`${key} ${testCase.path}\n${testCase.reply.slice(0, 1500)}`);
+      if (counted === "wrong" && wrongExamples.length < 5)
+        wrongExamples.push(`${key} ${testCase.path}\n${testCase.reply.slice(0, 1500)}`);
       if (testCase.format === "unified-diff") {
         for (const external of tools) {
-          const external_verdict = external.run(testCase.path, testCase.before, testCase.expected, testCase.reply);
+          const external_verdict = external.run(
+            testCase.path,
+            testCase.before,
+            testCase.expected,
+            testCase.reply,
+          );
           const theirs = tally.counts[external.name] as Record<Verdict, number>;
           theirs[testCase.mustRefuse && external_verdict !== "refused" ? "wrong" : external_verdict]++;
         }
@@ -89,9 +104,16 @@ function main(): void {
     }
   }
   for (const external of tools) external.dispose();
-  report(rows, tools.map((entry) => entry.name), origins, Date.now() - started);
+  report(
+    rows,
+    tools.map((entry) => entry.name),
+    origins,
+    Date.now() - started,
+  );
   if (wrongExamples.length > 0) {
-    process.stderr.write(`\nWRONG applications by hierocode (first ${wrongExamples.length}):\n\n${wrongExamples.join("\n\n---\n\n")}\n`);
+    process.stderr.write(
+      `\nWRONG applications by hierocode (first ${wrongExamples.length}):\n\n${wrongExamples.join("\n\n---\n\n")}\n`,
+    );
     process.exitCode = 1;
   }
 }
@@ -101,9 +123,16 @@ function cell(counts: Record<Verdict, number> | undefined): string {
   return `${counts.exact} | ${counts.refused} | ${counts.wrong}`;
 }
 
-function report(rows: Map<string, Tally>, toolNames: string[], origins: Map<string, number>, elapsed: number): void {
+function report(
+  rows: Map<string, Tally>,
+  toolNames: string[],
+  origins: Map<string, number>,
+  elapsed: number,
+): void {
   const lines: string[] = [];
-  lines.push(`Edit-engine benchmark — seed ${seed}, ${[...origins].map(([origin, count]) => `${count} files from ${origin}`).join(", ")}, ${(elapsed / 1000).toFixed(1)} s`);
+  lines.push(
+    `Edit-engine benchmark — seed ${seed}, ${[...origins].map(([origin, count]) => `${count} files from ${origin}`).join(", ")}, ${(elapsed / 1000).toFixed(1)} s`,
+  );
   lines.push("");
   const toolHeaders = toolNames.map((name) => ` ${name}: exact | refused | WRONG |`).join("");
   lines.push(`| format | perturbation | cases | hierocode: exact | refused | WRONG |${toolHeaders}`);
@@ -112,22 +141,35 @@ function report(rows: Map<string, Tally>, toolNames: string[], origins: Map<stri
   let totalCases = 0;
   for (const [key, tally] of rows) {
     const [format, perturbation] = key.split("|");
-    const external = toolNames.map((name) => (format === "unified-diff" ? ` ${cell(tally.counts[name])} |` : " – | – | – |")).join("");
-    lines.push(`| ${format} | ${perturbation} | ${tally.cases} | ${cell(tally.counts.hierocode)} |${external}`);
+    const external = toolNames
+      .map((name) => (format === "unified-diff" ? ` ${cell(tally.counts[name])} |` : " – | – | – |"))
+      .join("");
+    lines.push(
+      `| ${format} | ${perturbation} | ${tally.cases} | ${cell(tally.counts.hierocode)} |${external}`,
+    );
     totalCases += tally.cases;
     for (const [name, counts] of Object.entries(tally.counts)) {
       if (name !== "hierocode" && format !== "unified-diff") continue;
-      const total = (totals[`${name}${name === "hierocode" ? "" : ""}`] ??= emptyCounts());
+      const total = totals[name] ?? emptyCounts();
+      totals[name] = total;
       total.exact += counts.exact;
       total.refused += counts.refused;
       total.wrong += counts.wrong;
     }
   }
-  lines.push(`| **all** | | ${totalCases} | ${cell(totals.hierocode)} |${toolNames.map((name) => ` ${cell(totals[name])} |`).join("")}`);
+  lines.push(
+    `| **all** | | ${totalCases} | ${cell(totals.hierocode)} |${toolNames.map((name) => ` ${cell(totals[name])} |`).join("")}`,
+  );
   lines.push("");
-  lines.push("exact = the file became exactly the intended file; refused = left untouched (reported as failed);");
-  lines.push("WRONG = the file was changed into something other than the intended file. For \"ambiguous duplicate\" and");
-  lines.push("\"elided (lazy) content\" rows refusal is the only right answer. git/patch columns: unified-diff rows only.");
+  lines.push(
+    "exact = the file became exactly the intended file; refused = left untouched (reported as failed);",
+  );
+  lines.push(
+    'WRONG = the file was changed into something other than the intended file. For "ambiguous duplicate" and',
+  );
+  lines.push(
+    '"elided (lazy) content" rows refusal is the only right answer. git/patch columns: unified-diff rows only.',
+  );
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 

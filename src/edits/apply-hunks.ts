@@ -56,24 +56,42 @@ function hasAnchor(lines: readonly string[]): boolean {
 }
 
 /** Applies one hunk to `lines`; returns the new lines, the strategy and the line-count change. */
-export function applyHunk(lines: readonly string[], hunk: DiffHunk, delta: number): { lines: string[]; strategy: string } {
+export function applyHunk(
+  lines: readonly string[],
+  hunk: DiffHunk,
+  delta: number,
+): { lines: string[]; strategy: string } {
   const { search, replace } = sides(hunk.lines);
   const stated = hunk.oldStart === undefined ? [] : [hunk.oldStart - 1 + delta];
   if (search.length === 0) {
     if (lines.every((line) => line.trim() === "")) return { lines: replace, strategy: "exact" };
-    throw new EditFailure("the hunk has no context or removed lines, so there is nothing to locate it by", search);
+    throw new EditFailure(
+      "the hunk has no context or removed lines, so there is nothing to locate it by",
+      search,
+    );
   }
   const whole = locate(lines, search, replace, stated);
   if (whole.kind === "found") {
-    return { lines: [...lines.slice(0, whole.start), ...whole.replacement, ...lines.slice(whole.end)], strategy: whole.strategy };
+    return {
+      lines: [...lines.slice(0, whole.start), ...whole.replacement, ...lines.slice(whole.end)],
+      strategy: whole.strategy,
+    };
   }
   if (whole.kind === "ambiguous") {
-    throw new EditFailure(`the hunk matches at ${whole.lines.length} places (lines ${whole.lines.join(", ")}); add more context lines`, search);
+    throw new EditFailure(
+      `the hunk matches at ${whole.lines.length} places (lines ${whole.lines.join(", ")}); add more context lines`,
+      search,
+    );
   }
   return applyRuns(lines, hunk, stated, search);
 }
 
-function applyRuns(lines: readonly string[], hunk: DiffHunk, stated: readonly number[], search: string[]): { lines: string[]; strategy: string } {
+function applyRuns(
+  lines: readonly string[],
+  hunk: DiffHunk,
+  stated: readonly number[],
+  search: string[],
+): { lines: string[]; strategy: string } {
   const runs = changeRuns(hunk);
   let current = [...lines];
   let shift = 0;
@@ -90,7 +108,10 @@ function applyRuns(lines: readonly string[], hunk: DiffHunk, stated: readonly nu
       const hints = stated.map((line) => line + run.offset - before.length + shift);
       const located = locate(current, runSearch, runReplace, hints);
       if (located.kind === "ambiguous") {
-        throw new EditFailure(`change ${number + 1} of the hunk matches at ${located.lines.length} places (lines ${located.lines.join(", ")})`, search);
+        throw new EditFailure(
+          `change ${number + 1} of the hunk matches at ${located.lines.length} places (lines ${located.lines.join(", ")})`,
+          search,
+        );
       }
       if (located.kind === "found") {
         current = [...current.slice(0, located.start), ...located.replacement, ...current.slice(located.end)];
@@ -98,7 +119,13 @@ function applyRuns(lines: readonly string[], hunk: DiffHunk, stated: readonly nu
         placed = true;
       }
     }
-    if (!placed) throw new EditFailure(number === 0 && runs.length === 1 ? "the hunk's lines were not found in the file" : `change ${number + 1} of the hunk was not found in the file`, search);
+    if (!placed)
+      throw new EditFailure(
+        number === 0 && runs.length === 1
+          ? "the hunk's lines were not found in the file"
+          : `change ${number + 1} of the hunk was not found in the file`,
+        search,
+      );
   }
   return { lines: current, strategy: "hunk-runs" };
 }

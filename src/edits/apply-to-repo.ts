@@ -29,7 +29,11 @@ export interface RepoApplyReport {
   diff: string;
 }
 
-export function applyReplyToRepo(repoRoot: string, reply: string, options: RepoApplyOptions = {}): RepoApplyReport {
+export function applyReplyToRepo(
+  repoRoot: string,
+  reply: string,
+  options: RepoApplyOptions = {},
+): RepoApplyReport {
   const parsed = parseEdits(reply, {
     ...(options.knownFiles ? { knownFiles: options.knownFiles } : {}),
     ...(options.defaultFile ? { defaultFile: options.defaultFile } : {}),
@@ -37,7 +41,10 @@ export function applyReplyToRepo(repoRoot: string, reply: string, options: RepoA
   if (parsed.edits.length === 0) {
     const reasons = parsed.problems.map((problem) => `block ${problem.index + 1}: ${problem.reason}`);
     throw new UsageError("no edits found in the input", {
-      hint: reasons.length > 0 ? reasons.join("; ") : "expected SEARCH/REPLACE blocks, a unified diff or fenced whole files with their paths",
+      hint:
+        reasons.length > 0
+          ? reasons.join("; ")
+          : "expected SEARCH/REPLACE blocks, a unified diff or fenced whole files with their paths",
       details: { problems: parsed.problems },
     });
   }
@@ -49,5 +56,13 @@ export function applyReplyToRepo(repoRoot: string, reply: string, options: RepoA
   const diff = renderUnifiedDiff(changes);
   const written = !options.dryRun && changes.length > 0;
   if (written) writeChangesAtomically(repoRoot, changes);
-  return { ok, written, edits: parsed.edits, outcomes: result.outcomes, problems: parsed.problems, changes, diff };
+  return {
+    ok,
+    written,
+    edits: parsed.edits,
+    outcomes: result.outcomes,
+    problems: parsed.problems,
+    changes,
+    diff,
+  };
 }

@@ -7,11 +7,28 @@
 import { applyHunk } from "./apply-hunks.js";
 import { EditFailure } from "./edit-failure.js";
 import { applyElided, findLazyMarker, isElisionMarker } from "./elision.js";
-import { type FileText, hasFinalNewline, joinFileText, spliceLines, splitFileText, toLines, withFinalNewline } from "./file-text.js";
+import {
+  type FileText,
+  hasFinalNewline,
+  joinFileText,
+  spliceLines,
+  splitFileText,
+  toLines,
+  withFinalNewline,
+} from "./file-text.js";
 import { locate } from "./locate.js";
 import { nearestLines } from "./nearest.js";
 import { checkRelativePath } from "./path-rules.js";
-import type { ApplyOptions, ApplyResult, EditOutcome, FileChange, ParsedEdit, SearchReplaceEdit, UnifiedDiffEdit, WholeFileEdit } from "./types.js";
+import type {
+  ApplyOptions,
+  ApplyResult,
+  EditOutcome,
+  FileChange,
+  ParsedEdit,
+  SearchReplaceEdit,
+  UnifiedDiffEdit,
+  WholeFileEdit,
+} from "./types.js";
 
 interface FileState {
   original: string | null;
@@ -30,7 +47,11 @@ function styled(current: FileText, edit: ParsedEdit): FileText {
   return unstyled && edit.lineEnding ? { ...current, eol: edit.lineEnding } : current;
 }
 
-function replaceAll(text: FileText, lines: readonly string[], finalNewline = hasFinalNewline(text)): FileText {
+function replaceAll(
+  text: FileText,
+  lines: readonly string[],
+  finalNewline = hasFinalNewline(text),
+): FileText {
   return spliceLines(text, 0, text.lines.length, [...lines], finalNewline);
 }
 
@@ -38,47 +59,74 @@ function applyWholeFile(edit: WholeFileEdit, current: FileText | null): { text: 
   const lines = toLines(edit.content);
   const lazy = findLazyMarker(lines, current?.lines ?? []);
   if (lazy >= 0) {
-    throw new EditFailure(`the whole-file content leaves code out (line ${lazy + 1}: "${lines[lazy]?.trim()}"); send the complete file or a SEARCH/REPLACE block`);
+    throw new EditFailure(
+      `the whole-file content leaves code out (line ${lazy + 1}: "${lines[lazy]?.trim()}"); send the complete file or a SEARCH/REPLACE block`,
+    );
   }
   if (current === null) return { text: newFile(lines, true, edit.lineEnding), strategy: "new-file" };
   return { text: replaceAll(styled(current, edit), lines), strategy: "whole-file" };
 }
 
-function applySearchReplace(edit: SearchReplaceEdit, current: FileText | null): { text: FileText; strategy: string } {
+function applySearchReplace(
+  edit: SearchReplaceEdit,
+  current: FileText | null,
+): { text: FileText; strategy: string } {
   const search = edit.search.map((line) => line.replace(/\r$/, ""));
   const replace = edit.replace.map((line) => line.replace(/\r$/, ""));
   const searchIsEmpty = search.every((line) => line.trim() === "");
   if (current === null) {
-    if (!searchIsEmpty) throw new EditFailure(`${edit.file} does not exist; to create it, leave the SEARCH part empty`);
+    if (!searchIsEmpty)
+      throw new EditFailure(`${edit.file} does not exist; to create it, leave the SEARCH part empty`);
     return { text: newFile(replace, true, edit.lineEnding), strategy: "new-file" };
   }
   if (searchIsEmpty) {
-    if (current.lines.every((line) => line.trim() === "")) return { text: replaceAll(styled(current, edit), replace, true), strategy: "empty-file" };
+    if (current.lines.every((line) => line.trim() === ""))
+      return { text: replaceAll(styled(current, edit), replace, true), strategy: "empty-file" };
     throw new EditFailure("the SEARCH part is empty but the file is not; quote the lines to replace");
   }
   const located = locate(current.lines, search, replace);
   if (located.kind === "found") {
-    return { text: spliceLines(current, located.start, located.end, located.replacement), strategy: located.strategy };
+    return {
+      text: spliceLines(current, located.start, located.end, located.replacement),
+      strategy: located.strategy,
+    };
   }
   if (located.kind === "ambiguous") {
-    throw new EditFailure(`the SEARCH text matches at ${located.lines.length} places (lines ${located.lines.join(", ")}); include more surrounding lines so it matches once`, search);
+    throw new EditFailure(
+      `the SEARCH text matches at ${located.lines.length} places (lines ${located.lines.join(", ")}); include more surrounding lines so it matches once`,
+      search,
+    );
   }
   const elided = applyElided(current.lines, search, replace);
   if (elided.kind === "applied") return { text: replaceAll(current, elided.lines), strategy: "elision" };
   if (elided.kind === "failed") throw new EditFailure(elided.reason, search);
-  throw new EditFailure("the SEARCH text was not found, not even ignoring whitespace, indentation and blank lines", search);
+  throw new EditFailure(
+    "the SEARCH text was not found, not even ignoring whitespace, indentation and blank lines",
+    search,
+  );
 }
 
-function applyUnifiedDiff(edit: UnifiedDiffEdit, current: FileText | null): { text: FileText | null; strategy: string } {
+function applyUnifiedDiff(
+  edit: UnifiedDiffEdit,
+  current: FileText | null,
+): { text: FileText | null; strategy: string } {
   const endsWithoutNewline = edit.hunks.some((hunk) => hunk.newNoNewline);
   const oldEndedWithout = edit.hunks.some((hunk) => hunk.oldNoNewline);
   if (edit.isNew) {
-    if (current !== null && current.lines.some((line) => line.trim() !== "")) {
+    if (current?.lines.some((line) => line.trim() !== "")) {
       throw new EditFailure(`the diff creates ${edit.file}, but it already exists`);
     }
     const body = edit.hunks.flatMap((hunk) => hunk.lines);
-    if (body.some((line) => line.kind !== "+")) throw new EditFailure("a diff that creates a file may only contain + lines");
-    return { text: newFile(body.map((line) => line.text), !endsWithoutNewline, edit.lineEnding), strategy: "new-file" };
+    if (body.some((line) => line.kind !== "+"))
+      throw new EditFailure("a diff that creates a file may only contain + lines");
+    return {
+      text: newFile(
+        body.map((line) => line.text),
+        !endsWithoutNewline,
+        edit.lineEnding,
+      ),
+      strategy: "new-file",
+    };
   }
   if (current === null) throw new EditFailure(`${edit.file} does not exist`);
   if (edit.isDelete && edit.hunks.length === 0) return { text: null, strategy: "delete-file" };
@@ -94,7 +142,9 @@ function applyUnifiedDiff(edit: UnifiedDiffEdit, current: FileText | null): { te
   }
   if (edit.isDelete) {
     if (lines.some((line) => line.trim() !== "")) {
-      throw new EditFailure(`the diff deletes ${edit.file} but does not remove all of its lines; the file has other content`);
+      throw new EditFailure(
+        `the diff deletes ${edit.file} but does not remove all of its lines; the file has other content`,
+      );
     }
     return { text: null, strategy: "delete-file" };
   }
@@ -103,7 +153,10 @@ function applyUnifiedDiff(edit: UnifiedDiffEdit, current: FileText | null): { te
   return { text, strategy: [...strategies].join(",") || "exact" };
 }
 
-function failureDetails(error: unknown, current: FileText | null): Pick<EditOutcome, "reason" | "didYouMean" | "didYouMeanLine"> {
+function failureDetails(
+  error: unknown,
+  current: FileText | null,
+): Pick<EditOutcome, "reason" | "didYouMean" | "didYouMeanLine"> {
   const reason = error instanceof Error ? error.message : String(error);
   if (!(error instanceof EditFailure) || current === null || error.search.length === 0) return { reason };
   const search = error.search.filter((line) => !isElisionMarker(line));
@@ -111,7 +164,11 @@ function failureDetails(error: unknown, current: FileText | null): Pick<EditOutc
   return near ? { reason, didYouMean: near.lines.join("\n"), didYouMeanLine: near.start + 1 } : { reason };
 }
 
-export function applyEditsInMemory(edits: ParsedEdit[], read: (file: string) => string | null, options: ApplyOptions = {}): ApplyResult {
+export function applyEditsInMemory(
+  edits: ParsedEdit[],
+  read: (file: string) => string | null,
+  options: ApplyOptions = {},
+): ApplyResult {
   const files = new Map<string, FileState>();
   const outcomes: EditOutcome[] = [];
   for (const edit of edits) {

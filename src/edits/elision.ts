@@ -24,7 +24,10 @@ export function isElisionMarker(line: string): boolean {
 export function findLazyMarker(lines: readonly string[], existing: readonly string[] = []): number {
   const present = new Set(existing.map((line) => line.trim()));
   return lines.findIndex(
-    (line) => (WORDS_LINE.test(line) || /^\s*(?:\/\/+|#+|\/\*+|<!--)\s*(?:\.\.\.|…)\s*(?:\*\/|-->)?\s*$/.test(line)) && !present.has(line.trim()),
+    (line) =>
+      (WORDS_LINE.test(line) ||
+        /^\s*(?:\/\/+|#+|\/\*+|<!--)\s*(?:\.\.\.|…)\s*(?:\*\/|-->)?\s*$/.test(line)) &&
+      !present.has(line.trim()),
   );
 }
 
@@ -37,15 +40,26 @@ function splitPieces(lines: readonly string[]): string[][] {
   return pieces;
 }
 
-export type ElisionResult = { kind: "applied"; lines: string[] } | { kind: "failed"; reason: string } | { kind: "not-elided" };
+export type ElisionResult =
+  | { kind: "applied"; lines: string[] }
+  | { kind: "failed"; reason: string }
+  | { kind: "not-elided" };
 
 /** Applies a SEARCH/REPLACE pair whose SEARCH contains elision markers, piece by piece, in order. */
-export function applyElided(file: readonly string[], search: readonly string[], replace: readonly string[]): ElisionResult {
+export function applyElided(
+  file: readonly string[],
+  search: readonly string[],
+  replace: readonly string[],
+): ElisionResult {
   if (!search.some(isElisionMarker)) return { kind: "not-elided" };
   const searchPieces = splitPieces(search);
   const replacePieces = splitPieces(replace);
   if (searchPieces.length !== replacePieces.length) {
-    return { kind: "failed", reason: "SEARCH and REPLACE elide code (`...`) in a different number of places, so the elided parts cannot be kept" };
+    return {
+      kind: "failed",
+      reason:
+        "SEARCH and REPLACE elide code (`...`) in a different number of places, so the elided parts cannot be kept",
+    };
   }
   let lines = [...file];
   let cursor = 0;
@@ -54,16 +68,27 @@ export function applyElided(file: readonly string[], search: readonly string[], 
     const replacePiece = replacePieces[index] ?? [];
     if (searchPiece.every((line) => line.trim() === "")) {
       if (replacePiece.some((line) => line.trim() !== "")) {
-        return { kind: "failed", reason: "lines were added next to elided code (`...`) with nothing quoted to anchor them" };
+        return {
+          kind: "failed",
+          reason: "lines were added next to elided code (`...`) with nothing quoted to anchor them",
+        };
       }
       continue;
     }
     const located: Located = locate(lines, searchPiece, replacePiece);
     if (located.kind === "ambiguous") {
-      return { kind: "failed", reason: `piece ${index + 1} between \`...\` markers matches at ${located.lines.length} places (lines ${located.lines.join(", ")})` };
+      return {
+        kind: "failed",
+        reason: `piece ${index + 1} between \`...\` markers matches at ${located.lines.length} places (lines ${located.lines.join(", ")})`,
+      };
     }
-    if (located.kind === "not-found") return { kind: "failed", reason: `piece ${index + 1} between \`...\` markers was not found` };
-    if (located.start < cursor) return { kind: "failed", reason: `piece ${index + 1} between \`...\` markers is found before the previous piece` };
+    if (located.kind === "not-found")
+      return { kind: "failed", reason: `piece ${index + 1} between \`...\` markers was not found` };
+    if (located.start < cursor)
+      return {
+        kind: "failed",
+        reason: `piece ${index + 1} between \`...\` markers is found before the previous piece`,
+      };
     lines = [...lines.slice(0, located.start), ...located.replacement, ...lines.slice(located.end)];
     cursor = located.start + located.replacement.length;
   }

@@ -5,7 +5,12 @@
 import type { ApplyResult, EditOutcome } from "./types.js";
 
 function blockName(outcome: EditOutcome): string {
-  const kind = outcome.format === "search-replace" ? "SEARCH/REPLACE block" : outcome.format === "unified-diff" ? "diff" : "whole-file block";
+  const kind =
+    outcome.format === "search-replace"
+      ? "SEARCH/REPLACE block"
+      : outcome.format === "unified-diff"
+        ? "diff"
+        : "whole-file block";
   return `${kind} #${outcome.index + 1} for ${outcome.file}`;
 }
 
@@ -34,6 +39,8 @@ export function failureReport(result: ApplyResult): string {
     const names = applied.map(blockName).join(", ");
     sections.push(`These block(s) matched and are kept: ${names}. Do not send them again.`);
   }
-  sections.push("Resend only the failed block(s), with the lines to find copied exactly from the current file.");
+  sections.push(
+    "Resend only the failed block(s), with the lines to find copied exactly from the current file.",
+  );
   return sections.join("\n\n");
 }

@@ -1,4 +1,12 @@
 /** The edit engine: parse a model's edits, apply them safely in memory, render and write the result. */
+
+export { applyEditsInMemory } from "./apply.js";
+export { applyReplyToRepo, type RepoApplyOptions, type RepoApplyReport } from "./apply-to-repo.js";
+export { failureReport } from "./failure-report.js";
+export { parseEdits } from "./parse.js";
+export { BinaryFileError, checkRelativePath, UnsafePathError } from "./path-rules.js";
+export { renderFileDiff, renderUnifiedDiff } from "./render-diff.js";
+export { readRepoFile, resolveRepoPath } from "./repo-files.js";
 export type {
   ApplyOptions,
   ApplyResult,
@@ -15,11 +23,4 @@ export type {
   UnifiedDiffEdit,
   WholeFileEdit,
 } from "./types.js";
-export { parseEdits } from "./parse.js";
-export { applyEditsInMemory } from "./apply.js";
-export { renderUnifiedDiff, renderFileDiff } from "./render-diff.js";
-export { failureReport } from "./failure-report.js";
-export { resolveRepoPath, readRepoFile } from "./repo-files.js";
-export { writeChangesAtomically, type WriteFileSystem } from "./write-changes.js";
-export { BinaryFileError, UnsafePathError, checkRelativePath } from "./path-rules.js";
-export { applyReplyToRepo, type RepoApplyOptions, type RepoApplyReport } from "./apply-to-repo.js";
+export { type WriteFileSystem, writeChangesAtomically } from "./write-changes.js";

@@ -10,7 +10,13 @@ import { isBlank } from "./file-text.js";
 import { relativeIndentCandidates } from "./relative-indent.js";
 
 export type Rung = "exact" | "trailing-whitespace" | "indentation" | "relative-indentation" | "blank-lines";
-export const RUNGS: readonly Rung[] = ["exact", "trailing-whitespace", "indentation", "relative-indentation", "blank-lines"];
+export const RUNGS: readonly Rung[] = [
+  "exact",
+  "trailing-whitespace",
+  "indentation",
+  "relative-indentation",
+  "blank-lines",
+];
 
 export interface Candidate {
   start: number;
@@ -45,7 +51,13 @@ export function commonIndent(lines: readonly string[]): string {
   return common ?? "";
 }
 
-function matchAt(file: readonly string[], search: readonly string[], start: number, rung: Rung, searchIndent: string): Candidate | null {
+function matchAt(
+  file: readonly string[],
+  search: readonly string[],
+  start: number,
+  rung: Rung,
+  searchIndent: string,
+): Candidate | null {
   const map: number[] = [];
   let indentTo: string | null = rung === "indentation" ? null : "";
   for (let offset = 0; offset < search.length; offset++) {
@@ -139,10 +151,22 @@ function reindent(line: string, candidate: Candidate, trimEnd: boolean): string 
  * Blank file lines the SEARCH did not show ("hidden" lines, blank-lines rung only) stay where they
  * are; when an edit's intent around them is unclear, the edit is refused instead of guessed.
  */
-export function buildReplacement(file: readonly string[], search: readonly string[], replace: readonly string[], candidate: Candidate, rung: Rung): string[] {
-  const comparator = rung === "exact" ? (left: string, right: string) => left === right : (left: string, right: string) => left.trimEnd() === right.trimEnd();
+export function buildReplacement(
+  file: readonly string[],
+  search: readonly string[],
+  replace: readonly string[],
+  candidate: Candidate,
+  rung: Rung,
+): string[] {
+  const comparator =
+    rung === "exact"
+      ? (left: string, right: string) => left === right
+      : (left: string, right: string) => left.trimEnd() === right.trimEnd();
   const changes = diffArrays(search as string[], replace as string[], { comparator });
-  const unclear = (why: string) => new EditFailure(`${why}, so the edit's intent there is unclear; quote those blank lines too`, [...search]);
+  const unclear = (why: string) =>
+    new EditFailure(`${why}, so the edit's intent there is unclear; quote those blank lines too`, [
+      ...search,
+    ]);
   const nextMappedFileLine = (searchIndex: number): number | null => {
     for (let probe = searchIndex + 1; probe < candidate.map.length; probe++) {
       const mapped = candidate.map[probe];
@@ -178,24 +202,29 @@ export function buildReplacement(file: readonly string[], search: readonly strin
       const mapped: { fileIndex: number; searchIndex: number }[] = [];
       for (let count = 0; count < change.count; count++) {
         const fileIndex = candidate.map[searchIndex + count];
-        if (fileIndex !== null && fileIndex !== undefined) mapped.push({ fileIndex, searchIndex: searchIndex + count });
+        if (fileIndex !== null && fileIndex !== undefined)
+          mapped.push({ fileIndex, searchIndex: searchIndex + count });
       }
       searchIndex += change.count;
       const last = mapped[mapped.length - 1];
       if (!last) {
-        if (replacement.length > 0 && afterHiddenLines) throw unclear("lines are added next to blank lines the quoted text left out");
+        if (replacement.length > 0 && afterHiddenLines)
+          throw unclear("lines are added next to blank lines the quoted text left out");
         addLines(replacement);
         continue;
       }
       for (let index = 1; index < mapped.length; index++) {
-        if ((mapped[index]?.fileIndex ?? 0) !== (mapped[index - 1]?.fileIndex ?? 0) + 1) throw unclear("removed lines have blank lines between them that the quoted text left out");
+        if ((mapped[index]?.fileIndex ?? 0) !== (mapped[index - 1]?.fileIndex ?? 0) + 1)
+          throw unclear("removed lines have blank lines between them that the quoted text left out");
       }
       // "Replace these lines" and "delete these, add those next to them" read the same in the reply;
       // next to hidden lines they put the new lines on different sides of them.
-      if (replacement.length > 0 && afterHiddenLines) throw unclear("changed lines follow blank lines the quoted text left out");
+      if (replacement.length > 0 && afterHiddenLines)
+        throw unclear("changed lines follow blank lines the quoted text left out");
       addLines(replacement);
       afterHiddenLines = copyHiddenAfter(last.fileIndex, last.searchIndex);
-      if (replacement.length > 0 && afterHiddenLines) throw unclear("changed lines precede blank lines the quoted text left out");
+      if (replacement.length > 0 && afterHiddenLines)
+        throw unclear("changed lines precede blank lines the quoted text left out");
       continue;
     }
     for (let count = 0; count < change.count; count++, searchIndex++) {
@@ -212,7 +241,12 @@ export function buildReplacement(file: readonly string[], search: readonly strin
  * Locates `search` in `file` and returns the replacement for the region. `hints` are 0-based
  * start lines taken from a diff's line numbers: they may only pick one place among several.
  */
-export function locate(file: readonly string[], search: readonly string[], replace: readonly string[], hints: readonly number[] = []): Located {
+export function locate(
+  file: readonly string[],
+  search: readonly string[],
+  replace: readonly string[],
+  hints: readonly number[] = [],
+): Located {
   const located = climb(file, search, replace, hints, RUNGS.slice(0, -1));
   if (located.kind !== "not-found") return located;
   const trimmed = trimSpuriousBlankLines(search, replace);
@@ -226,16 +260,30 @@ export function locate(file: readonly string[], search: readonly string[], repla
 }
 
 /** The block without blank lines at its edges (and the replacement without the matching ones), if it had any. */
-function trimSpuriousBlankLines(search: readonly string[], replace: readonly string[]): { search: string[]; replace: string[]; leading: number } | null {
+function trimSpuriousBlankLines(
+  search: readonly string[],
+  replace: readonly string[],
+): { search: string[]; replace: string[]; leading: number } | null {
   let leading = 0;
   while (leading < search.length && isBlank(search[leading] ?? "")) leading++;
   let trailing = 0;
-  while (trailing < search.length - leading && isBlank(search[search.length - 1 - trailing] ?? "")) trailing++;
+  while (trailing < search.length - leading && isBlank(search[search.length - 1 - trailing] ?? ""))
+    trailing++;
   if ((leading === 0 && trailing === 0) || leading === search.length) return null;
   let replaceLeading = 0;
-  while (replaceLeading < leading && replaceLeading < replace.length && isBlank(replace[replaceLeading] ?? "")) replaceLeading++;
+  while (
+    replaceLeading < leading &&
+    replaceLeading < replace.length &&
+    isBlank(replace[replaceLeading] ?? "")
+  )
+    replaceLeading++;
   let replaceTrailing = 0;
-  while (replaceTrailing < trailing && replaceTrailing < replace.length - replaceLeading && isBlank(replace[replace.length - 1 - replaceTrailing] ?? "")) replaceTrailing++;
+  while (
+    replaceTrailing < trailing &&
+    replaceTrailing < replace.length - replaceLeading &&
+    isBlank(replace[replace.length - 1 - replaceTrailing] ?? "")
+  )
+    replaceTrailing++;
   return {
     search: search.slice(leading, search.length - trailing),
     replace: replace.slice(replaceLeading, replace.length - replaceTrailing),
@@ -243,7 +291,13 @@ function trimSpuriousBlankLines(search: readonly string[], replace: readonly str
   };
 }
 
-function climb(file: readonly string[], search: readonly string[], replace: readonly string[], hints: readonly number[], rungs: readonly Rung[]): Located {
+function climb(
+  file: readonly string[],
+  search: readonly string[],
+  replace: readonly string[],
+  hints: readonly number[],
+  rungs: readonly Rung[],
+): Located {
   for (const rung of rungs) {
     const candidates = candidatesFor(file, search, rung);
     if (candidates.length === 0) continue;
@@ -252,13 +306,23 @@ function climb(file: readonly string[], search: readonly string[], replace: read
     if (candidates.length > 1) {
       const hinted = candidates.filter((candidate) => hints.includes(candidate.start));
       if (hinted.length !== 1) {
-        return { kind: "ambiguous", strategy: rung, lines: candidates.map((candidate) => candidate.start + 1) };
+        return {
+          kind: "ambiguous",
+          strategy: rung,
+          lines: candidates.map((candidate) => candidate.start + 1),
+        };
       }
       chosen = hinted[0];
       strategy = `${rung}+line-hint`;
     }
     if (!chosen) continue;
-    return { kind: "found", start: chosen.start, end: chosen.end, replacement: buildReplacement(file, search, replace, chosen, rung), strategy };
+    return {
+      kind: "found",
+      start: chosen.start,
+      end: chosen.end,
+      replacement: buildReplacement(file, search, replace, chosen, rung),
+      strategy,
+    };
   }
   return { kind: "not-found" };
 }

@@ -14,7 +14,10 @@ function similarity(left: Set<string>, right: Set<string>): number {
   return shared / (left.size + right.size - shared);
 }
 
-export function nearestLines(file: readonly string[], search: readonly string[]): { start: number; lines: string[] } | null {
+export function nearestLines(
+  file: readonly string[],
+  search: readonly string[],
+): { start: number; lines: string[] } | null {
   const wanted = search.filter((line) => line.trim() !== "");
   if (wanted.length === 0 || file.length === 0) return null;
   const wantedTokens = wanted.map(tokens);

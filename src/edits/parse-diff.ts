@@ -3,8 +3,9 @@
  * with a/ b/ prefixes or none, with wrong or missing line numbers and counts, with blank
  * context lines whose leading space was stripped. Line numbers are kept only as hints.
  */
-import type { DiffHunk, HunkLine } from "./types.js";
+
 import { normalizePath } from "./parse-filename.js";
+import type { DiffHunk, HunkLine } from "./types.js";
 
 const HUNK_NUMBERS = /^@@\s*-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*@@/;
 const FENCE_LINE = /^\s*(`{3,}|~{3,})/;
@@ -39,9 +40,15 @@ function unquote(path: string): string {
 }
 
 /** Removes git's a/ and b/ prefixes only when the pair shows they are prefixes, not folders. */
-function stripPrefixes(oldPath: string | null, newPath: string | null, known: ReadonlySet<string>): [string | null, string | null] {
+function stripPrefixes(
+  oldPath: string | null,
+  newPath: string | null,
+  known: ReadonlySet<string>,
+): [string | null, string | null] {
   const prefixed =
-    (oldPath === null || oldPath.startsWith("a/")) && (newPath === null || newPath.startsWith("b/")) && (oldPath ?? newPath) !== null;
+    (oldPath === null || oldPath.startsWith("a/")) &&
+    (newPath === null || newPath.startsWith("b/")) &&
+    (oldPath ?? newPath) !== null;
   if (!prefixed) return [oldPath, newPath];
   const stripped: [string | null, string | null] = [oldPath?.slice(2) ?? null, newPath?.slice(2) ?? null];
   const wouldBeKnown = (path: string | null) => path !== null && known.has(path);
@@ -59,7 +66,11 @@ function headerPath(raw: string): string | null {
 }
 
 /** Reads `diff --git`, extended headers and `---`/`+++`, returning the header and the next line index. */
-export function parseDiffHeader(lines: readonly string[], start: number, known: ReadonlySet<string>): { header: DiffHeader; next: number } {
+export function parseDiffHeader(
+  lines: readonly string[],
+  start: number,
+  known: ReadonlySet<string>,
+): { header: DiffHeader; next: number } {
   let index = start;
   let oldPath: string | null = null;
   let newPath: string | null = null;
@@ -81,8 +92,10 @@ export function parseDiffHeader(lines: readonly string[], start: number, known: 
       if (line.startsWith("--- ") || isHunkHeader(line) || line.startsWith("diff --git ")) break;
       if (/^new file mode/.test(line)) isNew = true;
       else if (/^deleted file mode/.test(line)) isDelete = true;
-      else if (/^(rename|copy) (from|to) /.test(line)) problem = "renames and copies are not supported; send the new file whole and delete the old one";
-      else if (/^Binary files /.test(line) || line.startsWith("GIT binary patch")) problem = "binary diffs are not supported";
+      else if (/^(rename|copy) (from|to) /.test(line))
+        problem = "renames and copies are not supported; send the new file whole and delete the old one";
+      else if (/^Binary files /.test(line) || line.startsWith("GIT binary patch"))
+        problem = "binary diffs are not supported";
       else if (!/^(index |old mode|new mode|similarity index|dissimilarity index)/.test(line)) break;
       index++;
     }
@@ -102,7 +115,12 @@ export function parseDiffHeader(lines: readonly string[], start: number, known: 
   if (oldPath !== null && newPath !== null && oldPath !== newPath && !problem) {
     problem = `the diff renames ${oldPath} to ${newPath}; renames are not supported`;
   }
-  const header: DiffHeader = { oldPath: isNew ? null : oldPath, newPath: isDelete ? null : newPath, isNew, isDelete };
+  const header: DiffHeader = {
+    oldPath: isNew ? null : oldPath,
+    newPath: isDelete ? null : newPath,
+    isNew,
+    isDelete,
+  };
   if (problem) header.problem = problem;
   return { header, next: index };
 }
@@ -117,7 +135,12 @@ function classify(line: string): HunkLine | "marker" | null {
 
 function endsHunk(lines: readonly string[], index: number): boolean {
   const line = lines[index] ?? "";
-  return isHunkHeader(line) || line.startsWith("diff --git ") || isFileHeaderAt(lines, index) || FENCE_LINE.test(line);
+  return (
+    isHunkHeader(line) ||
+    line.startsWith("diff --git ") ||
+    isFileHeaderAt(lines, index) ||
+    FENCE_LINE.test(line)
+  );
 }
 
 function startsNextSection(lines: readonly string[], index: number): boolean {

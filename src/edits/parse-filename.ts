@@ -5,11 +5,16 @@
  * prose is never turned into a path.
  */
 
-const SPECIAL_NAMES = /^(Makefile|Dockerfile|Rakefile|Gemfile|Procfile|Justfile|Vagrantfile|LICENSE|README|CODEOWNERS|\.[\w.-]+)$/;
-const PREFIX_WORDS = /^(?:file(?:name)?|path|in|update|updated|modify|modified|edit|create|new file|changes to)\s*:?\s+/i;
+const SPECIAL_NAMES =
+  /^(Makefile|Dockerfile|Rakefile|Gemfile|Procfile|Justfile|Vagrantfile|LICENSE|README|CODEOWNERS|\.[\w.-]+)$/;
+const PREFIX_WORDS =
+  /^(?:file(?:name)?|path|in|update|updated|modify|modified|edit|create|new file|changes to)\s*:?\s+/i;
 
 export function normalizePath(path: string): string {
-  let result = path.trim().replace(/\\/g, "/").replace(/\/{2,}/g, "/");
+  let result = path
+    .trim()
+    .replace(/\\/g, "/")
+    .replace(/\/{2,}/g, "/");
   while (result.startsWith("./")) result = result.slice(2);
   return result;
 }
@@ -68,7 +73,9 @@ export function filenameFromFenceInfo(info: string, known: ReadonlySet<string>):
   const tokens = info
     .trim()
     .split(/[\s:]+/)
-    .map((token) => normalizePath(token.replace(/^(?:title|file|filename|path)=/, "").replace(/^["']|["']$/g, "")))
+    .map((token) =>
+      normalizePath(token.replace(/^(?:title|file|filename|path)=/, "").replace(/^["']|["']$/g, "")),
+    )
     .filter((token) => token.length > 0);
   for (const token of tokens) {
     if (looksLikePath(token, known)) return token;

@@ -3,8 +3,9 @@
  * are optional, and anything that looks like an edit but cannot be read is reported as a problem
  * with the reason. Nothing is guessed silently: an edit without a file it can be tied to is a problem.
  */
-import { filenameFromFenceInfo, filenameFromLine, normalizePath } from "./parse-filename.js";
+
 import { isDiffStart, isHunkHeader, parseDiffHeader, parseHunk } from "./parse-diff.js";
+import { filenameFromFenceInfo, filenameFromLine, normalizePath } from "./parse-filename.js";
 import type { DiffHunk, EditFormat, ParsedEdit, ParseOptions, ParseResult } from "./types.js";
 
 const SEARCH_MARKER = /^\s*<{5,9}\s*SEARCH\b/i;
@@ -53,7 +54,10 @@ function findFenceEnd(lines: readonly string[], start: number, fence: Fence): nu
 }
 
 function excerptOf(lines: readonly string[], start: number, end: number): string {
-  return lines.slice(start, Math.min(end, start + 8)).join("\n").slice(0, 400);
+  return lines
+    .slice(start, Math.min(end, start + 8))
+    .join("\n")
+    .slice(0, 400);
 }
 
 /** Looks back from `start` over blank lines and fence openers for a filename line. */
@@ -80,7 +84,13 @@ function addProblem(state: ParseState, reason: string, excerpt: string): void {
   state.result.problems.push({ index: state.nextIndex++, reason, excerpt });
 }
 
-function addEdit(state: ParseState, edit: ParsedEdit, start: number, end: number, counts: (line: string, index: number) => boolean = () => true): void {
+function addEdit(
+  state: ParseState,
+  edit: ParsedEdit,
+  start: number,
+  end: number,
+  counts: (line: string, index: number) => boolean = () => true,
+): void {
   if (!state.allowed.has(edit.format)) {
     addProblem(state, `${edit.format} edits are not accepted here`, edit.file);
     return;
@@ -116,11 +126,19 @@ function parseSearchReplace(state: ParseState, start: number): number {
     index++;
   }
   if (!REPLACE_MARKER.test(lines[index] ?? "")) {
-    addProblem(state, "SEARCH/REPLACE block without its >>>>>>> REPLACE end marker", excerptOf(lines, start, index));
+    addProblem(
+      state,
+      "SEARCH/REPLACE block without its >>>>>>> REPLACE end marker",
+      excerptOf(lines, start, index),
+    );
     return index;
   }
   if (!file) {
-    addProblem(state, "SEARCH/REPLACE block without a filename; put the path on the line before the block", excerptOf(lines, start, index + 1));
+    addProblem(
+      state,
+      "SEARCH/REPLACE block without a filename; put the path on the line before the block",
+      excerptOf(lines, start, index + 1),
+    );
     return index + 1;
   }
   addEdit(state, { index: state.nextIndex++, file, format: "search-replace", search, replace }, start, index);
@@ -147,7 +165,9 @@ function parseDiffSection(state: ParseState, start: number): number {
     addProblem(state, header.problem, excerptOf(lines, start, end));
     return end;
   }
-  const file = isHeaderless ? (filenameLine ?? state.lastFile ?? state.defaultFile) : (header.newPath ?? header.oldPath);
+  const file = isHeaderless
+    ? (filenameLine ?? state.lastFile ?? state.defaultFile)
+    : (header.newPath ?? header.oldPath);
   if (!file) {
     addProblem(state, "diff hunk without a file header or filename", excerptOf(lines, start, end));
     return end;
@@ -161,14 +181,20 @@ function parseDiffSection(state: ParseState, start: number): number {
     addProblem(state, `a diff hunk for ${file} has no + or - lines`, excerptOf(lines, start, end));
     return end;
   }
-  addEdit(state, {
-    index: state.nextIndex++,
-    file,
-    format: "unified-diff",
-    hunks,
-    isNew: header.isNew,
-    isDelete: header.isDelete,
-  }, next, end, (line, index) => line.startsWith("+") && !(lines[index + 1] ?? "").startsWith("\\"));
+  addEdit(
+    state,
+    {
+      index: state.nextIndex++,
+      file,
+      format: "unified-diff",
+      hunks,
+      isNew: header.isNew,
+      isDelete: header.isDelete,
+    },
+    next,
+    end,
+    (line, index) => line.startsWith("+") && !(lines[index + 1] ?? "").startsWith("\\"),
+  );
   return end;
 }
 
@@ -176,7 +202,10 @@ function containsEdits(lines: readonly string[]): boolean {
   return lines.some((line, index) => SEARCH_MARKER.test(line) || isDiffStart(lines, index));
 }
 
-export function parseEdits(reply: string, options: ParseOptions & { formats?: EditFormat[] } = {}): ParseResult {
+export function parseEdits(
+  reply: string,
+  options: ParseOptions & { formats?: EditFormat[] } = {},
+): ParseResult {
   const rawLines = reply.split("\n");
   const lines = rawLines.map((line) => line.replace(/\r$/, ""));
   const state: ParseState = {
@@ -215,7 +244,12 @@ export function parseEdits(reply: string, options: ParseOptions & { formats?: Ed
       }
       const file = filenameFromFenceInfo(fence.info, state.known) ?? filenameBefore(state, index);
       if (file) {
-        addEdit(state, { index: state.nextIndex++, file, format: "whole-file", content: joinContent(body) }, index + 1, end);
+        addEdit(
+          state,
+          { index: state.nextIndex++, file, format: "whole-file", content: joinContent(body) },
+          index + 1,
+          end,
+        );
       } else {
         unnamed.push({ start: index, end, body });
       }
@@ -236,23 +270,50 @@ function joinContent(body: readonly string[]): string {
  * the caller said which file is meant; otherwise it is an illustration (ignored) or, when the reply
  * has no edit at all, a problem the model must fix.
  */
-function resolveUnnamedBlocks(state: ParseState, unnamed: { start: number; end: number; body: string[] }[]): void {
+function resolveUnnamedBlocks(
+  state: ParseState,
+  unnamed: { start: number; end: number; body: string[] }[],
+): void {
   const { result } = state;
   if (result.edits.length > 0 || result.problems.length > 0) return;
   const only = unnamed[0];
   if (unnamed.length === 1 && only && state.defaultFile) {
-    addEdit(state, { index: state.nextIndex++, file: state.defaultFile, format: "whole-file", content: joinContent(only.body) }, only.start + 1, only.end);
+    addEdit(
+      state,
+      {
+        index: state.nextIndex++,
+        file: state.defaultFile,
+        format: "whole-file",
+        content: joinContent(only.body),
+      },
+      only.start + 1,
+      only.end,
+    );
     return;
   }
   if (unnamed.length === 0) {
     const text = state.lines.join("\n");
     if (state.defaultFile && text.trim() !== "" && !looksLikeProse(state.lines)) {
-      addEdit(state, { index: state.nextIndex++, file: state.defaultFile, format: "whole-file", content: joinContent(trimBlankEdges(state.lines)) }, 0, state.lines.length - 1);
+      addEdit(
+        state,
+        {
+          index: state.nextIndex++,
+          file: state.defaultFile,
+          format: "whole-file",
+          content: joinContent(trimBlankEdges(state.lines)),
+        },
+        0,
+        state.lines.length - 1,
+      );
     }
     return;
   }
   for (const block of unnamed) {
-    addProblem(state, "fenced code block without a filename; put the path on the line before the fence", excerptOf(state.lines, block.start, block.end));
+    addProblem(
+      state,
+      "fenced code block without a filename; put the path on the line before the fence",
+      excerptOf(state.lines, block.start, block.end),
+    );
   }
 }
 
@@ -268,8 +329,10 @@ function trimBlankEdges(lines: readonly string[]): string[] {
 function looksLikeProse(lines: readonly string[]): boolean {
   const meaningful = trimBlankEdges(lines);
   const edges = [meaningful[0] ?? "", meaningful[meaningful.length - 1] ?? ""];
-  return edges.some((line) =>
-    /^(here|sure|certainly|okay|ok|below|above|this|i |i'|the following|let me|note|hope)\b/i.test(line.trim()) ||
-    /^[A-Z][a-z]+(\s+[a-z']+){3,}.*[.:!]$/.test(line.trim()),
+  return edges.some(
+    (line) =>
+      /^(here|sure|certainly|okay|ok|below|above|this|i |i'|the following|let me|note|hope)\b/i.test(
+        line.trim(),
+      ) || /^[A-Z][a-z]+(\s+[a-z']+){3,}.*[.:!]$/.test(line.trim()),
   );
 }

@@ -24,13 +24,23 @@ interface Shape {
 
 function shapeOf(search: readonly string[]): Shape | null {
   const base = commonIndent(search);
-  const widths = search.map((line) => (isBlank(line) ? null : width(leadingWhitespace(line).slice(base.length))));
-  const unit = widths.reduce<number>((divisor, value) => (value ? greatestCommonDivisor(value, divisor) : divisor), 0);
+  const widths = search.map((line) =>
+    isBlank(line) ? null : width(leadingWhitespace(line).slice(base.length)),
+  );
+  const unit = widths.reduce<number>(
+    (divisor, value) => (value ? greatestCommonDivisor(value, divisor) : divisor),
+    0,
+  );
   if (unit === 0) return null;
   return { base, unit, levels: widths.map((value) => (value === null ? null : value / unit)) };
 }
 
-function matchAt(file: readonly string[], search: readonly string[], start: number, shape: Shape): Candidate | null {
+function matchAt(
+  file: readonly string[],
+  search: readonly string[],
+  start: number,
+  shape: Shape,
+): Candidate | null {
   let base: string | null = null;
   let unit: string | null = null;
   for (let offset = 0; offset < search.length; offset++) {

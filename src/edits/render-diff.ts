@@ -39,7 +39,9 @@ function range(start: number, count: number): string {
 
 function hunks(before: string[], after: string[]): string {
   const all = operations(before, after);
-  const changed = all.map((operation, index) => (operation.kind === " " ? -1 : index)).filter((index) => index >= 0);
+  const changed = all
+    .map((operation, index) => (operation.kind === " " ? -1 : index))
+    .filter((index) => index >= 0);
   let output = "";
   let cursor = 0;
   while (cursor < changed.length) {

@@ -4,7 +4,7 @@
  */
 import { existsSync, lstatSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
-import { BinaryFileError, UnsafePathError, checkRelativePath } from "./path-rules.js";
+import { BinaryFileError, checkRelativePath, UnsafePathError } from "./path-rules.js";
 
 function isInside(root: string, target: string): boolean {
   const rel = relative(root, target);
@@ -32,9 +32,11 @@ export function resolveRepoPath(repoRoot: string, file: string): string {
     throw new UnsafePathError(`${file} goes through a broken symlink`, file);
   }
   const resolved = join(real, ...missing);
-  if (!isInside(root, resolved)) throw new UnsafePathError(`${file} resolves outside the repository (symlink)`, file);
+  if (!isInside(root, resolved))
+    throw new UnsafePathError(`${file} resolves outside the repository (symlink)`, file);
   const inside = relative(root, resolved).split(sep);
-  if (inside.some((segment) => segment.toLowerCase() === ".git")) throw new UnsafePathError(`${file} resolves into .git`, file);
+  if (inside.some((segment) => segment.toLowerCase() === ".git"))
+    throw new UnsafePathError(`${file} resolves into .git`, file);
   return resolved;
 }
 

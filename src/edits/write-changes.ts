@@ -3,9 +3,19 @@
  * first; only when all temp files exist are originals moved aside and temps renamed into place.
  * Any failure puts every original back and removes temps and folders this call created.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { dirname } from "node:path";
-import { HierocodeError, ExitCode } from "../errors.js";
+import { ExitCode, HierocodeError } from "../errors.js";
 import { tempPathFor } from "../util/atomic-write.js";
 import { readRepoFile, resolveRepoPath } from "./repo-files.js";
 import type { FileChange } from "./types.js";
@@ -66,13 +76,22 @@ function writeTemp(path: string, content: string): string {
   return temp;
 }
 
-export function writeChangesAtomically(repoRoot: string, changes: FileChange[], fileSystem: WriteFileSystem = { rename: renameSync }): void {
+export function writeChangesAtomically(
+  repoRoot: string,
+  changes: FileChange[],
+  fileSystem: WriteFileSystem = { rename: renameSync },
+): void {
   const plans: Plan[] = changes.map((change) => {
     const path = resolveRepoPath(repoRoot, change.file);
     if (readRepoFile(repoRoot, change.file) !== change.before) {
-      throw new HierocodeError("file_changed", `${change.file} changed on disk since the edits were computed; nothing was written`, ExitCode.editsFailed, {
-        details: { file: change.file },
-      });
+      throw new HierocodeError(
+        "file_changed",
+        `${change.file} changed on disk since the edits were computed; nothing was written`,
+        ExitCode.editsFailed,
+        {
+          details: { file: change.file },
+        },
+      );
     }
     return { change, path };
   });
@@ -108,9 +127,14 @@ export function writeChangesAtomically(repoRoot: string, changes: FileChange[], 
       }
     }
     for (const folder of createdFolders.reverse()) tryQuietly(() => rmdirSync(folder));
-    throw new HierocodeError("write_failed", `could not write the changes (${error instanceof Error ? error.message : String(error)}); no file was changed`, ExitCode.editsFailed, {
-      cause: error,
-    });
+    throw new HierocodeError(
+      "write_failed",
+      `could not write the changes (${error instanceof Error ? error.message : String(error)}); no file was changed`,
+      ExitCode.editsFailed,
+      {
+        cause: error,
+      },
+    );
   }
   for (const plan of plans) {
     if (plan.backup !== undefined) {

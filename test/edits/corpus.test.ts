@@ -20,7 +20,9 @@ interface CorpusCase {
   };
 }
 
-const corpus = parse(readFileSync(new URL("./fixtures/corpus.yaml", import.meta.url), "utf8")) as CorpusCase[];
+const corpus = parse(
+  readFileSync(new URL("./fixtures/corpus.yaml", import.meta.url), "utf8"),
+) as CorpusCase[];
 
 function encode(path: string, content: string, testCase: CorpusCase): string {
   let result = testCase.crlf?.includes(path) ? content.replace(/\n/g, "\r\n") : content;
@@ -35,9 +37,13 @@ describe("edit corpus of malformed model replies", () => {
 
   for (const testCase of corpus) {
     it(testCase.name, () => {
-      const files = new Map(Object.entries(testCase.files).map(([path, content]) => [path, encode(path, content, testCase)]));
+      const files = new Map(
+        Object.entries(testCase.files).map(([path, content]) => [path, encode(path, content, testCase)]),
+      );
       const parsed = parseEdits(testCase.reply, testCase.options ?? {});
-      const result = applyEditsInMemory(parsed.edits, (file) => files.get(file) ?? null, { partial: testCase.partial ?? false });
+      const result = applyEditsInMemory(parsed.edits, (file) => files.get(file) ?? null, {
+        partial: testCase.partial ?? false,
+      });
       const context = `${JSON.stringify(parsed, null, 1)}\n${failureReport(result)}`;
 
       for (const fragment of testCase.expect.problems ?? []) {
@@ -47,14 +53,20 @@ describe("edit corpus of malformed model replies", () => {
       expect(result.ok && parsed.problems.length === 0, context).toBe(testCase.expect.ok);
 
       const failed = result.outcomes.filter((outcome) => outcome.status === "failed");
-      expect(failed.map((outcome) => outcome.index), context).toEqual((testCase.expect.failed ?? []).map((entry) => entry.index));
+      expect(
+        failed.map((outcome) => outcome.index),
+        context,
+      ).toEqual((testCase.expect.failed ?? []).map((entry) => entry.index));
       for (const wanted of testCase.expect.failed ?? []) {
         const outcome = failed.find((entry) => entry.index === wanted.index);
         expect(outcome?.reason, context).toContain(wanted.reason);
         if (wanted.didYouMean) expect(outcome?.didYouMean, context).toContain(wanted.didYouMean);
       }
       if (testCase.expect.strategies) {
-        expect(result.outcomes.map((outcome) => outcome.strategy), context).toEqual(testCase.expect.strategies);
+        expect(
+          result.outcomes.map((outcome) => outcome.strategy),
+          context,
+        ).toEqual(testCase.expect.strategies);
       }
 
       const after = new Map(files);
@@ -65,7 +77,9 @@ describe("edit corpus of malformed model replies", () => {
       }
       if (!result.ok && !testCase.partial) expect(result.changes).toEqual([]);
       for (const [path, content] of Object.entries(testCase.expect.files ?? {})) {
-        expect(after.get(path) ?? null, `${path}\n${context}`).toBe(content === null ? null : encode(path, content, testCase));
+        expect(after.get(path) ?? null, `${path}\n${context}`).toBe(
+          content === null ? null : encode(path, content, testCase),
+        );
       }
     });
   }

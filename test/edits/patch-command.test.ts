@@ -1,5 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -17,14 +25,22 @@ function collect(): { stream: PassThrough; text: () => string } {
   return { stream, text: () => Buffer.concat(chunks).toString("utf8") };
 }
 
-async function patchApply(args: string[], cwd = repo): Promise<{ code: number; stdout: string; stderr: string }> {
+async function patchApply(
+  args: string[],
+  cwd = repo,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = collect();
   const stderr = collect();
   process.exitCode = undefined;
   const code = await runCli({
     argv: ["patch", "apply", ...args],
     cwd,
-    env: { HOME: home, HIEROCODE_STATE_DIR: join(home, "state"), HIEROCODE_CACHE_DIR: join(home, "cache"), NO_COLOR: "1" },
+    env: {
+      HOME: home,
+      HIEROCODE_STATE_DIR: join(home, "state"),
+      HIEROCODE_CACHE_DIR: join(home, "cache"),
+      NO_COLOR: "1",
+    },
     stdout: stdout.stream,
     stderr: stderr.stream,
   });
@@ -104,7 +120,11 @@ describe("hierocode patch apply", () => {
 
   it("--json prints ok, edits with strategies and the diff", async () => {
     const result = await patchApply(["--json", "--dry-run", reply("good.md", GOOD)]);
-    const parsed = JSON.parse(result.stdout) as { ok: boolean; edits: Record<string, unknown>[]; diff: string };
+    const parsed = JSON.parse(result.stdout) as {
+      ok: boolean;
+      edits: Record<string, unknown>[];
+      diff: string;
+    };
     expect(parsed.ok).toBe(true);
     expect(parsed.edits).toEqual([
       { file: "src/app/one.py", format: "search-replace", status: "applied", strategy: "exact" },
@@ -116,7 +136,13 @@ describe("hierocode patch apply", () => {
   it("--json works as a global flag before the command too", async () => {
     const stdout = collect();
     process.exitCode = undefined;
-    const code = await runCli({ argv: ["--json", "patch", "apply", "--dry-run", reply("good.md", GOOD)], cwd: repo, env: { HOME: home }, stdout: stdout.stream, stderr: collect().stream });
+    const code = await runCli({
+      argv: ["--json", "patch", "apply", "--dry-run", reply("good.md", GOOD)],
+      cwd: repo,
+      env: { HOME: home },
+      stdout: stdout.stream,
+      stderr: collect().stream,
+    });
     process.exitCode = undefined;
     expect(code).toBe(0);
     expect(JSON.parse(stdout.text()).ok).toBe(true);
@@ -125,7 +151,11 @@ describe("hierocode patch apply", () => {
   it("is atomic: when the second file fails the first is left untouched, exit 9", async () => {
     const result = await patchApply(["--json", reply("bad.md", SECOND_FAILS)]);
     expect(result.code).toBe(ExitCode.editsFailed);
-    const parsed = JSON.parse(result.stdout) as { ok: boolean; edits: { status: string; reason?: string }[]; diff: string };
+    const parsed = JSON.parse(result.stdout) as {
+      ok: boolean;
+      edits: { status: string; reason?: string }[];
+      diff: string;
+    };
     expect(parsed.ok).toBe(false);
     expect(parsed.edits.map((edit) => edit.status)).toEqual(["applied", "failed"]);
     expect(parsed.edits[1]?.reason).toContain("not found");
@@ -167,7 +197,9 @@ describe("hierocode patch apply", () => {
   });
 
   it("exit 2 when the input has no edits, or cannot be read, or there is no repository", async () => {
-    expect((await patchApply([reply("prose.md", "I could not find anything to change.\n")])).code).toBe(ExitCode.usage);
+    expect((await patchApply([reply("prose.md", "I could not find anything to change.\n")])).code).toBe(
+      ExitCode.usage,
+    );
     expect((await patchApply([join(home, "missing.md")])).code).toBe(ExitCode.usage);
     const elsewhere = realpathSync(mkdtempSync(join(tmpdir(), "hierocode-norepo-")));
     try {

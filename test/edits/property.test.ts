@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import fc from "fast-check";
@@ -8,7 +8,21 @@ import { applyEditsInMemory, type FileChange, parseEdits, renderUnifiedDiff } fr
 
 // A small alphabet makes duplicate lines (and so ambiguous placements) common; the tricky entries
 // look like diff syntax once prefixed.
-const LINE = fc.constantFrom("a", "b", "c", "    d = 1", "\tindented", "", "  ", "}", "-- sql", "++ plus", "@@ at", "x".repeat(40), "é ü 漢字");
+const LINE = fc.constantFrom(
+  "a",
+  "b",
+  "c",
+  "    d = 1",
+  "\tindented",
+  "",
+  "  ",
+  "}",
+  "-- sql",
+  "++ plus",
+  "@@ at",
+  "x".repeat(40),
+  "é ü 漢字",
+);
 
 const fileContent = fc
   .record({

@@ -1,8 +1,25 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync, realpathSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { readRepoFile, resolveRepoPath, UnsafePathError, BinaryFileError, writeChangesAtomically } from "../../src/edits/index.js";
+import {
+  BinaryFileError,
+  readRepoFile,
+  resolveRepoPath,
+  UnsafePathError,
+  writeChangesAtomically,
+} from "../../src/edits/index.js";
 
 let repo = "";
 let outside = "";
@@ -76,7 +93,9 @@ describe("readRepoFile", () => {
 });
 
 function listing(): string[] {
-  return readdirSync(repo, { recursive: true, encoding: "utf8" }).filter((entry) => !entry.startsWith(".git")).sort();
+  return readdirSync(repo, { recursive: true, encoding: "utf8" })
+    .filter((entry) => !entry.startsWith(".git"))
+    .sort();
 }
 
 describe("writeChangesAtomically", () => {
@@ -135,7 +154,9 @@ describe("writeChangesAtomically", () => {
   });
 
   it("refuses to overwrite a file that changed since the edits were computed", () => {
-    expect(() => writeChangesAtomically(repo, [{ file: "src/a.txt", before: "old\n", after: "new\n" }])).toThrow(/changed on disk/);
+    expect(() =>
+      writeChangesAtomically(repo, [{ file: "src/a.txt", before: "old\n", after: "new\n" }]),
+    ).toThrow(/changed on disk/);
     expect(readFileSync(join(repo, "src", "a.txt"), "utf8")).toBe("a\n");
   });
 });

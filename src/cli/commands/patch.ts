@@ -26,7 +26,10 @@ function repositoryFor(context: CliContext, flag: string | undefined): string {
     return root;
   }
   const found = findRepoRoot(context.cwd);
-  if (!found) throw new UsageError("not inside a git repository", { hint: "run it inside the repository or pass --repo DIR" });
+  if (!found)
+    throw new UsageError("not inside a git repository", {
+      hint: "run it inside the repository or pass --repo DIR",
+    });
   return found;
 }
 
@@ -38,16 +41,25 @@ async function readInput(context: CliContext, file: string | undefined): Promise
       throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  if (process.stdin.isTTY) throw new UsageError("no input", { hint: "pass a FILE with the model reply or diff, or pipe it on stdin" });
+  if (process.stdin.isTTY)
+    throw new UsageError("no input", {
+      hint: "pass a FILE with the model reply or diff, or pipe it on stdin",
+    });
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  for await (const chunk of process.stdin)
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Tracked files help recognise filename lines such as `Makefile`; outside git there are none. */
 function trackedFiles(repoRoot: string): string[] {
   try {
-    const listing = execFileSync("git", ["ls-files", "-z"], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 * 1024 * 1024 });
+    const listing = execFileSync("git", ["ls-files", "-z"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return listing.split("\0").filter((path) => path.length > 0);
   } catch {
     return [];
@@ -63,7 +75,9 @@ function printHuman(context: CliContext, report: RepoApplyReport, flags: PatchAp
   for (const outcome of report.outcomes) {
     const mark = outcome.status === "applied" ? output.paint.green("applied") : output.paint.red("FAILED ");
     const detail = outcome.status === "applied" ? outcome.strategy : outcome.reason;
-    output.note(`${mark} #${outcome.index + 1} ${outcome.file} (${outcome.format}${detail ? `: ${detail}` : ""})`);
+    output.note(
+      `${mark} #${outcome.index + 1} ${outcome.file} (${outcome.format}${detail ? `: ${detail}` : ""})`,
+    );
   }
   for (const problem of report.problems) {
     output.note(`${output.paint.red("UNREADABLE")} #${problem.index + 1}: ${problem.reason}`);
@@ -73,16 +87,20 @@ function printHuman(context: CliContext, report: RepoApplyReport, flags: PatchAp
       output.note("");
       output.note(failureReport({ ok: false, outcomes: report.outcomes, changes: report.changes }));
     }
-    if (!flags.partial) output.note(output.paint.yellow("nothing was written (use --partial to write the edits that applied)"));
+    if (!flags.partial)
+      output.note(output.paint.yellow("nothing was written (use --partial to write the edits that applied)"));
   }
-  if (report.written) output.note(`wrote ${report.changes.length} file${report.changes.length === 1 ? "" : "s"}`);
+  if (report.written)
+    output.note(`wrote ${report.changes.length} file${report.changes.length === 1 ? "" : "s"}`);
 }
 
 export function registerPatch(program: Command, context: CliContext): void {
   const patch = program.command("patch").description("apply model edits and diffs");
   patch
     .command("apply")
-    .description("apply a model reply (SEARCH/REPLACE blocks, unified diffs or whole files) to the repository")
+    .description(
+      "apply a model reply (SEARCH/REPLACE blocks, unified diffs or whole files) to the repository",
+    )
     .argument("[file]", "file with the reply or diff; - or nothing reads stdin")
     .option("--repo <dir>", "repository to apply to (default: the git repository containing the cwd)")
     .option("--dry-run", "print the resulting unified diff and write nothing")
@@ -106,7 +124,9 @@ export function registerPatch(program: Command, context: CliContext): void {
             status: outcome.status,
             ...(outcome.strategy ? { strategy: outcome.strategy } : {}),
             ...(outcome.reason ? { reason: outcome.reason } : {}),
-            ...(outcome.didYouMean !== undefined ? { didYouMean: outcome.didYouMean, didYouMeanLine: outcome.didYouMeanLine } : {}),
+            ...(outcome.didYouMean !== undefined
+              ? { didYouMean: outcome.didYouMean, didYouMeanLine: outcome.didYouMeanLine }
+              : {}),
           })),
           problems: report.problems,
           diff: report.diff,
