@@ -62,7 +62,11 @@ export class ModelCaller {
     reviewer: emptyTotals(),
   };
 
-  constructor(private readonly options: ModelCallerOptions) {}
+  private readonly options: ModelCallerOptions;
+
+  constructor(options: ModelCallerOptions) {
+    this.options = options;
+  }
 
   role(role: PipelineRole): RoleRuntime {
     return this.options.roles[role];

@@ -8,7 +8,11 @@ export class Overlay {
   private readonly accepted = new Map<string, string | null>();
   private readonly original = new Map<string, string | null>();
 
-  constructor(private readonly readDisk: (path: string) => string | null) {}
+  private readonly readDisk: (path: string) => string | null;
+
+  constructor(readDisk: (path: string) => string | null) {
+    this.readDisk = readDisk;
+  }
 
   read = (path: string): string | null => {
     if (this.accepted.has(path)) return this.accepted.get(path) ?? null;
