@@ -5,9 +5,12 @@
  * resent, a misapplied one silently corrupts the file. There is deliberately no edit-distance rung.
  */
 import { diffArrays } from "diff";
+import { type Candidate, commonIndent, leadingWhitespace } from "./candidate.js";
 import { EditFailure } from "./edit-failure.js";
 import { isBlank } from "./file-text.js";
 import { relativeIndentCandidates } from "./relative-indent.js";
+
+export type { Candidate };
 
 export type Rung = "exact" | "trailing-whitespace" | "indentation" | "relative-indentation" | "blank-lines";
 export const RUNGS: readonly Rung[] = [
@@ -18,38 +21,10 @@ export const RUNGS: readonly Rung[] = [
   "blank-lines",
 ];
 
-export interface Candidate {
-  start: number;
-  end: number;
-  /** For each search line, the file line it matched (null: a blank search line the file lacks). */
-  map: (number | null)[];
-  /** Re-indents a line the edit adds so it sits in the file's indentation. */
-  reindent: (line: string) => string;
-}
-
 export type Located =
   | { kind: "found"; start: number; end: number; replacement: string[]; strategy: string }
   | { kind: "ambiguous"; strategy: string; lines: number[] }
   | { kind: "not-found" };
-
-export function leadingWhitespace(line: string): string {
-  return /^[ \t]*/.exec(line)?.[0] ?? "";
-}
-
-export function commonIndent(lines: readonly string[]): string {
-  let common: string | null = null;
-  for (const line of lines) {
-    if (isBlank(line)) continue;
-    const lead = leadingWhitespace(line);
-    if (common === null) common = lead;
-    else {
-      let length = 0;
-      while (length < common.length && length < lead.length && common[length] === lead[length]) length++;
-      common = common.slice(0, length);
-    }
-  }
-  return common ?? "";
-}
 
 function matchAt(
   file: readonly string[],

@@ -3,8 +3,9 @@
  * for tabs): each line's nesting level must agree, and added lines are re-indented level by level
  * in the file's own unit, so the file keeps its indentation style.
  */
+
+import { type Candidate, commonIndent, leadingWhitespace } from "./candidate.js";
 import { isBlank } from "./file-text.js";
-import { type Candidate, commonIndent, leadingWhitespace } from "./locate.js";
 
 function width(whitespace: string): number {
   let total = 0;
