@@ -15,7 +15,7 @@ import { obtainPlan, planCacheKey } from "./planner.js";
 import type { Clock, Confirm, EditEngine, PlanCacheStore, RepoAccess, RepoSkeleton, RunLogSink, TokenCounter, UsageSink } from "./ports.js";
 import { systemClock } from "./ports.js";
 import { runGraph } from "./scheduler.js";
-import { type RunState, runUnit, type UnitPolicy, type UnitResult } from "./unit-runner.js";
+import { isUnitLevelFailure, recordUnitError, type RunState, runUnit, type UnitPolicy, type UnitResult } from "./unit-runner.js";
 import { runVerifyLoop, type VerificationSummary } from "./verify-loop.js";
 
 export interface PipelineDeps {
@@ -255,8 +255,13 @@ async function execute(
     run: async (node) => {
       const unit = byId.get(node.id);
       if (!unit) return "failed";
-      const result = await runUnit(unitDeps, unit, 0, unit.id);
-      return result.status === "accepted" ? "accepted" : "failed";
+      try {
+        const result = await runUnit(unitDeps, unit, 0, unit.id);
+        return result.status === "accepted" ? "accepted" : "failed";
+      } catch (error) {
+        if (deps.signal?.aborted || !isUnitLevelFailure(error)) throw error;
+        return recordUnitError(unitDeps, unit, unit.id, error).status === "accepted" ? "accepted" : "failed";
+      }
     },
     onSkip: (node, reason) => {
       const unit = byId.get(node.id);

@@ -4,7 +4,7 @@
  * re-plans the unit into sub-units (total units and depth capped); an escalation lets the planner
  * write the unit from the feedback and every failed attempt, once, and its draft is reviewed once.
  */
-import { ModelOutputError } from "../errors.js";
+import { describeError, ModelOutputError, ProviderError } from "../errors.js";
 import type { ChatMessage } from "../providers/spec.js";
 import type { CapacityProfile } from "./capacity.js";
 import { type DraftEnvironment, draftUnit } from "./draft.js";
@@ -241,8 +241,44 @@ export async function runUnit(deps: UnitRunnerDeps, unit: PlanUnit, depth: numbe
       }
       reason = `${reason}; split not possible`;
     }
-    return escalate(deps, unit, result, attempts, feedback, reason, finish, revisions);
+    return escalate(deps, unit, result, attempts, feedback, reason, finish);
   }
+}
+
+/**
+ * Failures of one unit's calls that should not stop the other units: the backend was busy or
+ * broke mid-answer, or the model kept answering garbage. Configuration problems (auth, missing
+ * model, unreachable server) still stop the run.
+ */
+export function isUnitLevelFailure(error: unknown): boolean {
+  if (error instanceof ModelOutputError) return true;
+  return (
+    error instanceof ProviderError &&
+    ["rate_limit", "overloaded", "server", "timeout", "truncated", "stream", "crash", "bad_request"].includes(error.kind)
+  );
+}
+
+/** Records a unit that failed because of an error thrown by one of its calls. */
+export function recordUnitError(deps: UnitRunnerDeps, unit: PlanUnit, topId: string, error: unknown): UnitResult {
+  const existing = deps.state.results.get(unit.id);
+  const result: UnitResult = {
+    id: unit.id,
+    goal: unit.goal,
+    status: existing?.status === "accepted" ? "accepted" : "failed",
+    author: existing?.author ?? "none",
+    changes: existing?.changes ?? [],
+    diff: existing?.diff ?? "",
+    revisions: existing?.revisions ?? 0,
+    editRetries: existing?.editRetries ?? 0,
+    escalated: existing?.escalated ?? false,
+    verdicts: existing?.verdicts ?? [],
+    findings: existing?.findings ?? [],
+    reason: `a model call failed: ${describeError(error)}`,
+  };
+  deps.state.results.set(unit.id, result);
+  deps.log?.append({ type: "unit-result", unitId: unit.id, topId, redo: false, status: result.status, changes: [], result });
+  deps.emit?.({ type: "unit-finished", unitId: unit.id, status: result.status, reason: result.reason ?? "" });
+  return result;
 }
 
 function reviewOptions(policy: UnitPolicy) {
@@ -257,7 +293,6 @@ async function escalate(
   feedback: string[],
   reason: string,
   finish: (status: UnitResult["status"], author: UnitAuthor, reason?: string, accepted?: Attempt) => UnitResult,
-  _revisions: number,
 ): Promise<UnitResult> {
   const { policy, state } = deps;
   if (state.escalationsUsed >= policy.maxEscalations) {

@@ -7,7 +7,7 @@ import type { EventSink } from "./events.js";
 import type { Verifier, VerifyOutcome } from "./hooks.js";
 import type { Plan } from "./plan-schema.js";
 import type { RunLogSink } from "./ports.js";
-import { type RunState, runUnit, type UnitRunnerDeps } from "./unit-runner.js";
+import { isUnitLevelFailure, recordUnitError, type RunState, runUnit, type UnitRunnerDeps } from "./unit-runner.js";
 
 export interface VerificationSummary {
   command: string;
@@ -82,7 +82,12 @@ export async function runVerifyLoop(input: VerifyLoopInput): Promise<Verificatio
       const unit = plan.units.find((candidate) => candidate.id === id);
       const previous = state.results.get(id);
       if (!unit || !previous) continue;
-      await runUnit(input.unitDeps, unit, 0, id, { verifyReport: outcome.report, previous });
+      try {
+        await runUnit(input.unitDeps, unit, 0, id, { verifyReport: outcome.report, previous });
+      } catch (error) {
+        if (input.signal?.aborted || !isUnitLevelFailure(error)) throw error;
+        recordUnitError(input.unitDeps, unit, id, error);
+      }
     }
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AbortError, ModelOutputError } from "../../src/errors.js";
+import { AbortError, ModelOutputError, ProviderError } from "../../src/errors.js";
 import type { ChangedFile, DraftChecker, Verifier, VerifyOutcome } from "../../src/pipeline/hooks.js";
 import { planOnly, runPipeline } from "../../src/pipeline/pipeline.js";
 import { resumeFromLog } from "../../src/pipeline/resume.js";
@@ -330,5 +330,33 @@ describe("runPipeline", () => {
     expect(result.accepted).toEqual(["u1", "u2"]);
     expect(result.diff).toContain("+export const mul");
     expect(result.diff).toContain("+  return text;");
+  });
+
+  it("fails only the unit whose call broke, and keeps the others going", async () => {
+    const root = makeRepo();
+    const h = harness({
+      planner: () => planAnswer({ summary: "s", units: [unit("u1", ["src/app/math.ts"]), unit("u2", ["src/app/strings.ts"])] }),
+      drafter: (request) =>
+        allText(request).includes("Unit u1")
+          ? wholeFile("src/app/math.ts", addMul)
+          : searchReplace("src/app/strings.ts", "  return text.toUpperCase();", "  return text;"),
+      reviewer: (request) =>
+        allText(request).includes("Unit u1") ? new ProviderError("server", "HTTP 500 from the reviewer", { provider: "reviewer-api" }) : verdict("accept"),
+    });
+    const result = await runPipeline(h.deps(root), h.options());
+    expect(result.failed).toEqual(["u1"]);
+    expect(result.accepted).toEqual(["u2"]);
+    expect(result.units[0]?.reason).toMatch(/a model call failed: HTTP 500/);
+    expect(result.totals.reviewer.calls).toBe(2);
+  });
+
+  it("stops the run on configuration problems such as a missing model", async () => {
+    const root = makeRepo();
+    const h = harness({
+      planner: () => planAnswer({ summary: "s", units: [unit("u1", ["src/app/math.ts"])] }),
+      drafter: () => new ProviderError("model_not_found", "model 'x' not found", { provider: "local" }),
+    });
+    await expect(runPipeline(h.deps(root), h.options())).rejects.toThrow(/not found/);
+    expect(h.log.at(-1)?.type).toBe("error");
   });
 });
