@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -215,5 +215,26 @@ describe("hierocode patch apply", () => {
     const result = await patchApply(["--repo", repo, reply("good.md", GOOD)], home);
     expect(result.code, result.stderr).toBe(0);
     expect(read("lib/two.js")).toBe("let y = 2;\n");
+  });
+
+  // Reading stdin needs a real process; `npm test` builds dist/ first.
+  const builtCli = join(import.meta.dirname, "..", "..", "dist", "cli", "main.js");
+  const built = existsSync(join(import.meta.dirname, "..", "..", "dist", "cli", "commands", "patch.js"));
+  it.skipIf(!built)("reads the reply from stdin in the built CLI", () => {
+    const diff = "--- a/lib/two.js\n+++ b/lib/two.js\n@@ -1 +1 @@\n-let y = 1;\n+let y = 3;\n";
+    const result = spawnSync(process.execPath, [builtCli, "patch", "apply", "--json", "-"], {
+      cwd: repo,
+      input: diff,
+      encoding: "utf8",
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        HIEROCODE_STATE_DIR: join(home, "state"),
+        HIEROCODE_CACHE_DIR: join(home, "cache"),
+      },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).ok).toBe(true);
+    expect(read("lib/two.js")).toBe("let y = 3;\n");
   });
 });
