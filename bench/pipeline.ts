@@ -96,7 +96,17 @@ async function parallelDispatch(): Promise<void> {
   const plan = planFor(units);
   anthropic.script.on({ system: "You are the planner" }, { json: plan });
   for (let index = 0; index < units; index += 1) {
-    ollama.script.on({ user: `Unit u${index}:` }, { text: draftReply({ model: "", maxOutputTokens: 0, messages: [{ role: "user", content: `Unit u${index}:` }] }) }, { delayMs: 300 });
+    ollama.script.on(
+      { user: `Unit u${index}:` },
+      {
+        text: draftReply({
+          model: "",
+          maxOutputTokens: 0,
+          messages: [{ role: "user", content: `Unit u${index}:` }],
+        }),
+      },
+      { delayMs: 300 },
+    );
   }
   openai.script.setDefault({ json: accept });
   openai.script.on({ user: "Unit u" }, { json: accept }, { delayMs: 100 });
@@ -104,13 +114,37 @@ async function parallelDispatch(): Promise<void> {
   const roles: PipelineDeps["roles"] = {
     planner: {
       providerName: "api",
-      provider: createProvider("api", { type: "anthropic", base_url: anthropic.url, auth: { type: "bearer_env", env_var: "ANTHROPIC_API_KEY" } }, runtime),
+      provider: createProvider(
+        "api",
+        {
+          type: "anthropic",
+          base_url: anthropic.url,
+          auth: { type: "bearer_env", env_var: "ANTHROPIC_API_KEY" },
+        },
+        runtime,
+      ),
       model: "claude-sonnet-4-6",
     },
-    drafter: { providerName: "local", provider: createProvider("local", { type: "ollama", base_url: ollama.url, auth: { type: "none" } }, runtime), model: "qwen2.5-coder:7b" },
+    drafter: {
+      providerName: "local",
+      provider: createProvider(
+        "local",
+        { type: "ollama", base_url: ollama.url, auth: { type: "none" } },
+        runtime,
+      ),
+      model: "qwen2.5-coder:7b",
+    },
     reviewer: {
       providerName: "oai",
-      provider: createProvider("oai", { type: "openai_compatible", base_url: openai.baseUrl, auth: { type: "bearer_env", env_var: "OPENAI_API_KEY" } }, runtime),
+      provider: createProvider(
+        "oai",
+        {
+          type: "openai_compatible",
+          base_url: openai.baseUrl,
+          auth: { type: "bearer_env", env_var: "OPENAI_API_KEY" },
+        },
+        runtime,
+      ),
       model: "gpt-5.4-mini",
     },
   };
@@ -124,21 +158,36 @@ async function parallelDispatch(): Promise<void> {
     emit?.(event);
   };
   const started = performance.now();
-  const result = await runPipeline(deps, { runId: "bench-parallel", task: "bump every value", policy, workers: { local: 4, remote: 8 } });
+  const result = await runPipeline(deps, {
+    runId: "bench-parallel",
+    task: "bump every value",
+    policy,
+    workers: { local: 4, remote: 8 },
+  });
   const total = performance.now() - started;
   await Promise.all([anthropic.close(), ollama.close(), openai.close()]);
   const dispatch = (marks.finished ?? 0) - (marks.dispatch ?? 0);
   const ideal = Math.ceil(units / 4) * 400;
   const over = ((dispatch / ideal - 1) * 100).toFixed(1);
-  console.log("## 1. Parallel dispatch (fake Ollama 300 ms, fake OpenAI reviewer 100 ms, HTTP, 4 local workers)");
-  console.log("| units | accepted | ideal ceil(16/4)×400 ms | dispatch wall time | vs ideal | whole run (incl. probe + plan) |");
+  console.log(
+    "## 1. Parallel dispatch (fake Ollama 300 ms, fake OpenAI reviewer 100 ms, HTTP, 4 local workers)",
+  );
+  console.log(
+    "| units | accepted | ideal ceil(16/4)×400 ms | dispatch wall time | vs ideal | whole run (incl. probe + plan) |",
+  );
   console.log("|---|---|---|---|---|---|");
-  console.log(`| ${units} | ${result.accepted.length} | ${ideal} ms | ${dispatch.toFixed(0)} ms | +${over}% | ${total.toFixed(0)} ms |`);
+  console.log(
+    `| ${units} | ${result.accepted.length} | ${ideal} ms | ${dispatch.toFixed(0)} ms | +${over}% | ${total.toFixed(0)} ms |`,
+  );
   const target = dispatch <= ideal * 1.15 ? "PASS" : "FAIL";
   console.log(`target: within 15% of ideal → ${target}\n`);
 }
 
-function instantProvider(name: string, answer: (request: GenerateRequest) => GenerateResult["text"] | { json: unknown }, local: boolean): Provider {
+function instantProvider(
+  name: string,
+  answer: (request: GenerateRequest) => GenerateResult["text"] | { json: unknown },
+  local: boolean,
+): Provider {
   return {
     name,
     type: local ? "ollama" : "openai_compatible",
@@ -175,23 +224,44 @@ async function overhead(): Promise<void> {
   const root = makeRepo(units);
   const plan = planFor(units);
   const roles: PipelineDeps["roles"] = {
-    planner: { providerName: "api", provider: instantProvider("api", () => ({ json: plan }), false), model: "claude-sonnet-4-6" },
-    drafter: { providerName: "local", provider: instantProvider("local", draftReply, true), model: "qwen2.5-coder:7b" },
-    reviewer: { providerName: "oai", provider: instantProvider("oai", () => ({ json: accept }), false), model: "gpt-5.4-mini" },
+    planner: {
+      providerName: "api",
+      provider: instantProvider("api", () => ({ json: plan }), false),
+      model: "claude-sonnet-4-6",
+    },
+    drafter: {
+      providerName: "local",
+      provider: instantProvider("local", draftReply, true),
+      model: "qwen2.5-coder:7b",
+    },
+    reviewer: {
+      providerName: "oai",
+      provider: instantProvider("oai", () => ({ json: accept }), false),
+      model: "gpt-5.4-mini",
+    },
   };
   const events: PipelineEvent[] = [];
   const deps = baseDeps(root, roles, events);
   // Warm-up (module JIT, SQLite statements) on a separate run id.
   await runPipeline(deps, { runId: "warmup", task: "warm up", policy, workers: { local: 4, remote: 8 } });
   const started = performance.now();
-  const result = await runPipeline(deps, { runId: "bench-overhead", task: "bump every value", policy, workers: { local: 4, remote: 8 } });
+  const result = await runPipeline(deps, {
+    runId: "bench-overhead",
+    task: "bump every value",
+    policy,
+    workers: { local: 4, remote: 8 },
+  });
   const wall = performance.now() - started;
   const calls = result.totals.planner.calls + result.totals.drafter.calls + result.totals.reviewer.calls;
   const perCall = wall / calls;
-  console.log("## 2. Orchestration overhead (200-unit plan, instant in-process models, run log + SQLite ledger on)");
+  console.log(
+    "## 2. Orchestration overhead (200-unit plan, instant in-process models, run log + SQLite ledger on)",
+  );
   console.log("| units | accepted | model calls | wall time | per call | per unit |");
   console.log("|---|---|---|---|---|---|");
-  console.log(`| ${units} | ${result.accepted.length} | ${calls} | ${wall.toFixed(0)} ms | ${perCall.toFixed(3)} ms | ${(wall / units).toFixed(3)} ms |`);
+  console.log(
+    `| ${units} | ${result.accepted.length} | ${calls} | ${wall.toFixed(0)} ms | ${perCall.toFixed(3)} ms | ${(wall / units).toFixed(3)} ms |`,
+  );
   console.log(`target: under 2 ms per call → ${perCall < 2 ? "PASS" : "FAIL"}`);
 }
 

@@ -2,7 +2,10 @@
 import { openStateDatabase, stateDatabasePath } from "../store/database.js";
 import { planCache } from "../store/plan-cache.js";
 
-export function clearPlanCache(env: Record<string, string | undefined>): { removed: number; database: string } {
+export function clearPlanCache(env: Record<string, string | undefined>): {
+  removed: number;
+  database: string;
+} {
   const removed = planCache(openStateDatabase(env)).clear();
   return { removed, database: stateDatabasePath(env) };
 }

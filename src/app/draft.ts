@@ -4,7 +4,7 @@
  */
 import { UsageError } from "../errors.js";
 import { probeCapacity } from "../pipeline/capacity.js";
-import { draftUnit, type DraftOutcome } from "../pipeline/draft.js";
+import { type DraftOutcome, draftUnit } from "../pipeline/draft.js";
 import { defaultEditEngine } from "../pipeline/edit-engine.js";
 import type { EventSink, PipelineRole } from "../pipeline/events.js";
 import { ModelCaller, type RoleTotals } from "../pipeline/model-call.js";
@@ -69,7 +69,15 @@ export async function draftFile(options: SingleFileOptions): Promise<DraftFileOu
   });
   const exists = setup.repo.readFile(file) !== null;
   const outcome = await draftUnit(
-    { task: options.task, profile, counter: setup.counter, caller, edits: defaultEditEngine, read: setup.repo.readFile, maxEditRetries: 0 },
+    {
+      task: options.task,
+      profile,
+      counter: setup.counter,
+      caller,
+      edits: defaultEditEngine,
+      read: setup.repo.readFile,
+      maxEditRetries: 0,
+    },
     singleFileUnit(options.task, file, exists),
     { attempt: 1 },
   );

@@ -2,7 +2,7 @@
  * `hierocode estimate` / `run --estimate`: what a run would cost before anything is spent. Only
  * free calls are made (the drafter's capacity probe); a cached plan gives the exact unit count.
  */
-import { estimateRun, type Estimate } from "../cost/estimate.js";
+import { type Estimate, estimateRun } from "../cost/estimate.js";
 import { type CapacityProfile, probeCapacity } from "../pipeline/capacity.js";
 import type { PipelineRole } from "../pipeline/events.js";
 import { planCacheKey } from "../pipeline/planner.js";
@@ -32,7 +32,11 @@ export async function estimateTask(options: EstimateTaskOptions): Promise<Estima
     exactTokens: setup.counter.exact,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const skeleton = await setup.repo.buildSkeleton({ tokens: 4096, task: options.task, counter: setup.counter });
+  const skeleton = await setup.repo.buildSkeleton({
+    tokens: 4096,
+    task: options.task,
+    counter: setup.counter,
+  });
   const key = planCacheKey({
     task: options.task,
     skeleton,
@@ -64,7 +68,12 @@ export async function estimateTask(options: EstimateTaskOptions): Promise<Estima
   const roles = {} as EstimateOutcome["roles"];
   for (const name of ["planner", "drafter", "reviewer"] as const) {
     const runtime = setup.roles[name];
-    roles[name] = { provider: runtime.providerName, type: runtime.provider.type, model: runtime.model, local: runtime.provider.local };
+    roles[name] = {
+      provider: runtime.providerName,
+      type: runtime.provider.type,
+      model: runtime.model,
+      local: runtime.provider.local,
+    };
   }
   return {
     task: options.task,

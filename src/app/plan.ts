@@ -1,7 +1,8 @@
 /** `hierocode plan`: capacity probe, repository map and a validated plan (cached), no drafting. */
-import { planOnly, type PreparedPlan } from "../pipeline/pipeline.js";
+
 import type { EventSink, PipelineRole } from "../pipeline/events.js";
 import type { RoleTotals } from "../pipeline/model-call.js";
+import { type PreparedPlan, planOnly } from "../pipeline/pipeline.js";
 import { openStateDatabase } from "../store/database.js";
 import { planCache } from "../store/plan-cache.js";
 import { newRunId } from "../store/run-log.js";
@@ -37,7 +38,12 @@ export async function planTask(options: PlanTaskOptions): Promise<PlanTaskOutcom
       ...(options.emit ? { emit: options.emit } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     },
-    { runId, task: options.task, policy: setup.policy, ...(options.refreshPlan ? { refreshPlan: true } : {}) },
+    {
+      runId,
+      task: options.task,
+      policy: setup.policy,
+      ...(options.refreshPlan ? { refreshPlan: true } : {}),
+    },
   );
   return { ...outcome, runId };
 }

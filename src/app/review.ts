@@ -52,7 +52,10 @@ export async function reviewFile(options: SingleFileOptions): Promise<ReviewFile
       findings: [],
       purpose: "review file",
     },
-    { maxOutputTokens: setup.policy.reviewMaxOutputTokens, confidenceThreshold: setup.policy.confidenceThreshold },
+    {
+      maxOutputTokens: setup.policy.reviewMaxOutputTokens,
+      confidenceThreshold: setup.policy.confidenceThreshold,
+    },
   );
   return { file, reviewed: diff ? "diff" : "content", review, totals: caller.totals };
 }

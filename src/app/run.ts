@@ -3,36 +3,41 @@
  * host memory, state store, run log) and the run itself. No printing: the CLI shell renders the
  * result and asks the questions (escalation, apply) through callbacks.
  */
+
+import { join } from "node:path";
+import { createDraftChecker } from "../checks/index.js";
 import { resolveRole } from "../config/load.js";
 import type { HierocodeConfig, PolicyConfig } from "../config/schema.js";
-import { loadPriceTable } from "../cost/pricing-file.js";
 import type { PriceTable } from "../cost/price-table.js";
-import { ConfigError } from "../errors.js";
-import type { PipelineRole } from "../pipeline/events.js";
+import { loadPriceTable } from "../cost/pricing-file.js";
+import { readRepoFile, writeChangesAtomically } from "../edits/index.js";
+import { ConfigError, UsageError } from "../errors.js";
+import type { HostMemory } from "../pipeline/capacity.js";
+import { defaultEditEngine } from "../pipeline/edit-engine.js";
+import type { EventSink, PipelineRole } from "../pipeline/events.js";
+import type { ChangedFile, DraftChecker, Verifier } from "../pipeline/hooks.js";
 import type { RoleRuntime } from "../pipeline/model-call.js";
 import type { PipelinePolicy } from "../pipeline/pipeline.js";
-import type { RepoAccess, TokenCounter } from "../pipeline/ports.js";
+import { type PipelineResult, type ResumeState, runPipeline } from "../pipeline/pipeline.js";
+import type { Confirm, RepoAccess, TokenCounter } from "../pipeline/ports.js";
 import { basicRepoAccess } from "../pipeline/repo-fallback.js";
+import { resumeFromLog } from "../pipeline/resume.js";
 import { createProvider } from "../providers/registry.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
 import { buildRepoMap } from "../repo/index.js";
-import { readResources } from "../system/resources.js";
-import { tokenCounterFor } from "../tokens/index.js";
-import type { HostMemory } from "../pipeline/capacity.js";
-import { join } from "node:path";
-import { createDraftChecker } from "../checks/index.js";
-import { readRepoFile, writeChangesAtomically } from "../edits/index.js";
-import { UsageError } from "../errors.js";
-import { defaultEditEngine } from "../pipeline/edit-engine.js";
-import type { EventSink } from "../pipeline/events.js";
-import type { ChangedFile, DraftChecker, Verifier } from "../pipeline/hooks.js";
-import { type PipelineResult, type ResumeState, runPipeline } from "../pipeline/pipeline.js";
-import type { Confirm } from "../pipeline/ports.js";
-import { resumeFromLog } from "../pipeline/resume.js";
 import { openStateDatabase } from "../store/database.js";
 import { planCache } from "../store/plan-cache.js";
-import { createRedactor, findRunLog, newRunId, openRunLog, readRunLog, runLogDirectory } from "../store/run-log.js";
+import {
+  createRedactor,
+  findRunLog,
+  newRunId,
+  openRunLog,
+  readRunLog,
+  runLogDirectory,
+} from "../store/run-log.js";
 import { usageLedger } from "../store/usage-ledger.js";
+import { readResources } from "../system/resources.js";
+import { tokenCounterFor } from "../tokens/index.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -71,7 +76,10 @@ export function pipelinePolicy(policy: PolicyConfig, config: HierocodeConfig): P
   };
 }
 
-export function roleRuntimes(config: HierocodeConfig, runtime: ProviderRuntime): { roles: Record<PipelineRole, RoleRuntime>; reviewerInherited: boolean } {
+export function roleRuntimes(
+  config: HierocodeConfig,
+  runtime: ProviderRuntime,
+): { roles: Record<PipelineRole, RoleRuntime>; reviewerInherited: boolean } {
   const built = new Map<string, RoleRuntime["provider"]>();
   const roles = {} as Record<PipelineRole, RoleRuntime>;
   let reviewerInherited = false;
@@ -83,7 +91,8 @@ export function roleRuntimes(config: HierocodeConfig, runtime: ProviderRuntime):
       });
     }
     const providerConfig = config.providers[binding.provider];
-    if (!providerConfig) throw new ConfigError(`routing.${role}.provider: '${binding.provider}' is not defined under providers`);
+    if (!providerConfig)
+      throw new ConfigError(`routing.${role}.provider: '${binding.provider}' is not defined under providers`);
     let provider = built.get(binding.provider);
     if (!provider) {
       provider = createProvider(binding.provider, providerConfig, runtime);
@@ -108,7 +117,13 @@ export function repoAccessFor(repoRoot: string, env: Env): RepoAccess {
     async buildSkeleton({ tokens, task, counter }) {
       try {
         // The run logs live in the repo (.haco/logs); they must not enter the planner's view or the cache key.
-        const map = await buildRepoMap({ repoRoot, tokens, task, counter, index: { env, exclude: [".haco/"] } });
+        const map = await buildRepoMap({
+          repoRoot,
+          tokens,
+          task,
+          counter,
+          index: { env, exclude: [".haco/"] },
+        });
         return { text: map.text, tokens: map.tokens, files: map.files };
       } catch {
         return basic.buildSkeleton({ tokens, task, counter });
@@ -122,7 +137,10 @@ export function setupPipeline(input: SetupInput): PipelineSetup {
   const runtime: ProviderRuntime = { env, ...(input.runtime ?? {}) };
   const { roles, reviewerInherited } = roleRuntimes(config, runtime);
   const counter = tokenCounterFor(roles.drafter.model);
-  const prices = loadPriceTable({ env, ...(config.pricing_file ? { pricingFile: config.pricing_file } : {}) });
+  const prices = loadPriceTable({
+    env,
+    ...(config.pricing_file ? { pricingFile: config.pricing_file } : {}),
+  });
   const resources = readResources(env);
   return {
     roles,
@@ -135,7 +153,10 @@ export function setupPipeline(input: SetupInput): PipelineSetup {
       vramBytes: Math.max(0, ...resources.gpus.map((gpu) => gpu.vramBytes)),
     },
     policy: pipelinePolicy(config.policy, config),
-    workers: { local: config.parallelization.max_local_workers, remote: config.parallelization.max_remote_workers },
+    workers: {
+      local: config.parallelization.max_local_workers,
+      remote: config.parallelization.max_remote_workers,
+    },
     reviewerInherited,
   };
 }
@@ -171,14 +192,17 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
   if (options.resumeRunId) {
     runId = options.resumeRunId;
     const found = findRunLog({ repoRoot, runId, env });
-    if (!found) throw new UsageError(`no log for run '${runId}' in ${runLogDirectory({ repoRoot, location: config.logs.location, env })}`);
+    if (!found)
+      throw new UsageError(
+        `no log for run '${runId}' in ${runLogDirectory({ repoRoot, location: config.logs.location, env })}`,
+      );
     logFile = found;
     const logged = resumeFromLog(readRunLog(found), runId);
     if (logged.finished) throw new UsageError(`run '${runId}' already finished; nothing to resume`);
     task = logged.task;
     resume = logged.resume;
   } else {
-    if (!options.task?.trim()) throw new UsageError("a task is required (-t \"…\")");
+    if (!options.task?.trim()) throw new UsageError('a task is required (-t "…")');
     task = options.task.trim();
     runId = newRunId();
     logFile = join(runLogDirectory({ repoRoot, location: config.logs.location, env }), `${runId}.jsonl`);

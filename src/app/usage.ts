@@ -4,9 +4,9 @@
  */
 import type { HierocodeConfig } from "../config/schema.js";
 import { loadPriceTable } from "../cost/pricing-file.js";
+import { UsageError } from "../errors.js";
 import { openStateDatabase } from "../store/database.js";
 import { type UsageGroup, usageLedger } from "../store/usage-ledger.js";
-import { UsageError } from "../errors.js";
 
 export interface QuotaWindow {
   plan: string;
@@ -21,7 +21,16 @@ export interface QuotaWindow {
 export interface UsageReport {
   since?: number;
   groups: UsageGroup[];
-  roles: Record<string, { calls: number; inputTokens: number; outputTokens: number; costUsd: number | undefined; subscriptionMessages: number }>;
+  roles: Record<
+    string,
+    {
+      calls: number;
+      inputTokens: number;
+      outputTokens: number;
+      costUsd: number | undefined;
+      subscriptionMessages: number;
+    }
+  >;
   windows: QuotaWindow[];
   runs: number;
 }
@@ -30,7 +39,9 @@ export interface UsageReport {
 export function parseSince(value: string, now: number): number {
   const relative = /^(\d+(?:\.\d+)?)\s*([mhdw])$/i.exec(value.trim());
   if (relative) {
-    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[(relative[2] ?? "h").toLowerCase() as "m" | "h" | "d" | "w"];
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[
+      (relative[2] ?? "h").toLowerCase() as "m" | "h" | "d" | "w"
+    ];
     return now - Number(relative[1]) * unit;
   }
   const time = Date.parse(value);
@@ -38,20 +49,36 @@ export function parseSince(value: string, now: number): number {
   return time;
 }
 
-export function usageReport(options: { env: Record<string, string | undefined>; config: HierocodeConfig; since?: number; now?: number }): UsageReport {
+export function usageReport(options: {
+  env: Record<string, string | undefined>;
+  config: HierocodeConfig;
+  since?: number;
+  now?: number;
+}): UsageReport {
   const now = options.now ?? Date.now();
   const ledger = usageLedger(openStateDatabase(options.env));
   const groups = ledger.summary(options.since !== undefined ? { since: options.since } : {});
   const roles: UsageReport["roles"] = {};
   for (const group of groups) {
-    const role = (roles[group.role] ??= { calls: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, subscriptionMessages: 0 });
+    const role = roles[group.role] ?? {
+      calls: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+      subscriptionMessages: 0,
+    };
+    roles[group.role] = role;
     role.calls += group.calls;
     role.inputTokens += group.inputTokens + group.cacheReadTokens + group.cacheWriteTokens;
     role.outputTokens += group.outputTokens;
-    role.costUsd = role.costUsd === undefined || group.costUsd === undefined ? undefined : role.costUsd + group.costUsd;
+    role.costUsd =
+      role.costUsd === undefined || group.costUsd === undefined ? undefined : role.costUsd + group.costUsd;
     role.subscriptionMessages += group.subscriptionMessages;
   }
-  const { table } = loadPriceTable({ env: options.env, ...(options.config.pricing_file ? { pricingFile: options.config.pricing_file } : {}) });
+  const { table } = loadPriceTable({
+    env: options.env,
+    ...(options.config.pricing_file ? { pricingFile: options.config.pricing_file } : {}),
+  });
   const windows: QuotaWindow[] = table.subscriptions.map((plan) => {
     const start = now - plan.windowHours * 3_600_000;
     const { messages, oldest } = ledger.messagesSince(plan.providerType, start);

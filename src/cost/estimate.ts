@@ -86,13 +86,22 @@ export function scoreTaskComplexity(task: string): number {
   return Math.min(10, score);
 }
 
-function roleEstimate(role: EstimateRole, table: PriceTable, calls: number, input: number, output: number): RoleEstimate {
+function roleEstimate(
+  role: EstimateRole,
+  table: PriceTable,
+  calls: number,
+  input: number,
+  output: number,
+): RoleEstimate {
   const subscription = isSubscriptionType(role.providerType);
   let usd: number | undefined = 0;
   if (!subscription && !role.local) {
     const price = findModelPrice(table, role.model);
     usd = price
-      ? dollarsFor({ inputTokens: input, outputTokens: output, cacheReadTokens: 0, cacheWriteTokens: 0 }, price)
+      ? dollarsFor(
+          { inputTokens: input, outputTokens: output, cacheReadTokens: 0, cacheWriteTokens: 0 },
+          price,
+        )
       : undefined;
   }
   return {
@@ -130,7 +139,10 @@ export function estimateRun(input: EstimateInput, table: PriceTable): Estimate {
   const guessed = Math.max(1, Math.min(input.maxUnits, 1 + Math.round(scoreTaskComplexity(input.task))));
   const expectedUnits = input.units?.length ?? guessed;
   const worstUnits = fromPlan ? expectedUnits : Math.min(input.maxUnits, guessed * 2 + 1);
-  if (!fromPlan) notes.push(`no cached plan: ${expectedUnits} units expected from the task's wording (worst ${worstUnits})`);
+  if (!fromPlan)
+    notes.push(
+      `no cached plan: ${expectedUnits} units expected from the task's wording (worst ${worstUnits})`,
+    );
   const perUnitInput =
     input.units && input.units.length > 0
       ? input.units.reduce((sum, unit) => sum + unit.est_input_tokens, 0) / input.units.length
@@ -149,7 +161,13 @@ export function estimateRun(input: EstimateInput, table: PriceTable): Estimate {
     const reviewsPerUnit = 1 + revisions;
     const reviewOutput = worst ? policy.review_max_output_tokens : expectedReviewOutput;
     const planOutput = 150 + planOutputPerUnit * units;
-    let planner = roleEstimate(input.planner, table, planCalls, planCalls * planInput, planCalls * planOutput);
+    let planner = roleEstimate(
+      input.planner,
+      table,
+      planCalls,
+      planCalls * planInput,
+      planCalls * planOutput,
+    );
     // An escalation: the planner drafts the unit from the feedback and the failed attempts.
     const escalation = roleEstimate(
       input.planner,
@@ -159,9 +177,21 @@ export function estimateRun(input: EstimateInput, table: PriceTable): Estimate {
       escalations * draftOutput,
     );
     planner = addRole(planner, escalation);
-    const drafter = roleEstimate(input.drafter, table, units * draftsPerUnit, units * draftsPerUnit * perUnitInput, units * draftsPerUnit * draftOutput);
+    const drafter = roleEstimate(
+      input.drafter,
+      table,
+      units * draftsPerUnit,
+      units * draftsPerUnit * perUnitInput,
+      units * draftsPerUnit * draftOutput,
+    );
     const reviewCalls = units * reviewsPerUnit + escalations;
-    const reviewer = roleEstimate(input.reviewer, table, reviewCalls, reviewCalls * reviewInput, reviewCalls * reviewOutput);
+    const reviewer = roleEstimate(
+      input.reviewer,
+      table,
+      reviewCalls,
+      reviewCalls * reviewInput,
+      reviewCalls * reviewOutput,
+    );
     return { planner, drafter, reviewer };
   };
 
@@ -183,7 +213,8 @@ export function estimateRun(input: EstimateInput, table: PriceTable): Estimate {
     });
   }
   for (const role of ["planner", "reviewer"] as const) {
-    if (expected[role].usd === undefined) notes.push(`${role} model '${input[role].model}' has no known price; add it to pricing.yaml`);
+    if (expected[role].usd === undefined)
+      notes.push(`${role} model '${input[role].model}' has no known price; add it to pricing.yaml`);
   }
   return {
     units: { expected: expectedUnits, worst: worstUnits, fromPlan },

@@ -35,7 +35,8 @@ export interface PriceTable {
   subscriptions: SubscriptionPlan[];
 }
 
-const anthropicSource = "platform.claude.com/docs/en/about-claude/pricing (undated page, read 2026-09 or later)";
+const anthropicSource =
+  "platform.claude.com/docs/en/about-claude/pricing (undated page, read 2026-09 or later)";
 const anthropicAsOf = "2026-09";
 
 function anthropic(
@@ -45,10 +46,26 @@ function anthropic(
   extra: Partial<ModelPrice> = {},
 ): ModelPrice {
   const [input, output, cacheWrite, cacheWrite1h, cacheRead] = prices;
-  return { model, aliases, input, output, cacheWrite, cacheWrite1h, cacheRead, source: anthropicSource, asOf: anthropicAsOf, ...extra };
+  return {
+    model,
+    aliases,
+    input,
+    output,
+    cacheWrite,
+    cacheWrite1h,
+    cacheRead,
+    source: anthropicSource,
+    asOf: anthropicAsOf,
+    ...extra,
+  };
 }
 
-function openai(model: string, prices: [number, number | undefined, number], source: string, asOf: string): ModelPrice {
+function openai(
+  model: string,
+  prices: [number, number | undefined, number],
+  source: string,
+  asOf: string,
+): ModelPrice {
   const [input, cached, output] = prices;
   // OpenAI bills no separate cache write; cached input is the read price (input price when unlisted).
   return { model, aliases: [], input, output, cacheWrite: input, cacheRead: cached ?? input, source, asOf };
@@ -71,15 +88,28 @@ export const builtinPriceTable: PriceTable = {
       note: "Claude Code's own table prices it at 3/15, so its reported cost over-states Sonnet 5",
     }),
     anthropic("claude-fable-5", [], [10, 50, 12.5, 20, 1]),
-    anthropic("claude-opus-5-5", [], [4, 20, 5, 8, 0.2], { source: "third party: kurofune/claudit v1.8.2", asOf: "2026-09-24" }),
+    anthropic("claude-opus-5-5", [], [4, 20, 5, 8, 0.2], {
+      source: "third party: kurofune/claudit v1.8.2",
+      asOf: "2026-09-24",
+    }),
     anthropic("claude-sonnet-5-5", [], [2, 10, 2.5, 4, 0.1], { source: "third party", asOf: "2026-10-07" }),
     anthropic("claude-haiku-5-5", [], [0.1, 0.5, 0.125, 0.2, 0.01], {
       source: "third party",
       asOf: "2026-10",
       note: "prompts over 100k tokens cost 0.50 / 2.50",
     }),
-    openai("gpt-5", [1.25, 0.125, 10], "third-party pages quoting developers.openai.com/api/docs/pricing", "2025-08"),
-    openai("gpt-5-mini", [0.25, 0.025, 2], "third-party pages quoting developers.openai.com/api/docs/pricing", "2025-08"),
+    openai(
+      "gpt-5",
+      [1.25, 0.125, 10],
+      "third-party pages quoting developers.openai.com/api/docs/pricing",
+      "2025-08",
+    ),
+    openai(
+      "gpt-5-mini",
+      [0.25, 0.025, 2],
+      "third-party pages quoting developers.openai.com/api/docs/pricing",
+      "2025-08",
+    ),
     openai("gpt-5-nano", [0.05, 0.005, 0.4], "explore.oreate.ai", "2025-08"),
     openai("gpt-5.1", [1.25, undefined, 10], "deploybase", "2026-03"),
     openai("gpt-5.4", [2.5, 0.25, 15], "tokenmix.ai", "2026-06-04"),

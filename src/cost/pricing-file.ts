@@ -44,14 +44,18 @@ export interface LoadedPriceTable {
 export function mergePriceOverrides(base: PriceTable, raw: unknown, file: string): PriceTable {
   const parsed = pricingFileSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`,
+    );
     throw new ConfigError(`${file}: invalid pricing file: ${problems[0]}`, problems);
   }
   const models = new Map(base.models.map((row) => [row.model, row]));
   for (const [model, row] of Object.entries(parsed.data.models)) {
     const id = model.toLowerCase();
     // An override of an alias ("claude-haiku-4-5") replaces the dated row it names too.
-    const replaced = [...models.values()].find((existing) => existing.model === id || existing.aliases.includes(id));
+    const replaced = [...models.values()].find(
+      (existing) => existing.model === id || existing.aliases.includes(id),
+    );
     if (replaced) models.delete(replaced.model);
     const inherited = replaced ? [replaced.model, ...replaced.aliases].filter((name) => name !== id) : [];
     const price: ModelPrice = {
@@ -69,7 +73,8 @@ export function mergePriceOverrides(base: PriceTable, raw: unknown, file: string
   const subscriptions = new Map(base.subscriptions.map((plan) => [plan.id, plan]));
   for (const [id, row] of Object.entries(parsed.data.subscriptions)) {
     // One plan per CLI: a user row replaces the built-in plan of the same provider type.
-    for (const [existingId, plan] of subscriptions) if (plan.providerType === row.provider_type) subscriptions.delete(existingId);
+    for (const [existingId, plan] of subscriptions)
+      if (plan.providerType === row.provider_type) subscriptions.delete(existingId);
     const plan: SubscriptionPlan = {
       id,
       name: row.name ?? id,
@@ -83,12 +88,16 @@ export function mergePriceOverrides(base: PriceTable, raw: unknown, file: string
   }
   // User rows first so they win prefix and alias lookups.
   const overridden = new Set(Object.keys(parsed.data.models).map((model) => model.toLowerCase()));
-  const ordered = [...models.values()].sort((a, b) => Number(overridden.has(b.model)) - Number(overridden.has(a.model)));
+  const ordered = [...models.values()].sort(
+    (a, b) => Number(overridden.has(b.model)) - Number(overridden.has(a.model)),
+  );
   return { models: ordered, subscriptions: [...subscriptions.values()] };
 }
 
 /** The price table: built-in rows overridden by `pricing_file` or the first existing default path. */
-export function loadPriceTable(options: { env?: Record<string, string | undefined>; pricingFile?: string } = {}): LoadedPriceTable {
+export function loadPriceTable(
+  options: { env?: Record<string, string | undefined>; pricingFile?: string } = {},
+): LoadedPriceTable {
   const candidates = options.pricingFile ? [options.pricingFile] : pricingPaths(options.env ?? process.env);
   const file = candidates.find((candidate) => existsSync(candidate));
   if (!file) {

@@ -20,7 +20,10 @@ export function isSubscriptionType(type: ProviderType): boolean {
   return subscriptionTypes.has(type);
 }
 
-export function dollarsFor(usage: Usage, price: { input: number; output: number; cacheWrite: number; cacheRead: number }): number {
+export function dollarsFor(
+  usage: Usage,
+  price: { input: number; output: number; cacheWrite: number; cacheRead: number },
+): number {
   return (
     (usage.inputTokens * price.input +
       usage.outputTokens * price.output +
@@ -32,12 +35,19 @@ export function dollarsFor(usage: Usage, price: { input: number; output: number;
 
 export function costOfCall(
   table: PriceTable,
-  call: { providerType: ProviderType; local?: boolean; model: string; usage: Usage; subscriptionMessages?: number },
+  call: {
+    providerType: ProviderType;
+    local?: boolean;
+    model: string;
+    usage: Usage;
+    subscriptionMessages?: number;
+  },
 ): CallCost {
   if (subscriptionTypes.has(call.providerType)) {
     return { usd: 0, priced: true, subscriptionMessages: call.subscriptionMessages ?? 1 };
   }
-  if (localTypes.has(call.providerType) || call.local) return { usd: 0, priced: true, subscriptionMessages: 0 };
+  if (localTypes.has(call.providerType) || call.local)
+    return { usd: 0, priced: true, subscriptionMessages: 0 };
   const price = findModelPrice(table, call.model);
   if (!price) return { usd: 0, priced: false, subscriptionMessages: 0 };
   return { usd: dollarsFor(call.usage, price), priced: true, subscriptionMessages: 0 };

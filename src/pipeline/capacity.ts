@@ -17,7 +17,12 @@ export interface TierLimits {
 }
 
 export const tiers: Record<TierName, TierLimits> = {
-  micro: { name: "micro", maxOutputTokens: 1024, maxFilesPerUnit: 1, wholeFileMaxTokens: Number.POSITIVE_INFINITY },
+  micro: {
+    name: "micro",
+    maxOutputTokens: 1024,
+    maxFilesPerUnit: 1,
+    wholeFileMaxTokens: Number.POSITIVE_INFINITY,
+  },
   narrow: { name: "narrow", maxOutputTokens: 1536, maxFilesPerUnit: 1, wholeFileMaxTokens: 600 },
   standard: { name: "standard", maxOutputTokens: 2048, maxFilesPerUnit: 2, wholeFileMaxTokens: 500 },
   capable: { name: "capable", maxOutputTokens: 4096, maxFilesPerUnit: 3, wholeFileMaxTokens: 400 },
@@ -79,7 +84,13 @@ function memoryContextCap(memory: HostMemory): number {
 
 export function profileFromCapacity(
   capacity: Capacity,
-  options: { provider: string; local: boolean; memory: HostMemory; exactTokens?: boolean; numCtxOverride?: number },
+  options: {
+    provider: string;
+    local: boolean;
+    memory: HostMemory;
+    exactTokens?: boolean;
+    numCtxOverride?: number;
+  },
 ): CapacityProfile {
   const notes: string[] = [];
   const parameterCount = capacity.parameterCount ?? parseParameterSize(capacity.parameterSize);
@@ -91,7 +102,8 @@ export function profileFromCapacity(
     const cap = memoryContextCap(options.memory);
     numCtx = Math.min(trained ?? 8192, cap);
     if (trained === undefined) notes.push("the server did not report a context window; assuming 8192");
-    if (trained !== undefined && trained > cap) notes.push(`context limited to ${cap} tokens by host memory (model supports ${trained})`);
+    if (trained !== undefined && trained > cap)
+      notes.push(`context limited to ${cap} tokens by host memory (model supports ${trained})`);
   } else {
     numCtx = trained ?? 128_000;
   }
@@ -148,6 +160,8 @@ export async function probeCapacity(
 }
 
 export function describeProfile(profile: CapacityProfile): string {
-  const size = profile.parameterCount ? `${(profile.parameterCount / 1e9).toFixed(1)}B params` : "size unknown";
+  const size = profile.parameterCount
+    ? `${(profile.parameterCount / 1e9).toFixed(1)}B params`
+    : "size unknown";
   return `${profile.model} (${size}${profile.quantization ? `, ${profile.quantization}` : ""}): tier ${profile.tier}, context ${profile.numCtx} tokens, up to ${profile.maxInputTokens} input / ${profile.maxOutputTokens} output tokens and ${profile.maxFilesPerUnit} file(s) per unit`;
 }

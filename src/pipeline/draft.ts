@@ -26,7 +26,14 @@ export interface DraftEnvironment {
 export type DraftOutcome =
   | { ok: true; changes: ChangedFile[]; diff: string; editRetries: number }
   | { ok: false; kind: "too-big"; reason: string }
-  | { ok: false; kind: "edits-failed" | "truncated" | "no-change"; reason: string; report: string; diff: string; editRetries: number };
+  | {
+      ok: false;
+      kind: "edits-failed" | "truncated" | "no-change";
+      reason: string;
+      report: string;
+      diff: string;
+      editRetries: number;
+    };
 
 export interface PackedInput {
   formats: Map<string, FileFormat>;
@@ -41,7 +48,11 @@ export interface PackedInput {
 }
 
 /** Whole file for new and small files and for micro models; SEARCH/REPLACE for the rest. */
-export function chooseFormat(content: string | null, profile: CapacityProfile, counter: TokenCounter): FileFormat {
+export function chooseFormat(
+  content: string | null,
+  profile: CapacityProfile,
+  counter: TokenCounter,
+): FileFormat {
   if (content === null) return "whole-file";
   return counter.count(content) <= profile.wholeFileMaxTokens ? "whole-file" : "search-replace";
 }
@@ -116,7 +127,10 @@ export async function draftUnit(
 ): Promise<DraftOutcome> {
   const { profile, counter, caller } = environment;
   const reserved =
-    counter.count(options.feedback ?? "") + counter.count(options.previousDiff ?? "") + counter.count(unit.goal) + 500;
+    counter.count(options.feedback ?? "") +
+    counter.count(options.previousDiff ?? "") +
+    counter.count(unit.goal) +
+    500;
   const packed = packDraftInput(unit, profile, counter, environment.read, reserved);
   if (!packed.fits) return { ok: false, kind: "too-big", reason: packed.reason ?? "unit does not fit" };
   const system = drafterSystem(new Set(packed.formats.values()));
@@ -137,7 +151,8 @@ export async function draftUnit(
   let lastReport = "";
   let lastDiff = "";
   for (;;) {
-    const promptTokens = inputTokens + messages.slice(1).reduce((sum, message) => sum + counter.count(message.content), 0);
+    const promptTokens =
+      inputTokens + messages.slice(1).reduce((sum, message) => sum + counter.count(message.content), 0);
     // Whole-file answers repeat the file: make room for it, within the allocated window.
     const wanted = Math.max(profile.maxOutputTokens, Math.ceil(packed.wholeFileOutputTokens * 1.3) + 128);
     const maxOutputTokens = Math.max(256, Math.min(wanted, profile.numCtx - promptTokens - 64));
@@ -150,14 +165,25 @@ export async function draftUnit(
         temperature: 0.2,
         ...(profile.local ? { numCtx: profile.numCtx } : {}),
       },
-      { purpose: retries === 0 ? `draft ${options.attempt}` : `draft ${options.attempt} edit retry ${retries}`, unitId: unit.id },
+      {
+        purpose:
+          retries === 0 ? `draft ${options.attempt}` : `draft ${options.attempt} edit retry ${retries}`,
+        unitId: unit.id,
+      },
     );
     let report: string;
     if (result.finishReason === "length") {
       report = `Your reply was cut off at ${maxOutputTokens} tokens. Send shorter edits: SEARCH/REPLACE blocks covering only the lines that change.`;
       lastReport = report;
       if (retries >= environment.maxEditRetries) {
-        return { ok: false, kind: "truncated", reason: "the drafter's reply was cut off", report, diff: lastDiff, editRetries: retries };
+        return {
+          ok: false,
+          kind: "truncated",
+          reason: "the drafter's reply was cut off",
+          report,
+          diff: lastDiff,
+          editRetries: retries,
+        };
       }
     } else {
       const attempt = environment.edits.apply(result.text, {
@@ -169,7 +195,9 @@ export async function draftUnit(
       if (attempt.ok && attempt.changes.length > 0) {
         return { ok: true, changes: attempt.changes, diff, editRetries: retries };
       }
-      report = attempt.ok ? "Your reply changed nothing. Make the change described by the unit." : attempt.report;
+      report = attempt.ok
+        ? "Your reply changed nothing. Make the change described by the unit."
+        : attempt.report;
       lastReport = report;
       lastDiff = diff;
       if (retries >= environment.maxEditRetries) {

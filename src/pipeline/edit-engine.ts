@@ -16,9 +16,12 @@ export const defaultEditEngine: EditEngine = {
     const outside = parsed.edits.filter((edit) => !allowed.has(edit.file));
     const edits = parsed.edits.filter((edit) => allowed.has(edit.file));
     const problems: string[] = [];
-    for (const problem of parsed.problems) problems.push(`Block #${problem.index + 1} could not be read: ${problem.reason}`);
+    for (const problem of parsed.problems)
+      problems.push(`Block #${problem.index + 1} could not be read: ${problem.reason}`);
     for (const edit of outside) {
-      problems.push(`Block #${edit.index + 1} edits ${edit.file}, which this unit may not change (targets: ${options.allowedFiles.join(", ")}).`);
+      problems.push(
+        `Block #${edit.index + 1} edits ${edit.file}, which this unit may not change (targets: ${options.allowedFiles.join(", ")}).`,
+      );
     }
     if (edits.length === 0) {
       return {

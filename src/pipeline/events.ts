@@ -37,7 +37,13 @@ export type PipelineEvent =
   | { type: "escalation"; unitId: string; approved: boolean; reason: string }
   | { type: "split"; unitId: string; subUnitIds: string[] }
   | { type: "unit-finished"; unitId: string; status: UnitStatus; reason?: string }
-  | { type: "verify"; phase: "baseline" | "round"; round: number; outcome: VerifyOutcome; newFailures: string[] }
+  | {
+      type: "verify";
+      phase: "baseline" | "round";
+      round: number;
+      outcome: VerifyOutcome;
+      newFailures: string[];
+    }
   | { type: "run-finished"; accepted: number; failed: number; skipped: number };
 
 export type EventSink = (event: PipelineEvent) => void;

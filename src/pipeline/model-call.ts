@@ -5,11 +5,18 @@
  * extraction when the provider answered in text.
  */
 import type { ZodType } from "zod";
-import { costOfCall } from "../cost/usage-cost.js";
 import type { PriceTable } from "../cost/price-table.js";
+import { costOfCall } from "../cost/usage-cost.js";
 import { AbortError, isAbortLike, ModelOutputError, ProviderError } from "../errors.js";
 import { extractJson } from "../providers/json-output.js";
-import { addUsage, emptyUsage, type GenerateRequest, type GenerateResult, type Provider, type Usage } from "../providers/spec.js";
+import {
+  addUsage,
+  emptyUsage,
+  type GenerateRequest,
+  type GenerateResult,
+  type Provider,
+  type Usage,
+} from "../providers/spec.js";
 import type { EventSink, PipelineRole } from "./events.js";
 import type { Clock, RunLogSink, UsageRecord, UsageSink } from "./ports.js";
 
@@ -97,7 +104,13 @@ export class ModelCaller {
       maxOutputTokens: request.maxOutputTokens,
       ...(request.numCtx ? { numCtx: request.numCtx } : {}),
     });
-    options.emit?.({ type: "call-started", role, model: binding.model, purpose: meta.purpose, ...unitOf(meta) });
+    options.emit?.({
+      type: "call-started",
+      role,
+      model: binding.model,
+      purpose: meta.purpose,
+      ...unitOf(meta),
+    });
     let result: GenerateResult;
     try {
       result = await binding.provider.generate(full);
@@ -132,10 +145,13 @@ export class ModelCaller {
   ): Promise<{ value: T; result: GenerateResult }> {
     const result = await this.call(role, request, meta);
     if (result.finishReason === "length") {
-      throw new ModelOutputError(`the ${role}'s JSON answer was cut off at ${request.maxOutputTokens} output tokens`, {
-        expected: "complete JSON",
-        received: result.text,
-      });
+      throw new ModelOutputError(
+        `the ${role}'s JSON answer was cut off at ${request.maxOutputTokens} output tokens`,
+        {
+          expected: "complete JSON",
+          received: result.text,
+        },
+      );
     }
     let raw = result.json;
     if (raw === undefined) {
@@ -150,12 +166,17 @@ export class ModelCaller {
     }
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
-      throw new ModelOutputError(`the ${role}'s JSON does not match the schema: ${problems.slice(0, 3).join("; ")}`, {
-        expected: "JSON matching the schema",
-        received: result.text || JSON.stringify(raw),
-        details: { problems },
-      });
+      const problems = parsed.error.issues.map(
+        (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`,
+      );
+      throw new ModelOutputError(
+        `the ${role}'s JSON does not match the schema: ${problems.slice(0, 3).join("; ")}`,
+        {
+          expected: "JSON matching the schema",
+          received: result.text || JSON.stringify(raw),
+          details: { problems },
+        },
+      );
     }
     return { value: parsed.data, result };
   }

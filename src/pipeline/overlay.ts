@@ -76,5 +76,7 @@ export function changesForUnits(
       else byFile.set(change.file, { ...change });
     }
   }
-  return [...byFile.values()].filter((change) => change.before !== change.after).sort((a, b) => a.file.localeCompare(b.file));
+  return [...byFile.values()]
+    .filter((change) => change.before !== change.after)
+    .sort((a, b) => a.file.localeCompare(b.file));
 }

@@ -12,10 +12,27 @@ import { ModelCaller, type RoleRuntime, type RoleTotals } from "./model-call.js"
 import { changesForUnits, Overlay } from "./overlay.js";
 import type { Plan } from "./plan-schema.js";
 import { obtainPlan, planCacheKey } from "./planner.js";
-import type { Clock, Confirm, EditEngine, PlanCacheStore, RepoAccess, RepoSkeleton, RunLogSink, TokenCounter, UsageSink } from "./ports.js";
+import type {
+  Clock,
+  Confirm,
+  EditEngine,
+  PlanCacheStore,
+  RepoAccess,
+  RepoSkeleton,
+  RunLogSink,
+  TokenCounter,
+  UsageSink,
+} from "./ports.js";
 import { systemClock } from "./ports.js";
 import { runGraph } from "./scheduler.js";
-import { isUnitLevelFailure, recordUnitError, type RunState, runUnit, type UnitPolicy, type UnitResult } from "./unit-runner.js";
+import {
+  isUnitLevelFailure,
+  type RunState,
+  recordUnitError,
+  runUnit,
+  type UnitPolicy,
+  type UnitResult,
+} from "./unit-runner.js";
 import { runVerifyLoop, type VerificationSummary } from "./verify-loop.js";
 
 export interface PipelineDeps {
@@ -123,7 +140,11 @@ export async function preparePlan(
   });
   deps.emit?.({ type: "capacity", profile });
   deps.log?.append({ type: "capacity", profile });
-  const skeleton = await deps.repo.buildSkeleton({ tokens: options.skeletonTokens ?? 4096, task: options.task, counter: deps.counter });
+  const skeleton = await deps.repo.buildSkeleton({
+    tokens: options.skeletonTokens ?? 4096,
+    task: options.task,
+    counter: deps.counter,
+  });
   const key = planCacheKey({
     task: options.task,
     skeleton,
@@ -170,7 +191,12 @@ export async function runPipeline(deps: PipelineDeps, options: PipelineOptions):
   const caller = callerFor(deps, options);
   const resumed = options.resume !== undefined;
   deps.emit?.({ type: "run-started", runId: options.runId, task: options.task, resumed });
-  deps.log?.append({ type: resumed ? "resumed" : "run", runId: options.runId, task: options.task, repoRoot: deps.repo.root });
+  deps.log?.append({
+    type: resumed ? "resumed" : "run",
+    runId: options.runId,
+    task: options.task,
+    repoRoot: deps.repo.root,
+  });
   const baseline = deps.verifier ? deps.verifier.baseline(deps.signal) : undefined;
   // A failed baseline must not surface as an unhandled rejection while planning runs.
   baseline?.catch(() => undefined);
@@ -228,7 +254,8 @@ async function execute(
     }
     for (const result of resume.results) {
       state.results.set(result.id, result);
-      if (plan.units.some((unit) => unit.id === result.id) && result.status !== "skipped") finished.set(result.id, result.status);
+      if (plan.units.some((unit) => unit.id === result.id) && result.status !== "skipped")
+        finished.set(result.id, result.status);
     }
   }
   const unitDeps = {
@@ -299,7 +326,15 @@ async function execute(
       ...(deps.log ? { log: deps.log } : {}),
     });
   }
-  return buildResult(deps, options, { plan, profile, planFromCache, state, caller, verification, resumed: resume !== undefined });
+  return buildResult(deps, options, {
+    plan,
+    profile,
+    planFromCache,
+    state,
+    caller,
+    verification,
+    resumed: resume !== undefined,
+  });
 }
 
 function buildResult(
@@ -324,10 +359,14 @@ function buildResult(
     for (const sub of result.subUnits ?? []) visit(sub);
   };
   for (const unit of plan.units) visit(unit.id);
-  const top = plan.units.map((unit) => state.results.get(unit.id)).filter((result): result is UnitResult => result !== undefined);
+  const top = plan.units
+    .map((unit) => state.results.get(unit.id))
+    .filter((result): result is UnitResult => result !== undefined);
   const accepted = top.filter((result) => result.status === "accepted").map((result) => result.id);
   const failed = top.filter((result) => result.status === "failed").map((result) => result.id);
-  const skipped = plan.units.map((unit) => unit.id).filter((id) => !accepted.includes(id) && !failed.includes(id));
+  const skipped = plan.units
+    .map((unit) => unit.id)
+    .filter((id) => !accepted.includes(id) && !failed.includes(id));
   const changes = state.overlay.changes();
   const verified = parts.verification ? new Set(parts.verification.verifiedUnits) : undefined;
   // Sub-units count through their top-level unit, which is what verification vouches for.
@@ -351,7 +390,12 @@ function buildResult(
     revisions: units.reduce((sum, unit) => sum + unit.revisions, 0),
     escalations: state.escalationsUsed,
   };
-  deps.emit?.({ type: "run-finished", accepted: accepted.length, failed: failed.length, skipped: skipped.length });
+  deps.emit?.({
+    type: "run-finished",
+    accepted: accepted.length,
+    failed: failed.length,
+    skipped: skipped.length,
+  });
   deps.log?.append({ type: "finished", accepted, failed, skipped, diff: result.diff, totals: result.totals });
   return result;
 }

@@ -9,8 +9,13 @@ import type { JsonSchema } from "../providers/spec.js";
 export const unitSchema = z.object({
   id: z.string().min(1).max(64).describe("short unique id, e.g. u1"),
   goal: z.string().min(1).describe("what this unit changes, in one or two sentences"),
-  target_files: z.array(z.string().min(1)).min(1).describe("files this unit edits or creates (repo-relative)"),
-  new_files: z.array(z.string().min(1)).describe("subset of target_files that do not exist yet and are created"),
+  target_files: z
+    .array(z.string().min(1))
+    .min(1)
+    .describe("files this unit edits or creates (repo-relative)"),
+  new_files: z
+    .array(z.string().min(1))
+    .describe("subset of target_files that do not exist yet and are created"),
   context_files: z.array(z.string().min(1)).describe("read-only files the drafter needs to see"),
   acceptance: z.array(z.string().min(1)).describe("checks the reviewer applies to the result"),
   depends_on: z.array(z.string()).describe("ids of units that must be accepted first"),

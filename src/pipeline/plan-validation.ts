@@ -102,7 +102,8 @@ function validateUnit(unit: PlanUnit, ids: Set<string>, context: PlanValidationC
   }
   const targets = new Set(unit.target_files.map((file) => normalizeRepoPath(file)));
   for (const file of unit.new_files) {
-    if (!targets.has(normalizeRepoPath(file))) problems.push(`${where}: new file '${file}' must also be in target_files`);
+    if (!targets.has(normalizeRepoPath(file)))
+      problems.push(`${where}: new file '${file}' must also be in target_files`);
   }
   for (const file of unit.context_files) {
     const path = normalizeRepoPath(file);
@@ -119,7 +120,9 @@ function validateUnit(unit: PlanUnit, ids: Set<string>, context: PlanValidationC
       `${where}: its target files alone are ~${targetTokens} tokens, over the drafter's ${budget}-token budget — target fewer or smaller files`,
     );
   } else if (unit.est_input_tokens > budget) {
-    problems.push(`${where}: est_input_tokens ${unit.est_input_tokens} is over the drafter's budget of ${budget}`);
+    problems.push(
+      `${where}: est_input_tokens ${unit.est_input_tokens} is over the drafter's budget of ${budget}`,
+    );
   }
   return problems;
 }

@@ -13,7 +13,7 @@ import type { ModelCaller } from "./model-call.js";
 import { type Plan, planJsonSchema, planSchema } from "./plan-schema.js";
 import { normalizePlanPaths, validatePlan } from "./plan-validation.js";
 import type { PlanCacheStore, RepoSkeleton, RunLogSink, TokenCounter } from "./ports.js";
-import { PROMPT_VERSION, planRetryPrompt, plannerSystem, plannerUserPrompt } from "./prompts.js";
+import { PROMPT_VERSION, plannerSystem, plannerUserPrompt, planRetryPrompt } from "./prompts.js";
 
 export interface PlanKeyInput {
   task: string;
@@ -67,7 +67,9 @@ export async function requestPlan(
     maxInputTokens: input.profile.maxInputTokens,
   };
   const fileTokens = (path: string) => deps.counter.count(deps.readFile(path) ?? "");
-  const messages: ChatMessage[] = [{ role: "user", content: plannerUserPrompt(input.task, input.profile, input.maxUnits) }];
+  const messages: ChatMessage[] = [
+    { role: "user", content: plannerUserPrompt(input.task, input.profile, input.maxUnits) },
+  ];
   let problems: string[] = [];
   for (let attempt = 1; attempt <= 2; attempt += 1) {
     let previousText = "";
@@ -92,12 +94,17 @@ export async function requestPlan(
     } catch (error) {
       if (!(error instanceof ModelOutputError)) throw error;
       const details = error.details?.problems;
-      problems = Array.isArray(details) ? [error.message, ...(details as string[]).slice(0, 10)] : [error.message];
+      problems = Array.isArray(details)
+        ? [error.message, ...(details as string[]).slice(0, 10)]
+        : [error.message];
       previousText = String(error.details?.received ?? "");
     }
     deps.emit?.({ type: "plan-invalid", attempt, problems });
     deps.log?.append({ type: "plan-invalid", attempt, problems });
-    messages.push({ role: "assistant", content: previousText || "(no answer)" }, { role: "user", content: planRetryPrompt(problems) });
+    messages.push(
+      { role: "assistant", content: previousText || "(no answer)" },
+      { role: "user", content: planRetryPrompt(problems) },
+    );
   }
   throw new ModelOutputError(`the planner's plan was invalid twice: ${problems[0] ?? "unknown problem"}`, {
     hint: "try a stronger planner model (hierocode models set planner …) or a more specific task",
@@ -118,13 +125,20 @@ export interface ObtainPlanOptions {
   meta: { plannerModel: string; drafterModel: string };
 }
 
-export async function obtainPlan(deps: PlanningDeps, options: ObtainPlanOptions): Promise<{ plan: Plan; fromCache: boolean }> {
+export async function obtainPlan(
+  deps: PlanningDeps,
+  options: ObtainPlanOptions,
+): Promise<{ plan: Plan; fromCache: boolean }> {
   if (options.cache && !options.refresh) {
     const cached = options.cache.get(options.key);
     if (cached) {
       // A cached plan is re-validated: files it names may have been deleted since.
       const problems = validatePlan(cached, {
-        limits: { maxUnits: options.maxUnits, maxFilesPerUnit: options.profile.maxFilesPerUnit, maxInputTokens: options.profile.maxInputTokens },
+        limits: {
+          maxUnits: options.maxUnits,
+          maxFilesPerUnit: options.profile.maxFilesPerUnit,
+          maxInputTokens: options.profile.maxInputTokens,
+        },
         fileExists: deps.fileExists,
       });
       deps.emit?.({ type: "plan-cache", hit: problems.length === 0, key: options.key });

@@ -3,8 +3,9 @@
  * wires real implementations (providers, SQLite store, repository index, edit engine); tests and
  * the benchmark wire fakes. Nothing here reads global config or prints.
  */
-import type { Plan } from "./plan-schema.js";
+
 import type { ChangedFile } from "./hooks.js";
+import type { Plan } from "./plan-schema.js";
 
 export interface TokenCounter {
   name: string;

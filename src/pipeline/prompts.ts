@@ -35,7 +35,13 @@ export function planRetryPrompt(problems: string[]): string {
   return `Your plan was rejected:\n${problems.map((problem) => `- ${problem}`).join("\n")}\nReturn a corrected plan as JSON matching the schema.`;
 }
 
-export function splitUserPrompt(task: string, unit: PlanUnit, feedback: string, profile: CapacityProfile, maxUnits: number): string {
+export function splitUserPrompt(
+  task: string,
+  unit: PlanUnit,
+  feedback: string,
+  profile: CapacityProfile,
+  maxUnits: number,
+): string {
   return `Task:\n${task}\n\nThis unit was too large or confused for the drafter and must be split into smaller units (at most ${maxUnits}):\n${unitText(unit)}\nReviewer feedback: ${feedback || "(none)"}\n\n${capabilityText(profile)}\nReturn a plan (JSON) whose units together do exactly this unit's work.`;
 }
 
@@ -66,7 +72,9 @@ replacement lines
 \`\`\``;
 
 export function drafterSystem(formats: ReadonlySet<FileFormat>): string {
-  const help = [...formats].map((format) => (format === "whole-file" ? wholeFileHelp : searchReplaceHelp)).join("\n\n");
+  const help = [...formats]
+    .map((format) => (format === "whole-file" ? wholeFileHelp : searchReplaceHelp))
+    .join("\n\n");
   return `You write code changes for one unit of a larger task. Change only the target files. Keep the existing style. Do not explain; answer only with edits.\n\n${help}`;
 }
 
@@ -84,7 +92,8 @@ export interface DraftPromptParts {
 export function drafterUserPrompt(parts: DraftPromptParts): string {
   const lines = [`Overall task: ${parts.task}`, "", unitText(parts.unit), ""];
   const formatLines = [...parts.formats].map(
-    ([file, format]) => `- ${file}: ${format === "whole-file" ? "write the whole file" : "use SEARCH/REPLACE blocks"}`,
+    ([file, format]) =>
+      `- ${file}: ${format === "whole-file" ? "write the whole file" : "use SEARCH/REPLACE blocks"}`,
   );
   lines.push("How to edit each target file:", ...formatLines, "");
   if (parts.contextBlocks.length > 0) lines.push("Context (read-only):", ...parts.contextBlocks, "");
@@ -115,10 +124,25 @@ export function reviewerUserPrompt(parts: {
   findings: CheckFinding[];
   verifyReport?: string;
 }): string {
-  const lines = [`Overall task: ${parts.task}`, "", unitText(parts.unit), "", "Diff:", parts.diff || "(empty diff)", ""];
+  const lines = [
+    `Overall task: ${parts.task}`,
+    "",
+    unitText(parts.unit),
+    "",
+    "Diff:",
+    parts.diff || "(empty diff)",
+    "",
+  ];
   if (parts.codeBlocks.length > 0) lines.push("Code after the change:", ...parts.codeBlocks, "");
   if (parts.findings.length > 0) {
-    lines.push("Automatic check warnings:", ...parts.findings.map((finding) => `- ${finding.file}${finding.line ? `:${finding.line}` : ""} [${finding.check}] ${finding.message}`), "");
+    lines.push(
+      "Automatic check warnings:",
+      ...parts.findings.map(
+        (finding) =>
+          `- ${finding.file}${finding.line ? `:${finding.line}` : ""} [${finding.check}] ${finding.message}`,
+      ),
+      "",
+    );
   }
   if (parts.verifyReport) lines.push("The project's tests fail after this change:", parts.verifyReport, "");
   return lines.join("\n");
@@ -139,9 +163,12 @@ export function escalationUserPrompt(parts: {
   lines.push("Target files, current content:", ...parts.fileBlocks, "");
   if (parts.attempts.length > 0) {
     lines.push("The drafter's failed attempts (diffs):");
-    parts.attempts.forEach((attempt, index) => lines.push(`Attempt ${index + 1}:`, attempt || "(no applicable edit)"));
+    for (const [index, attempt] of parts.attempts.entries()) {
+      lines.push(`Attempt ${index + 1}:`, attempt || "(no applicable edit)");
+    }
     lines.push("");
   }
-  if (parts.feedback.length > 0) lines.push("Reviewer feedback on those attempts:", ...parts.feedback.map((item) => `- ${item}`), "");
+  if (parts.feedback.length > 0)
+    lines.push("Reviewer feedback on those attempts:", ...parts.feedback.map((item) => `- ${item}`), "");
   return lines.join("\n");
 }

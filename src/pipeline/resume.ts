@@ -5,8 +5,8 @@
  */
 import { UsageError } from "../errors.js";
 import type { CapacityProfile } from "./capacity.js";
-import type { Plan } from "./plan-schema.js";
 import type { ResumeState } from "./pipeline.js";
+import type { Plan } from "./plan-schema.js";
 import type { RunLogRecord } from "./ports.js";
 import type { RunState, UnitResult } from "./unit-runner.js";
 
@@ -19,7 +19,8 @@ export interface LoggedRun {
 
 export function resumeFromLog(records: RunLogRecord[], runId: string): LoggedRun {
   const start = records.find((record) => record.type === "run");
-  if (!start || typeof start.task !== "string") throw new UsageError(`run ${runId}: the log has no start record`);
+  if (!start || typeof start.task !== "string")
+    throw new UsageError(`run ${runId}: the log has no start record`);
   const planRecord = records.findLast((record) => record.type === "plan");
   if (!planRecord) {
     throw new UsageError(`run ${runId} stopped before its plan was made; start it again instead of resuming`);

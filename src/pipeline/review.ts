@@ -4,7 +4,7 @@
  * escalate. A malformed verdict is asked for once more before it becomes an error.
  */
 import { ModelOutputError } from "../errors.js";
-import type { CheckFinding, ChangedFile } from "./hooks.js";
+import type { ChangedFile, CheckFinding } from "./hooks.js";
 import type { ModelCaller } from "./model-call.js";
 import type { PlanUnit } from "./plan-schema.js";
 import { fileBlock, reviewerSystem, reviewerUserPrompt } from "./prompts.js";
@@ -31,8 +31,14 @@ export interface ReviewOutcome {
   action: ReviewVerdict["action"];
 }
 
-export async function reviewUnit(caller: ModelCaller, input: ReviewInput, options: ReviewOptions): Promise<ReviewOutcome> {
-  const codeBlocks = input.changes.filter((change) => change.after !== null).map((change) => fileBlock(change.file, change.after ?? ""));
+export async function reviewUnit(
+  caller: ModelCaller,
+  input: ReviewInput,
+  options: ReviewOptions,
+): Promise<ReviewOutcome> {
+  const codeBlocks = input.changes
+    .filter((change) => change.after !== null)
+    .map((change) => fileBlock(change.file, change.after ?? ""));
   const user = reviewerUserPrompt({
     task: input.task,
     unit: input.unit,
@@ -51,7 +57,12 @@ export async function reviewUnit(caller: ModelCaller, input: ReviewInput, option
   };
   let verdict: ReviewVerdict;
   try {
-    verdict = (await caller.callJson("reviewer", request, verdictSchema, { purpose: input.purpose, unitId: input.unit.id })).value;
+    verdict = (
+      await caller.callJson("reviewer", request, verdictSchema, {
+        purpose: input.purpose,
+        unitId: input.unit.id,
+      })
+    ).value;
   } catch (error) {
     if (!(error instanceof ModelOutputError)) throw error;
     const retry = {
@@ -59,11 +70,18 @@ export async function reviewUnit(caller: ModelCaller, input: ReviewInput, option
       messages: [
         ...request.messages,
         { role: "assistant" as const, content: String(error.details?.received ?? "") },
-        { role: "user" as const, content: `That was not valid: ${error.message}. Answer only with the JSON verdict.` },
+        {
+          role: "user" as const,
+          content: `That was not valid: ${error.message}. Answer only with the JSON verdict.`,
+        },
       ],
     };
-    verdict = (await caller.callJson("reviewer", retry, verdictSchema, { purpose: `${input.purpose} retry`, unitId: input.unit.id }))
-      .value;
+    verdict = (
+      await caller.callJson("reviewer", retry, verdictSchema, {
+        purpose: `${input.purpose} retry`,
+        unitId: input.unit.id,
+      })
+    ).value;
   }
   const action = verdict.confidence < options.confidenceThreshold ? "escalate" : verdict.action;
   return { verdict, action };

@@ -25,7 +25,9 @@ export interface GraphRunOptions<T extends GraphNode> {
   signal?: AbortSignal;
 }
 
-export async function runGraph<T extends GraphNode>(options: GraphRunOptions<T>): Promise<Map<string, NodeOutcome>> {
+export async function runGraph<T extends GraphNode>(
+  options: GraphRunOptions<T>,
+): Promise<Map<string, NodeOutcome>> {
   const { order } = topologicalOrder(options.nodes);
   const byId = new Map(options.nodes.map((node) => [node.id, node]));
   const rank = new Map(order.map((id, index) => [id, index]));

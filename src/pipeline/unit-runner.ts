@@ -15,7 +15,13 @@ import { composeChanges, type Overlay } from "./overlay.js";
 import { type Plan, type PlanUnit, planJsonSchema, planSchema } from "./plan-schema.js";
 import { normalizeRepoPath } from "./plan-validation.js";
 import type { Confirm, EditEngine, RunLogSink, TokenCounter } from "./ports.js";
-import { escalationSystem, escalationUserPrompt, fileBlock, plannerSystem, splitUserPrompt } from "./prompts.js";
+import {
+  escalationSystem,
+  escalationUserPrompt,
+  fileBlock,
+  plannerSystem,
+  splitUserPrompt,
+} from "./prompts.js";
 import { feedbackText, reviewUnit } from "./review.js";
 import type { ReviewVerdict, SubUnit } from "./review-schema.js";
 
@@ -86,7 +92,13 @@ interface Attempt {
   diff: string;
 }
 
-export async function runUnit(deps: UnitRunnerDeps, unit: PlanUnit, depth: number, topId: string, redo?: RedoStart): Promise<UnitResult> {
+export async function runUnit(
+  deps: UnitRunnerDeps,
+  unit: PlanUnit,
+  depth: number,
+  topId: string,
+  redo?: RedoStart,
+): Promise<UnitResult> {
   const { policy, caller, state } = deps;
   const result: UnitResult = redo
     ? { ...redo.previous, verdicts: [...redo.previous.verdicts], findings: [] }
@@ -138,10 +150,16 @@ export async function runUnit(deps: UnitRunnerDeps, unit: PlanUnit, depth: numbe
     previousDiff = redo.previous.diff;
   }
 
-  const finish = (outcome: UnitResult["status"], author: UnitAuthor, failure?: string, accepted?: Attempt): UnitResult => {
+  const finish = (
+    outcome: UnitResult["status"],
+    author: UnitAuthor,
+    failure?: string,
+    accepted?: Attempt,
+  ): UnitResult => {
     // A failed fix after failing tests leaves the earlier accepted work in place (unverified).
     const status = redo && outcome !== "accepted" ? "accepted" : outcome;
-    const reason = redo && outcome !== "accepted" ? `fix for failing tests not accepted: ${failure}` : failure;
+    const reason =
+      redo && outcome !== "accepted" ? `fix for failing tests not accepted: ${failure}` : failure;
     result.status = status;
     if (accepted) {
       state.overlay.commit(accepted.changes);
@@ -157,7 +175,15 @@ export async function runUnit(deps: UnitRunnerDeps, unit: PlanUnit, depth: numbe
     result.revisions += revisions;
     state.results.set(unit.id, result);
     // `changes` is what entered the overlay now (replayed on resume); `result` is the unit's total.
-    deps.log?.append({ type: "unit-result", unitId: unit.id, topId, redo: Boolean(redo), status, changes: accepted?.changes ?? [], result });
+    deps.log?.append({
+      type: "unit-result",
+      unitId: unit.id,
+      topId,
+      redo: Boolean(redo),
+      status,
+      changes: accepted?.changes ?? [],
+      result,
+    });
     deps.emit?.({ type: "unit-finished", unitId: unit.id, status, ...(reason ? { reason } : {}) });
     return result;
   };
@@ -203,12 +229,24 @@ export async function runUnit(deps: UnitRunnerDeps, unit: PlanUnit, depth: numbe
       } else {
         const review = await reviewUnit(
           caller,
-          { task: deps.task, unit, diff: draft.diff, changes: draft.changes, findings: warnings, purpose: `review ${draftNumber}` },
+          {
+            task: deps.task,
+            unit,
+            diff: draft.diff,
+            changes: draft.changes,
+            findings: warnings,
+            purpose: `review ${draftNumber}`,
+          },
           reviewOptions(policy),
         );
         verdict = review.verdict;
         result.verdicts.push(review.verdict);
-        deps.emit?.({ type: "verdict", unitId: unit.id, verdict: review.verdict, effectiveAction: review.action });
+        deps.emit?.({
+          type: "verdict",
+          unitId: unit.id,
+          verdict: review.verdict,
+          effectiveAction: review.action,
+        });
         if (review.action === "accept") return finish("accepted", "drafter", undefined, draft);
         attempts.push(draft.diff);
         const text = feedbackText(review.verdict);
@@ -231,13 +269,24 @@ export async function runUnit(deps: UnitRunnerDeps, unit: PlanUnit, depth: numbe
       reason = `no acceptable draft after ${revisions} revision(s): ${reason}`;
     }
     if (nextAction === "split") {
-      const split = await trySplit(deps, unit, depth, topId, verdict?.sub_units ?? [], feedback.at(-1) ?? reason);
+      const split = await trySplit(
+        deps,
+        unit,
+        depth,
+        topId,
+        verdict?.sub_units ?? [],
+        feedback.at(-1) ?? reason,
+      );
       if (split) {
         result.subUnits = split.map((sub) => sub.id);
         const allAccepted = split.every((sub) => sub.status === "accepted");
         result.changes = split.reduce<ChangedFile[]>((all, sub) => composeChanges(all, sub.changes), []);
         result.diff = result.changes.length > 0 ? deps.edits.diff(result.changes) : "";
-        return finish(allAccepted ? "accepted" : "failed", "split", allAccepted ? undefined : "some sub-units failed");
+        return finish(
+          allAccepted ? "accepted" : "failed",
+          "split",
+          allAccepted ? undefined : "some sub-units failed",
+        );
       }
       reason = `${reason}; split not possible`;
     }
@@ -254,12 +303,19 @@ export function isUnitLevelFailure(error: unknown): boolean {
   if (error instanceof ModelOutputError) return true;
   return (
     error instanceof ProviderError &&
-    ["rate_limit", "overloaded", "server", "timeout", "truncated", "stream", "crash", "bad_request"].includes(error.kind)
+    ["rate_limit", "overloaded", "server", "timeout", "truncated", "stream", "crash", "bad_request"].includes(
+      error.kind,
+    )
   );
 }
 
 /** Records a unit that failed because of an error thrown by one of its calls. */
-export function recordUnitError(deps: UnitRunnerDeps, unit: PlanUnit, topId: string, error: unknown): UnitResult {
+export function recordUnitError(
+  deps: UnitRunnerDeps,
+  unit: PlanUnit,
+  topId: string,
+  error: unknown,
+): UnitResult {
   const existing = deps.state.results.get(unit.id);
   const result: UnitResult = {
     id: unit.id,
@@ -276,7 +332,15 @@ export function recordUnitError(deps: UnitRunnerDeps, unit: PlanUnit, topId: str
     reason: `a model call failed: ${describeError(error)}`,
   };
   deps.state.results.set(unit.id, result);
-  deps.log?.append({ type: "unit-result", unitId: unit.id, topId, redo: false, status: result.status, changes: [], result });
+  deps.log?.append({
+    type: "unit-result",
+    unitId: unit.id,
+    topId,
+    redo: false,
+    status: result.status,
+    changes: [],
+    result,
+  });
   deps.emit?.({ type: "unit-finished", unitId: unit.id, status: result.status, reason: result.reason ?? "" });
   return result;
 }
@@ -292,7 +356,12 @@ async function escalate(
   attempts: string[],
   feedback: string[],
   reason: string,
-  finish: (status: UnitResult["status"], author: UnitAuthor, reason?: string, accepted?: Attempt) => UnitResult,
+  finish: (
+    status: UnitResult["status"],
+    author: UnitAuthor,
+    reason?: string,
+    accepted?: Attempt,
+  ) => UnitResult,
 ): Promise<UnitResult> {
   const { policy, state } = deps;
   if (state.escalationsUsed >= policy.maxEscalations) {
@@ -334,7 +403,11 @@ async function escalate(
   for (let retry = 0; retry <= policy.maxEditRetries && !applied; retry += 1) {
     const reply = await deps.caller.call(
       "planner",
-      { system: escalationSystem, messages, maxOutputTokens: Math.min(16_000, Math.max(4096, Math.ceil(targetTokens * 1.3) + 256)) },
+      {
+        system: escalationSystem,
+        messages,
+        maxOutputTokens: Math.min(16_000, Math.max(4096, Math.ceil(targetTokens * 1.3) + 256)),
+      },
       { purpose: retry === 0 ? "escalated draft" : "escalated draft edit retry", unitId: unit.id },
     );
     const attempt = deps.edits.apply(reply.text, {
@@ -353,16 +426,28 @@ async function escalate(
   const findings = deps.checker ? await deps.checker.check(deps.repoRoot, applied.changes) : [];
   const errors = findings.filter((finding) => finding.severity === "error");
   result.findings = findings.filter((finding) => finding.severity === "warning");
-  if (errors.length > 0) return finish("failed", "planner", `escalated draft failed checks: ${errors[0]?.message}`);
+  if (errors.length > 0)
+    return finish("failed", "planner", `escalated draft failed checks: ${errors[0]?.message}`);
   const review = await reviewUnit(
     deps.caller,
-    { task: deps.task, unit, diff: applied.diff, changes: applied.changes, findings: result.findings, purpose: "review escalated draft" },
+    {
+      task: deps.task,
+      unit,
+      diff: applied.diff,
+      changes: applied.changes,
+      findings: result.findings,
+      purpose: "review escalated draft",
+    },
     reviewOptions(policy),
   );
   result.verdicts.push(review.verdict);
   deps.emit?.({ type: "verdict", unitId: unit.id, verdict: review.verdict, effectiveAction: review.action });
   if (review.action === "accept") return finish("accepted", "planner", undefined, applied);
-  return finish("failed", "planner", `escalated draft not accepted: ${feedbackText(review.verdict).split("\n")[0] ?? review.action}`);
+  return finish(
+    "failed",
+    "planner",
+    `escalated draft not accepted: ${feedbackText(review.verdict).split("\n")[0] ?? review.action}`,
+  );
 }
 
 /** Turns a split verdict (or a planner re-plan) into sub-units and runs them in order. */
@@ -385,7 +470,12 @@ async function trySplit(
         "planner",
         {
           system: plannerSystem,
-          messages: [{ role: "user", content: splitUserPrompt(deps.task, unit, feedback, deps.profile, Math.min(room, 4)) }],
+          messages: [
+            {
+              role: "user",
+              content: splitUserPrompt(deps.task, unit, feedback, deps.profile, Math.min(room, 4)),
+            },
+          ],
           maxOutputTokens: 2048,
           jsonSchema: planJsonSchema(),
           schemaName: "plan",
@@ -393,21 +483,29 @@ async function trySplit(
         planSchema,
         { purpose: "split", unitId: unit.id },
       );
-      subUnits = value.units.map((sub) => ({ goal: sub.goal, target_files: sub.target_files, acceptance: sub.acceptance }));
+      subUnits = value.units.map((sub) => ({
+        goal: sub.goal,
+        target_files: sub.target_files,
+        acceptance: sub.acceptance,
+      }));
     } catch (error) {
       if (error instanceof ModelOutputError) return undefined;
       throw error;
     }
   }
   const allowed = new Set(unit.target_files);
-  const valid = subUnits.filter((sub) => sub.target_files.every((file) => allowed.has(normalizeRepoPath(file) ?? "")));
+  const valid = subUnits.filter((sub) =>
+    sub.target_files.every((file) => allowed.has(normalizeRepoPath(file) ?? "")),
+  );
   if (valid.length < 2 || valid.length > room) return undefined;
   state.unitsCreated += valid.length;
   const planned: PlanUnit[] = valid.map((sub, index) => ({
     id: `${unit.id}.${index + 1}`,
     goal: sub.goal,
     target_files: sub.target_files.map((file) => normalizeRepoPath(file) ?? file),
-    new_files: sub.target_files.filter((file) => state.overlay.read(normalizeRepoPath(file) ?? file) === null),
+    new_files: sub.target_files.filter(
+      (file) => state.overlay.read(normalizeRepoPath(file) ?? file) === null,
+    ),
     context_files: unit.context_files,
     acceptance: sub.acceptance.length > 0 ? sub.acceptance : unit.acceptance,
     depends_on: index === 0 ? [] : [`${unit.id}.${index}`],

@@ -7,7 +7,13 @@ import type { EventSink } from "./events.js";
 import type { Verifier, VerifyOutcome } from "./hooks.js";
 import type { Plan } from "./plan-schema.js";
 import type { RunLogSink } from "./ports.js";
-import { isUnitLevelFailure, recordUnitError, type RunState, runUnit, type UnitRunnerDeps } from "./unit-runner.js";
+import {
+  isUnitLevelFailure,
+  type RunState,
+  recordUnitError,
+  runUnit,
+  type UnitRunnerDeps,
+} from "./unit-runner.js";
 
 export interface VerificationSummary {
   command: string;
@@ -32,13 +38,19 @@ export interface VerifyLoopInput {
 }
 
 /** Units whose files or ids the failure output mentions; all candidates when none is named. */
-export function responsibleUnits(report: string, failures: string[], candidates: Array<{ id: string; files: string[] }>): string[] {
+export function responsibleUnits(
+  report: string,
+  failures: string[],
+  candidates: Array<{ id: string; files: string[] }>,
+): string[] {
   const haystack = `${report}\n${failures.join("\n")}`;
   const named = candidates.filter((unit) =>
     unit.files.some((file) => {
       const base = file.split("/").at(-1) ?? file;
       const stem = base.replace(/\.[^.]+$/, "");
-      return haystack.includes(file) || haystack.includes(base) || (stem.length >= 3 && haystack.includes(stem));
+      return (
+        haystack.includes(file) || haystack.includes(base) || (stem.length >= 3 && haystack.includes(stem))
+      );
     }),
   );
   return (named.length > 0 ? named : candidates).map((unit) => unit.id);
@@ -55,7 +67,14 @@ export async function runVerifyLoop(input: VerifyLoopInput): Promise<Verificatio
     const changes = state.overlay.changes();
     const accepted = acceptedTop();
     if (changes.length === 0) {
-      return { command: verifier.command, baseline, rounds, newFailures: [], verifiedUnits: accepted.map((unit) => unit.id), unverifiedUnits: [] };
+      return {
+        command: verifier.command,
+        baseline,
+        rounds,
+        newFailures: [],
+        verifiedUnits: accepted.map((unit) => unit.id),
+        unverifiedUnits: [],
+      };
     }
     const outcome = await verifier.verify(changes, input.signal);
     const newFailures = outcome.ok ? [] : verifier.newFailures(outcome, baseline);
@@ -75,7 +94,15 @@ export async function runVerifyLoop(input: VerifyLoopInput): Promise<Verificatio
         const result = state.results.get(unit.id);
         if (result) result.verified = !blamed.includes(unit.id);
       }
-      return { command: verifier.command, baseline, final: outcome, rounds, newFailures, verifiedUnits, unverifiedUnits: blamed };
+      return {
+        command: verifier.command,
+        baseline,
+        final: outcome,
+        rounds,
+        newFailures,
+        verifiedUnits,
+        unverifiedUnits: blamed,
+      };
     }
     rounds += 1;
     for (const id of blamed) {

@@ -18,14 +18,19 @@ const ddl = `CREATE TABLE IF NOT EXISTS plan_cache (
   hits INTEGER NOT NULL DEFAULT 0
 )`;
 
-export function planCache(database: Database, now: () => number = Date.now): PlanCacheStore & {
+export function planCache(
+  database: Database,
+  now: () => number = Date.now,
+): PlanCacheStore & {
   clear(): number;
   count(): number;
 } {
   ensureSchema(database, "plan_cache", ddl);
   return {
     get(key) {
-      const row = database.prepare("SELECT plan_json FROM plan_cache WHERE key = ?").get(key) as { plan_json: string } | undefined;
+      const row = database.prepare("SELECT plan_json FROM plan_cache WHERE key = ?").get(key) as
+        | { plan_json: string }
+        | undefined;
       if (!row) return undefined;
       const parsed = planSchema.safeParse(JSON.parse(row.plan_json));
       if (!parsed.success) return undefined;

@@ -21,8 +21,14 @@ export function newRunId(now: number = Date.now()): string {
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
-export function runLogDirectory(options: { repoRoot: string; location: "repo" | "state"; env?: Env }): string {
-  return options.location === "state" ? join(stateDir(options.env), "logs") : join(options.repoRoot, ".haco", "logs");
+export function runLogDirectory(options: {
+  repoRoot: string;
+  location: "repo" | "state";
+  env?: Env;
+}): string {
+  return options.location === "state"
+    ? join(stateDir(options.env), "logs")
+    : join(options.repoRoot, ".haco", "logs");
 }
 
 /** Finds the log of `runId` in the repo or the state folder. */
@@ -81,7 +87,10 @@ export interface RunLog {
   append(record: RunLogEntry): void;
 }
 
-export function openRunLog(file: string, options: { redact?: (text: string) => string; now?: () => number } = {}): RunLog {
+export function openRunLog(
+  file: string,
+  options: { redact?: (text: string) => string; now?: () => number } = {},
+): RunLog {
   mkdirSync(dirname(file), { recursive: true });
   const redact = options.redact ?? ((text: string) => text);
   const now = options.now ?? Date.now;

@@ -91,7 +91,9 @@ export function usageLedger(database: Database): UsageLedger {
            FROM usage_ledger WHERE at >= ? AND (? IS NULL OR run_id = ?)
            GROUP BY role, provider, provider_type, model ORDER BY role, provider, model`,
         )
-        .all(options.since ?? 0, options.runId ?? null, options.runId ?? null) as Array<Record<string, number | string | null>>;
+        .all(options.since ?? 0, options.runId ?? null, options.runId ?? null) as Array<
+        Record<string, number | string | null>
+      >;
       return rows.map((row) => ({
         role: String(row.role),
         provider: String(row.provider),
@@ -119,7 +121,9 @@ export function usageLedger(database: Database): UsageLedger {
     runs(options = {}) {
       return (
         database
-          .prepare("SELECT run_id, MIN(at) AS first, COUNT(*) AS calls FROM usage_ledger WHERE at >= ? GROUP BY run_id ORDER BY first")
+          .prepare(
+            "SELECT run_id, MIN(at) AS first, COUNT(*) AS calls FROM usage_ledger WHERE at >= ? GROUP BY run_id ORDER BY first",
+          )
           .all(options.since ?? 0) as Array<{ run_id: string; first: number; calls: number }>
       ).map((row) => ({ runId: row.run_id, first: Number(row.first), calls: Number(row.calls) }));
     },

@@ -47,8 +47,14 @@ describe("price table", () => {
   });
 
   it("charges nothing for local and subscription calls but counts messages", () => {
-    expect(costOfCall(builtinPriceTable, { providerType: "ollama", model: "x", usage: usage(1e6, 1e6) }).usd).toBe(0);
-    const cli = costOfCall(builtinPriceTable, { providerType: "claude_code_cli", model: "claude-sonnet-4-6", usage: usage(1e6, 1) });
+    expect(
+      costOfCall(builtinPriceTable, { providerType: "ollama", model: "x", usage: usage(1e6, 1e6) }).usd,
+    ).toBe(0);
+    const cli = costOfCall(builtinPriceTable, {
+      providerType: "claude_code_cli",
+      model: "claude-sonnet-4-6",
+      usage: usage(1e6, 1),
+    });
     expect(cli).toEqual({ usd: 0, priced: true, subscriptionMessages: 1 });
     expect(findSubscription(builtinPriceTable, "claude_code_cli")?.windowHours).toBe(5);
   });
@@ -83,7 +89,12 @@ describe("estimateRun", () => {
     task: "add input validation to the login endpoint",
     planCached: false,
     skeletonTokens: 3000,
-    policy: { max_revisions_per_unit: 2, max_escalations_per_task: 3, max_edit_retries: 1, review_max_output_tokens: 400 },
+    policy: {
+      max_revisions_per_unit: 2,
+      max_escalations_per_task: 3,
+      max_edit_retries: 1,
+      review_max_output_tokens: 400,
+    },
     maxUnits: 24,
     drafterInputBudget: 6000,
     planner: { providerType: "anthropic" as const, local: false, model: "claude-haiku-4-5" },
@@ -92,7 +103,10 @@ describe("estimateRun", () => {
   };
 
   it("gives expected and worst case per role, with the plan's unit count", () => {
-    const estimate = estimateRun({ ...base, units: [{ est_input_tokens: 1000 }, { est_input_tokens: 3000 }] }, builtinPriceTable);
+    const estimate = estimateRun(
+      { ...base, units: [{ est_input_tokens: 1000 }, { est_input_tokens: 3000 }] },
+      builtinPriceTable,
+    );
     expect(estimate.units).toEqual({ expected: 2, worst: 2, fromPlan: true });
     expect(estimate.expected.planner.calls).toBe(1);
     expect(estimate.expected.reviewer.calls).toBe(2);
@@ -123,7 +137,10 @@ describe("estimateRun", () => {
   });
 
   it("says when a price is unknown instead of printing $0", () => {
-    const estimate = estimateRun({ ...base, reviewer: { providerType: "openai_compatible", local: false, model: "gpt-6.1-sol" } }, builtinPriceTable);
+    const estimate = estimateRun(
+      { ...base, reviewer: { providerType: "openai_compatible", local: false, model: "gpt-6.1-sol" } },
+      builtinPriceTable,
+    );
     expect(estimate.totals.expectedUsd).toBeUndefined();
     expect(estimate.notes.join("\n")).toMatch(/gpt-6.1-sol' has no known price/);
   });

@@ -5,13 +5,22 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type FakeOllama, startFakeOllama } from "../kit/fake-ollama.js";
 import { type FakeAnthropic, startFakeAnthropic } from "../kit/fake-anthropic.js";
+import { type FakeOllama, startFakeOllama } from "../kit/fake-ollama.js";
 import { type FakeOpenAi, startFakeOpenAI } from "../kit/fake-openai.js";
+import {
+  gitIn,
+  logRecords,
+  makeSandbox,
+  roleConfig,
+  runCliProcess,
+  type Sandbox,
+  startCli,
+} from "../pipeline/support/e2e.js";
 import { files, searchReplace, unit, wholeFile } from "../pipeline/support/harness.js";
-import { gitIn, logRecords, makeSandbox, roleConfig, runCliProcess, type Sandbox, startCli } from "../pipeline/support/e2e.js";
 
-const addMul = "export function add(a: number, b: number): number {\n  return a + b;\n}\nexport const mul = (a: number, b: number) => a * b;\n";
+const addMul =
+  "export function add(a: number, b: number): number {\n  return a + b;\n}\nexport const mul = (a: number, b: number) => a * b;\n";
 const twoUnits = {
   summary: "add mul, simplify double",
   units: [unit("u1", ["src/app/math.ts"]), unit("u2", ["lib/deep/nested/util.py"], { depends_on: ["u1"] })],
@@ -40,24 +49,38 @@ afterEach(async () => {
 afterAll(() => {
   if (comparison.length > 0) {
     console.log(
-      ["estimate vs actual (planner calls, reviewer calls, drafter calls, total $):", "scenario | estimate expected | estimate worst | actual", ...comparison].join("\n"),
+      [
+        "estimate vs actual (planner calls, reviewer calls, drafter calls, total $):",
+        "scenario | estimate expected | estimate worst | actual",
+        ...comparison,
+      ].join("\n"),
     );
   }
 });
 
 function setup(policy: Record<string, unknown> = {}) {
-  sandbox = makeSandbox(roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl }, policy));
+  sandbox = makeSandbox(
+    roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl }, policy),
+  );
 }
 
 const plannerRequests = () => anthropic.requestsTo("/v1/messages");
 const drafterRequests = () => ollama.requestsTo("/api/chat");
 const reviewerRequests = () => openai.requestsTo("/v1/chat/completions");
 const userText = (request: { body: { messages?: Array<{ role: string; content: unknown }> } }) =>
-  (request.body.messages ?? []).map((message) => (typeof message.content === "string" ? message.content : JSON.stringify(message.content))).join("\n");
+  (request.body.messages ?? [])
+    .map((message) =>
+      typeof message.content === "string" ? message.content : JSON.stringify(message.content),
+    )
+    .join("\n");
 
 /** Runs `estimate --json` then `run --json`, records both for the closing comparison. */
 async function estimateThenRun(name: string, task: string, extra: string[] = []) {
-  const counts = () => ({ planner: plannerRequests().length, drafter: drafterRequests().length, reviewer: reviewerRequests().length });
+  const counts = () => ({
+    planner: plannerRequests().length,
+    drafter: drafterRequests().length,
+    reviewer: reviewerRequests().length,
+  });
   const before = counts();
   const estimate = await runCliProcess(sandbox, ["estimate", "-t", task, "--json"]);
   expect(estimate.code, estimate.stderr).toBe(0);
@@ -97,8 +120,14 @@ describe("hierocode run (built CLI, fake servers)", () => {
     expect(result.accepted).toEqual(["u1", "u2"]);
     expect(plannerRequests()).toHaveLength(1);
     expect(reviewerRequests()).toHaveLength(2);
-    expect(reviewerRequests().every((request) => request.body.model === "gpt-5.4-mini" && request.body.response_format)).toBe(true);
-    expect(anthropic.requestsTo("/v1/messages").every((request) => request.body.model === "claude-sonnet-4-6")).toBe(true);
+    expect(
+      reviewerRequests().every(
+        (request) => request.body.model === "gpt-5.4-mini" && request.body.response_format,
+      ),
+    ).toBe(true);
+    expect(
+      anthropic.requestsTo("/v1/messages").every((request) => request.body.model === "claude-sonnet-4-6"),
+    ).toBe(true);
     // The drafter gets the allocated window, and the planner saw nested files but not ignored ones.
     const sent = drafterRequests().map((request) => request.body.options?.num_ctx as number);
     expect(sent.every((numCtx) => numCtx >= 4096 && numCtx <= 32768)).toBe(true);
@@ -120,21 +149,49 @@ describe("hierocode run (built CLI, fake servers)", () => {
     expect(dry.stderr).toMatch(/units: 2 accepted, 0 failed/);
     const check = gitIn(sandbox, ["apply", "--check", "-"], dry.stdout);
     expect(check.status, check.stderr).toBe(0);
-    const applied = await runCliProcess(sandbox, ["run", "-t", "add mul and simplify double", "--apply", "--yes"]);
+    const applied = await runCliProcess(sandbox, [
+      "run",
+      "-t",
+      "add mul and simplify double",
+      "--apply",
+      "--yes",
+    ]);
     expect(applied.code, applied.stderr).toBe(0);
     expect(readFileSync(join(sandbox.repo, "src/app/math.ts"), "utf8")).toBe(addMul);
-    const withoutIndex = (diff: string) => diff.split("\n").filter((line) => !line.startsWith("index ")).join("\n").trimEnd();
+    const withoutIndex = (diff: string) =>
+      diff
+        .split("\n")
+        .filter((line) => !line.startsWith("index "))
+        .join("\n")
+        .trimEnd();
     expect(withoutIndex(gitIn(sandbox, ["diff"]).stdout)).toBe(withoutIndex(applied.stdout));
     expect(readFileSync(join(sandbox.repo, "README.md"), "utf8")).toBe(files["README.md"]);
   });
 
   it("revises with feedback, then accepts", async () => {
     setup();
-    anthropic.script.on({ system: "You are the planner" }, { json: { summary: "s", units: [unit("u1", ["src/app/math.ts"])] } });
-    ollama.script.on({ user: "Unit u1:" }, { text: wholeFile("src/app/math.ts", "export const add = 0;\n") }, { times: 1 }).on({ user: "Unit u1:" }, goodU1);
+    anthropic.script.on(
+      { system: "You are the planner" },
+      { json: { summary: "s", units: [unit("u1", ["src/app/math.ts"])] } },
+    );
+    ollama.script
+      .on(
+        { user: "Unit u1:" },
+        { text: wholeFile("src/app/math.ts", "export const add = 0;\n") },
+        { times: 1 },
+      )
+      .on({ user: "Unit u1:" }, goodU1);
     openai.script.on(
       { user: "Unit u1:" },
-      { json: { action: "revise", feedback: "keep add as a function", issues: ["add removed"], confidence: 0.9, sub_units: [] } },
+      {
+        json: {
+          action: "revise",
+          feedback: "keep add as a function",
+          issues: ["add removed"],
+          confidence: 0.9,
+          sub_units: [],
+        },
+      },
       { times: 1 },
     );
     const { run, result } = await estimateThenRun("revise→accept", "add mul");
@@ -147,7 +204,10 @@ describe("hierocode run (built CLI, fake servers)", () => {
 
   it("splits a unit into sub-units", async () => {
     setup();
-    anthropic.script.on({ system: "You are the planner" }, { json: { summary: "s", units: [unit("u1", ["src/app/math.ts"])] } });
+    anthropic.script.on(
+      { system: "You are the planner" },
+      { json: { summary: "s", units: [unit("u1", ["src/app/math.ts"])] } },
+    );
     openai.script.on(
       { user: "Unit u1:" },
       {
@@ -164,12 +224,28 @@ describe("hierocode run (built CLI, fake servers)", () => {
       },
     );
     ollama.script
-      .on({ user: "Unit u1.1:" }, { text: searchReplace("src/app/math.ts", "  return a + b;", "  return b + a;") })
-      .on({ user: "Unit u1.2:" }, { text: searchReplace("src/app/math.ts", "}", "}\nexport const mul = (a: number, b: number) => a * b;") })
+      .on(
+        { user: "Unit u1.1:" },
+        { text: searchReplace("src/app/math.ts", "  return a + b;", "  return b + a;") },
+      )
+      .on(
+        { user: "Unit u1.2:" },
+        {
+          text: searchReplace(
+            "src/app/math.ts",
+            "}",
+            "}\nexport const mul = (a: number, b: number) => a * b;",
+          ),
+        },
+      )
       .on({ user: "Unit u1:" }, { text: wholeFile("src/app/math.ts", "export const everything = 1;\n") });
     const { run, result } = await estimateThenRun("split", "swap and add mul");
     expect(run.code, `${run.stderr}\n${JSON.stringify(result.units)}`).toBe(0);
-    expect(result.units.map((item) => `${item.id}:${item.status}`)).toEqual(["u1:accepted", "u1.1:accepted", "u1.2:accepted"]);
+    expect(result.units.map((item) => `${item.id}:${item.status}`)).toEqual([
+      "u1:accepted",
+      "u1.1:accepted",
+      "u1.2:accepted",
+    ]);
     expect(result.diff).toContain("+  return b + a;");
     expect(result.diff).toContain("+export const mul");
   });
@@ -177,12 +253,26 @@ describe("hierocode run (built CLI, fake servers)", () => {
   it("escalates to the planner with the feedback and the failed attempt when confirmed (--yes)", async () => {
     setup();
     anthropic.script
-      .on({ system: "You are the planner" }, { json: { summary: "s", units: [unit("u1", ["src/app/math.ts"])] } })
+      .on(
+        { system: "You are the planner" },
+        { json: { summary: "s", units: [unit("u1", ["src/app/math.ts"])] } },
+      )
       .on({ system: "could not complete this unit" }, goodU1);
-    ollama.script.on({ user: "Unit u1:" }, { text: wholeFile("src/app/math.ts", "export const nonsense = 1;\n") });
+    ollama.script.on(
+      { user: "Unit u1:" },
+      { text: wholeFile("src/app/math.ts", "export const nonsense = 1;\n") },
+    );
     openai.script.on(
       { user: "nonsense" },
-      { json: { action: "escalate", feedback: "the drafter deleted add", issues: [], confidence: 0.9, sub_units: [] } },
+      {
+        json: {
+          action: "escalate",
+          feedback: "the drafter deleted add",
+          issues: [],
+          confidence: 0.9,
+          sub_units: [],
+        },
+      },
     );
     const { run, result } = await estimateThenRun("escalate", "add mul", ["--yes"]);
     expect(run.code, run.stderr).toBe(0);
@@ -196,9 +286,15 @@ describe("hierocode run (built CLI, fake servers)", () => {
 
   it("declines escalation without a terminal or --yes, and exits 12", async () => {
     setup();
-    anthropic.script.on({ system: "You are the planner" }, { json: { summary: "s", units: [unit("u1", ["src/app/math.ts"])] } });
+    anthropic.script.on(
+      { system: "You are the planner" },
+      { json: { summary: "s", units: [unit("u1", ["src/app/math.ts"])] } },
+    );
     ollama.script.on({ user: "Unit u1:" }, goodU1);
-    openai.script.on({ user: "Unit u1:" }, { json: { action: "escalate", feedback: "no", issues: [], confidence: 0.9, sub_units: [] } });
+    openai.script.on(
+      { user: "Unit u1:" },
+      { json: { action: "escalate", feedback: "no", issues: [], confidence: 0.9, sub_units: [] } },
+    );
     const run = await runCliProcess(sandbox, ["run", "-t", "add mul"]);
     expect(run.code).toBe(12);
     expect(run.stderr).toMatch(/pass --yes to allow it/);
@@ -210,7 +306,10 @@ describe("hierocode run (built CLI, fake servers)", () => {
     setup();
     anthropic.script
       .on({ system: "You are the planner" }, { text: "Here is the plan: {units: [oops" }, { times: 1 })
-      .on({ system: "You are the planner" }, { json: { summary: "s", units: [unit("u1", ["src/app/math.ts"])] } });
+      .on(
+        { system: "You are the planner" },
+        { json: { summary: "s", units: [unit("u1", ["src/app/math.ts"])] } },
+      );
     ollama.script.on({ user: "Unit u1:" }, goodU1);
     const { run, result } = await estimateThenRun("invalid plan→retry", "add mul");
     expect(run.code, run.stderr).toBe(0);
@@ -221,9 +320,16 @@ describe("hierocode run (built CLI, fake servers)", () => {
 
   it("sends an edit that does not apply back to the drafter with the report, then recovers", async () => {
     setup();
-    anthropic.script.on({ system: "You are the planner" }, { json: { summary: "s", units: [unit("u2", ["lib/deep/nested/util.py"])] } });
+    anthropic.script.on(
+      { system: "You are the planner" },
+      { json: { summary: "s", units: [unit("u2", ["lib/deep/nested/util.py"])] } },
+    );
     ollama.script
-      .on({ user: "Unit u2:" }, { text: searchReplace("lib/deep/nested/util.py", "  return x*2", "    return x + x") }, { times: 1 })
+      .on(
+        { user: "Unit u2:" },
+        { text: searchReplace("lib/deep/nested/util.py", "  return x*2", "    return x + x") },
+        { times: 1 },
+      )
       .on({ user: "Unit u2:" }, goodU2);
     const { run, result } = await estimateThenRun("edit fails→recovers", "simplify double");
     expect(run.code, run.stderr).toBe(0);
@@ -235,7 +341,10 @@ describe("hierocode run (built CLI, fake servers)", () => {
 
   it("reuses the cached plan: zero planner calls; cache clear forgets it", async () => {
     setup();
-    anthropic.script.on({ system: "You are the planner" }, { json: { summary: "s", units: [unit("u1", ["src/app/math.ts"])] } });
+    anthropic.script.on(
+      { system: "You are the planner" },
+      { json: { summary: "s", units: [unit("u1", ["src/app/math.ts"])] } },
+    );
     ollama.script.on({ user: "Unit u1:" }, goodU1);
     expect((await runCliProcess(sandbox, ["run", "-t", "add mul"])).code).toBe(0);
     const { run, result } = await estimateThenRun("cache hit", "add mul");
@@ -251,7 +360,10 @@ describe("hierocode run (built CLI, fake servers)", () => {
   it("resumes a killed run without repeating the plan or finished units", async () => {
     setup();
     anthropic.script.on({ system: "You are the planner" }, { json: twoUnits });
-    ollama.script.on({ user: "Unit u1:" }, goodU1).on({ user: "Unit u2:" }, "hang", { times: 1 }).on({ user: "Unit u2:" }, goodU2);
+    ollama.script
+      .on({ user: "Unit u1:" }, goodU1)
+      .on({ user: "Unit u2:" }, "hang", { times: 1 })
+      .on({ user: "Unit u2:" }, goodU2);
     const first = startCli(sandbox, ["run", "-t", "add mul and simplify double"]);
     await ollama.waitForRequests(2, "/api/chat");
     first.child.kill("SIGKILL");
@@ -264,7 +376,9 @@ describe("hierocode run (built CLI, fake servers)", () => {
     expect(result.resumed).toBe(true);
     expect(result.accepted).toEqual(["u1", "u2"]);
     expect(plannerRequests()).toHaveLength(1);
-    expect(drafterRequests().filter((request) => userText(request as never).includes("Unit u1:"))).toHaveLength(1);
+    expect(
+      drafterRequests().filter((request) => userText(request as never).includes("Unit u1:")),
+    ).toHaveLength(1);
     expect(result.diff).toContain("+export const mul");
     expect(result.diff).toContain("+    return x + x");
   });

@@ -68,7 +68,14 @@ describe("applyChanges", () => {
 describe("changesForUnits", () => {
   const accepted = [
     { id: "u1", unitId: "u1", changes: [{ file: "x", before: "0", after: "1" }] },
-    { id: "u2", unitId: "u2", changes: [{ file: "x", before: "1", after: "2" }, { file: "y", before: null, after: "y" }] },
+    {
+      id: "u2",
+      unitId: "u2",
+      changes: [
+        { file: "x", before: "1", after: "2" },
+        { file: "y", before: null, after: "y" },
+      ],
+    },
     { id: "u3", unitId: "u3", changes: [{ file: "x", before: "2", after: "3" }] },
   ];
   it("follows each file while its units are included, stopping at the first excluded one", () => {
@@ -81,7 +88,9 @@ describe("changesForUnits", () => {
   });
 
   it("composes successive change lists and drops no-ops", () => {
-    expect(composeChanges([{ file: "x", before: "0", after: "1" }], [{ file: "x", before: "1", after: "0" }])).toEqual([]);
+    expect(
+      composeChanges([{ file: "x", before: "0", after: "1" }], [{ file: "x", before: "1", after: "0" }]),
+    ).toEqual([]);
   });
 });
 

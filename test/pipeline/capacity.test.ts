@@ -11,7 +11,13 @@ describe("profileFromCapacity", () => {
     ["qwen2.5-coder:7b", { parameterSize: "7.6B", contextLength: 32768 }, big, "standard", 32768],
     ["qwen2.5-coder:14b", { parameterSize: "14.8B", contextLength: 32768 }, big, "capable", 32768],
     ["qwen2.5-coder:32b", { parameterSize: "32.8B", contextLength: 32768 }, big, "strong", 32768],
-    ["7b on 8 GB", { parameterSize: "7.6B", contextLength: 32768 }, { totalRamBytes: 8 * GiB, vramBytes: 0 }, "standard", 8192],
+    [
+      "7b on 8 GB",
+      { parameterSize: "7.6B", contextLength: 32768 },
+      { totalRamBytes: 8 * GiB, vramBytes: 0 },
+      "standard",
+      8192,
+    ],
     ["32b with a 2k window", { parameterSize: "32B", contextLength: 2048 }, big, "micro", 2048],
   ])("%s → %s", (model, capacity, memory, tier, numCtx) => {
     const profile = profileFromCapacity({ model, ...capacity }, { provider: "ollama", local: true, memory });
@@ -21,7 +27,10 @@ describe("profileFromCapacity", () => {
   });
 
   it("budgets against num_ctx with a margin for approximate counting", () => {
-    const rough = profileFromCapacity({ model: "m", parameterSize: "7B", contextLength: 8192 }, { provider: "o", local: true, memory: big });
+    const rough = profileFromCapacity(
+      { model: "m", parameterSize: "7B", contextLength: 8192 },
+      { provider: "o", local: true, memory: big },
+    );
     const exact = profileFromCapacity(
       { model: "m", parameterSize: "7B", contextLength: 8192 },
       { provider: "o", local: true, memory: big, exactTokens: true },
@@ -37,7 +46,10 @@ describe("profileFromCapacity", () => {
   });
 
   it("treats remote drafters by their served window", () => {
-    const profile = profileFromCapacity({ model: "m", contextLength: 65536 }, { provider: "vllm", local: false, memory: big });
+    const profile = profileFromCapacity(
+      { model: "m", contextLength: 65536 },
+      { provider: "vllm", local: false, memory: big },
+    );
     expect(profile.numCtx).toBe(65536);
     expect(profile.tier).toBe("strong");
   });

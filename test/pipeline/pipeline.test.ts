@@ -19,13 +19,18 @@ import {
 } from "./support/harness.js";
 import { allText, lastUser } from "./support/scripted-provider.js";
 
-const addMul = "export function add(a: number, b: number): number {\n  return a + b;\n}\nexport const mul = (a: number, b: number) => a * b;\n";
+const addMul =
+  "export function add(a: number, b: number): number {\n  return a + b;\n}\nexport const mul = (a: number, b: number) => a * b;\n";
 
 describe("runPipeline", () => {
   it("plans, drafts, reviews and returns git diffs without touching the repo", async () => {
     const root = makeRepo();
     const h = harness({
-      planner: () => planAnswer({ summary: "s", units: [unit("u1", ["src/app/math.ts"]), unit("u2", ["lib/deep/nested/util.py"])] }),
+      planner: () =>
+        planAnswer({
+          summary: "s",
+          units: [unit("u1", ["src/app/math.ts"]), unit("u2", ["lib/deep/nested/util.py"])],
+        }),
       drafter: (request) =>
         allText(request).includes("Unit u1")
           ? wholeFile("src/app/math.ts", addMul)
@@ -42,7 +47,9 @@ describe("runPipeline", () => {
     expect(result.totals.drafter.costUsd).toBe(0);
     // Each role used its own binding; the drafter was sent the allocated context window.
     expect(h.planner.requests).toHaveLength(1);
-    expect(h.reviewer.requests.every((request) => request.model === "gpt-5-mini" && request.jsonSchema)).toBe(true);
+    expect(h.reviewer.requests.every((request) => request.model === "gpt-5-mini" && request.jsonSchema)).toBe(
+      true,
+    );
     expect(h.reviewer.requests.every((request) => request.maxOutputTokens === 400)).toBe(true);
     expect(h.drafter.requests.every((request) => request.numCtx === 32768)).toBe(true);
     expect(h.planner.requests[0]?.cachedContext).toContain("lib/deep/nested/util.py");
@@ -52,8 +59,12 @@ describe("runPipeline", () => {
     const root = makeRepo();
     const h = harness({
       planner: () => planAnswer({ summary: "s", units: [unit("u1", ["src/app/math.ts"])] }),
-      drafter: (_request, index) => wholeFile("src/app/math.ts", index === 0 ? "export const add = 1;\n" : addMul),
-      reviewer: (_request, index) => (index === 0 ? verdict("revise", { feedback: "keep add a function", issues: ["add was removed"] }) : verdict("accept")),
+      drafter: (_request, index) =>
+        wholeFile("src/app/math.ts", index === 0 ? "export const add = 1;\n" : addMul),
+      reviewer: (_request, index) =>
+        index === 0
+          ? verdict("revise", { feedback: "keep add a function", issues: ["add was removed"] })
+          : verdict("accept"),
     });
     const result = await runPipeline(h.deps(root), h.options());
     expect(result.accepted).toEqual(["u1"]);
@@ -91,7 +102,9 @@ describe("runPipeline", () => {
           : wholeFile("src/app/math.ts", addMul),
       drafter: () => wholeFile("src/app/math.ts", "export const broken = true;\n"),
       reviewer: (_request, index) =>
-        index === 0 ? verdict("accept", { confidence: 0.4, feedback: "unsure the signature is kept" }) : verdict("accept"),
+        index === 0
+          ? verdict("accept", { confidence: 0.4, feedback: "unsure the signature is kept" })
+          : verdict("accept"),
     });
     const result = await runPipeline(
       h.deps(root, {
@@ -118,7 +131,10 @@ describe("runPipeline", () => {
       planner: () =>
         planAnswer({
           summary: "s",
-          units: [unit("u1", ["src/app/math.ts"]), unit("u2", ["src/app/strings.ts"], { depends_on: ["u1"] })],
+          units: [
+            unit("u1", ["src/app/math.ts"]),
+            unit("u2", ["src/app/strings.ts"], { depends_on: ["u1"] }),
+          ],
         }),
       drafter: () => wholeFile("src/app/math.ts", addMul),
       reviewer: () => verdict("escalate"),
@@ -167,7 +183,9 @@ describe("runPipeline", () => {
     const root = makeRepo();
     const h = harness({
       planner: (_request, index) =>
-        index === 0 ? "not json at all" : planAnswer({ summary: "s", units: [unit("u1", ["src/app/math.ts"])] }),
+        index === 0
+          ? "not json at all"
+          : planAnswer({ summary: "s", units: [unit("u1", ["src/app/math.ts"])] }),
       drafter: () => wholeFile("src/app/math.ts", addMul),
     });
     const result = await runPipeline(h.deps(root), h.options());
@@ -202,7 +220,11 @@ describe("runPipeline", () => {
   it("orders units on the same file so the later one sees the earlier accepted edit", async () => {
     const root = makeRepo();
     const h = harness({
-      planner: () => planAnswer({ summary: "s", units: [unit("u1", ["src/app/math.ts"]), unit("u2", ["src/app/math.ts"])] }),
+      planner: () =>
+        planAnswer({
+          summary: "s",
+          units: [unit("u1", ["src/app/math.ts"]), unit("u2", ["src/app/math.ts"])],
+        }),
       drafter: (request) =>
         allText(request).includes("Unit u1")
           ? searchReplace("src/app/math.ts", "  return a + b;", "  return b + a;")
@@ -223,7 +245,15 @@ describe("runPipeline", () => {
         checks += 1;
         const text = changes[0]?.after ?? "";
         return text.includes("{{")
-          ? [{ check: "syntax", severity: "error", file: "src/app/math.ts", line: 1, message: "unexpected token" }]
+          ? [
+              {
+                check: "syntax",
+                severity: "error",
+                file: "src/app/math.ts",
+                line: 1,
+                message: "unexpected token",
+              },
+            ]
           : [{ check: "size", severity: "warning", file: "src/app/math.ts", message: "file grew" }];
       },
     };
@@ -265,14 +295,25 @@ describe("runPipeline", () => {
       },
     };
     const h = harness({
-      planner: () => planAnswer({ summary: "s", units: [unit("u1", ["src/app/math.ts"]), unit("u2", ["src/app/strings.ts"])] }),
+      planner: () =>
+        planAnswer({
+          summary: "s",
+          units: [unit("u1", ["src/app/math.ts"]), unit("u2", ["src/app/strings.ts"])],
+        }),
       drafter: (request) =>
         allText(request).includes("Unit u2")
-          ? searchReplace("src/app/strings.ts", "  return text.toUpperCase();", "  return `${text.toUpperCase()}!`;")
+          ? searchReplace(
+              "src/app/strings.ts",
+              "  return text.toUpperCase();",
+              '  return text.toUpperCase() + "!";',
+            )
           : allText(request).includes("Failing tests")
             ? searchReplace("src/app/math.ts", "  return a - b;", "  return a + b;")
             : searchReplace("src/app/math.ts", "  return a + b;", "  return a - b;"),
-      reviewer: (request) => (lastUser(request).includes("tests fail") ? verdict("revise", { feedback: "add must add" }) : verdict("accept")),
+      reviewer: (request) =>
+        lastUser(request).includes("tests fail")
+          ? verdict("revise", { feedback: "add must add" })
+          : verdict("accept"),
     });
     const result = await runPipeline(h.deps(root, { verifier }), h.options());
     expect(verified).toHaveLength(2);
@@ -307,7 +348,13 @@ describe("runPipeline", () => {
     const controller = new AbortController();
     const h = harness({
       planner: () =>
-        planAnswer({ summary: "s", units: [unit("u1", ["src/app/math.ts"]), unit("u2", ["src/app/strings.ts"], { depends_on: ["u1"] })] }),
+        planAnswer({
+          summary: "s",
+          units: [
+            unit("u1", ["src/app/math.ts"]),
+            unit("u2", ["src/app/strings.ts"], { depends_on: ["u1"] }),
+          ],
+        }),
       drafter: (request) => {
         if (allText(request).includes("Unit u2")) {
           controller.abort();
@@ -316,7 +363,9 @@ describe("runPipeline", () => {
         return wholeFile("src/app/math.ts", addMul);
       },
     });
-    await expect(runPipeline(h.deps(root, { signal: controller.signal }), h.options())).rejects.toThrow(AbortError);
+    await expect(runPipeline(h.deps(root, { signal: controller.signal }), h.options())).rejects.toThrow(
+      AbortError,
+    );
     const { resume, task } = resumeFromLog(h.log, "run-1");
     expect(resume.results.map((result) => result.id)).toEqual(["u1"]);
 
@@ -335,13 +384,19 @@ describe("runPipeline", () => {
   it("fails only the unit whose call broke, and keeps the others going", async () => {
     const root = makeRepo();
     const h = harness({
-      planner: () => planAnswer({ summary: "s", units: [unit("u1", ["src/app/math.ts"]), unit("u2", ["src/app/strings.ts"])] }),
+      planner: () =>
+        planAnswer({
+          summary: "s",
+          units: [unit("u1", ["src/app/math.ts"]), unit("u2", ["src/app/strings.ts"])],
+        }),
       drafter: (request) =>
         allText(request).includes("Unit u1")
           ? wholeFile("src/app/math.ts", addMul)
           : searchReplace("src/app/strings.ts", "  return text.toUpperCase();", "  return text;"),
       reviewer: (request) =>
-        allText(request).includes("Unit u1") ? new ProviderError("server", "HTTP 500 from the reviewer", { provider: "reviewer-api" }) : verdict("accept"),
+        allText(request).includes("Unit u1")
+          ? new ProviderError("server", "HTTP 500 from the reviewer", { provider: "reviewer-api" })
+          : verdict("accept"),
     });
     const result = await runPipeline(h.deps(root), h.options());
     expect(result.failed).toEqual(["u1"]);

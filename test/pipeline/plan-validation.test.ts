@@ -33,19 +33,43 @@ describe("validatePlan", () => {
 
   it.each([
     ["duplicate ids", [unit("u1"), unit("u1")], /used more than once/],
-    ["cycle", [unit("u1", { depends_on: ["u2"] }), unit("u2", { depends_on: ["u1"] })], /cycle: u1 → u2 → u1/],
+    [
+      "cycle",
+      [unit("u1", { depends_on: ["u2"] }), unit("u2", { depends_on: ["u1"] })],
+      /cycle: u1 → u2 → u1/,
+    ],
     ["unknown dependency", [unit("u1", { depends_on: ["zz"] })], /unknown unit 'zz'/],
     ["self dependency", [unit("u1", { depends_on: ["u1"] })], /depends on itself/],
     ["outside repo", [unit("u1", { target_files: ["../etc/passwd"] })], /outside the repository/],
     ["absolute path", [unit("u1", { target_files: ["/etc/passwd"] })], /outside the repository/],
-    ["missing target", [unit("u1", { target_files: ["src/nope.ts"] })], /does not exist; list it in new_files/],
+    [
+      "missing target",
+      [unit("u1", { target_files: ["src/nope.ts"] })],
+      /does not exist; list it in new_files/,
+    ],
     ["new file not in targets", [unit("u1", { new_files: ["x.ts"] })], /must also be in target_files/],
     ["created but exists", [unit("u1", { new_files: ["src/a.ts"] })], /already exists/],
-    ["missing context", [unit("u1", { context_files: ["nope.md"] })], /context file 'nope.md' does not exist/],
-    ["too many files", [unit("u1", { target_files: ["src/a.ts", "src/b.ts", "lib/deep/c.py"] })], /at most 2 per unit/],
-    ["target over budget", [unit("u1", { target_files: ["src/b.ts"] })], /over the drafter's 1000-token budget/],
+    [
+      "missing context",
+      [unit("u1", { context_files: ["nope.md"] })],
+      /context file 'nope.md' does not exist/,
+    ],
+    [
+      "too many files",
+      [unit("u1", { target_files: ["src/a.ts", "src/b.ts", "lib/deep/c.py"] })],
+      /at most 2 per unit/,
+    ],
+    [
+      "target over budget",
+      [unit("u1", { target_files: ["src/b.ts"] })],
+      /over the drafter's 1000-token budget/,
+    ],
     ["estimate over budget", [unit("u1", { est_input_tokens: 5000 })], /est_input_tokens 5000/],
-    ["too many units", ["a", "b", "c", "d", "e", "f"].map((id) => unit(id, { target_files: [`src/a.ts`] })), /at most 5/],
+    [
+      "too many units",
+      ["a", "b", "c", "d", "e", "f"].map((id) => unit(id, { target_files: [`src/a.ts`] })),
+      /at most 5/,
+    ],
   ])("rejects %s", (_name, units, pattern) => {
     expect(validatePlan({ summary: "s", units }, context).join("\n")).toMatch(pattern);
   });

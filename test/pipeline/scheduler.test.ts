@@ -33,7 +33,11 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe("runGraph", () => {
   it("runs independent nodes in parallel up to the limit", async () => {
     const h = harness();
-    const done = runGraph({ nodes: ["a", "b", "c", "d", "e"].map((id) => node(id)), concurrency: 2, run: h.run });
+    const done = runGraph({
+      nodes: ["a", "b", "c", "d", "e"].map((id) => node(id)),
+      concurrency: 2,
+      run: h.run,
+    });
     await tick();
     expect(h.started).toEqual(["a", "b"]);
     await h.finish("a");
@@ -47,7 +51,12 @@ describe("runGraph", () => {
   it("waits for dependencies and orders units that share a file", async () => {
     const h = harness();
     const done = runGraph({
-      nodes: [node("a", [], ["x.ts"]), node("b", [], ["x.ts", "y.ts"]), node("c", ["a"], ["z.ts"]), node("d", [], ["w"])],
+      nodes: [
+        node("a", [], ["x.ts"]),
+        node("b", [], ["x.ts", "y.ts"]),
+        node("c", ["a"], ["z.ts"]),
+        node("d", [], ["w"]),
+      ],
       concurrency: 4,
       run: h.run,
     });

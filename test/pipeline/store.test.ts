@@ -58,7 +58,9 @@ describe("usage ledger", () => {
       outcome: "error",
     });
     const summary = ledger.summary();
-    expect(summary.map((group) => [group.role, group.calls, group.inputTokens, group.cacheReadTokens])).toEqual([
+    expect(
+      summary.map((group) => [group.role, group.calls, group.inputTokens, group.cacheReadTokens]),
+    ).toEqual([
       ["drafter", 1, 100, 5],
       ["planner", 1, 100, 5],
       ["reviewer", 2, 200, 10],
@@ -73,7 +75,11 @@ describe("usage ledger", () => {
 
 describe("run log", () => {
   it("redacts keys, bearer tokens and auth env values", () => {
-    const redact = createRedactor({ ANTHROPIC_API_KEY: "sk-ant-api03-abcdefghijklmnopqrstuvwxyz", MY_TOKEN: "hunter2hunter2", PATH: "/usr/bin:/bin" });
+    const redact = createRedactor({
+      ANTHROPIC_API_KEY: "sk-ant-api03-abcdefghijklmnopqrstuvwxyz",
+      MY_TOKEN: "hunter2hunter2",
+      PATH: "/usr/bin:/bin",
+    });
     const text = redact(
       "key sk-ant-api03-abcdefghijklmnopqrstuvwxyz and Authorization: Bearer abcdefghijklmnop1234 and hunter2hunter2 and sk-proj-ZZZZZZZZZZZZZZZZZZZZ in /usr/bin:/bin",
     );
@@ -84,7 +90,10 @@ describe("run log", () => {
 
   it("appends JSON lines and ignores a torn last line", () => {
     const file = join(mkdtempSync(join(tmpdir(), "log-")), "logs", "r.jsonl");
-    const log = openRunLog(file, { redact: createRedactor({ SECRET_KEY: "supersecretvalue" }), now: () => 42 });
+    const log = openRunLog(file, {
+      redact: createRedactor({ SECRET_KEY: "supersecretvalue" }),
+      now: () => 42,
+    });
     log.append({ type: "prompt", messages: [{ role: "user", content: "use supersecretvalue" }] });
     log.append({ type: "reply", text: "ok" });
     writeFileSync(file, `${readRunLogRaw(file)}{"type":"par`);

@@ -20,7 +20,15 @@ export function registerDraft(program: Command, context: CliContext): void {
       const repoRoot = repositoryFor(context, flags.repo);
       const config = configFor(context, repoRoot, flags);
       const { file, outcome, totals } = await withInterrupt((signal) =>
-        draftFile({ config, env: context.env, repoRoot, runtime: providerRuntime(context), task: flags.task, file: flags.file, signal }),
+        draftFile({
+          config,
+          env: context.env,
+          repoRoot,
+          runtime: providerRuntime(context),
+          task: flags.task,
+          file: flags.file,
+          signal,
+        }),
       );
       if (output.json) output.printJson({ file, ...outcome, totals });
       else if (outcome.ok) output.print(outcome.diff.trimEnd());

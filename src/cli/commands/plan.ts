@@ -32,20 +32,33 @@ export function registerPlan(program: Command, context: CliContext): void {
         }),
       );
       if (output.json) {
-        output.printJson({ ok: true, fromCache: outcome.fromCache, key: outcome.key, profile: outcome.profile, plan: outcome.plan, totals: outcome.totals });
+        output.printJson({
+          ok: true,
+          fromCache: outcome.fromCache,
+          key: outcome.key,
+          profile: outcome.profile,
+          plan: outcome.plan,
+          totals: outcome.totals,
+        });
         return;
       }
       output.print(`Plan: ${outcome.plan.summary}${outcome.fromCache ? output.paint.dim(" (cached)") : ""}`);
       for (const unit of outcome.plan.units) {
         output.print(`\n${output.paint.bold(unit.id)} ${unit.goal}`);
-        output.print(`  targets: ${unit.target_files.join(", ")}${unit.new_files.length ? ` (new: ${unit.new_files.join(", ")})` : ""}`);
+        output.print(
+          `  targets: ${unit.target_files.join(", ")}${unit.new_files.length ? ` (new: ${unit.new_files.join(", ")})` : ""}`,
+        );
         if (unit.context_files.length) output.print(`  context: ${unit.context_files.join(", ")}`);
         if (unit.depends_on.length) output.print(`  after:   ${unit.depends_on.join(", ")}`);
         for (const item of unit.acceptance) output.print(`  ✓ ${item}`);
         output.print(output.paint.dim(`  ~${unit.est_input_tokens} tokens, complexity ${unit.complexity}`));
       }
       output.note(output.paint.dim(`drafter: ${describeProfile(outcome.profile)}`));
-      const models = { planner: config.routing.planner?.model ?? "?", drafter: config.routing.drafter?.model ?? "?", reviewer: "" };
+      const models = {
+        planner: config.routing.planner?.model ?? "?",
+        drafter: config.routing.drafter?.model ?? "?",
+        reviewer: "",
+      };
       output.note(totalsLines(output, outcome.totals, models)[0] ?? "");
     });
 }

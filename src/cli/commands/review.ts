@@ -19,15 +19,32 @@ export function registerReview(program: Command, context: CliContext): void {
       const repoRoot = repositoryFor(context, flags.repo);
       const config = configFor(context, repoRoot, flags);
       const outcome = await withInterrupt((signal) =>
-        reviewFile({ config, env: context.env, repoRoot, runtime: providerRuntime(context), task: flags.task, file: flags.file, signal }),
+        reviewFile({
+          config,
+          env: context.env,
+          repoRoot,
+          runtime: providerRuntime(context),
+          task: flags.task,
+          file: flags.file,
+          signal,
+        }),
       );
       const { verdict, action } = outcome.review;
       if (output.json) {
-        output.printJson({ ok: true, file: outcome.file, reviewed: outcome.reviewed, action, verdict, totals: outcome.totals });
+        output.printJson({
+          ok: true,
+          file: outcome.file,
+          reviewed: outcome.reviewed,
+          action,
+          verdict,
+          totals: outcome.totals,
+        });
         return;
       }
       const paint = action === "accept" ? output.paint.green : output.paint.yellow;
-      output.print(`${paint(action)} (confidence ${verdict.confidence}) — ${outcome.file} (${outcome.reviewed})`);
+      output.print(
+        `${paint(action)} (confidence ${verdict.confidence}) — ${outcome.file} (${outcome.reviewed})`,
+      );
       if (verdict.feedback) output.print(verdict.feedback);
       for (const issue of verdict.issues) output.print(`- ${issue}`);
     });

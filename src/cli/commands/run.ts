@@ -7,6 +7,7 @@ import { statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import * as prompts from "@clack/prompts";
 import type { Command } from "commander";
+import { estimateTask } from "../../app/estimate.js";
 import { type ApplyDecision, applyChanges, runTask } from "../../app/run.js";
 import type { HierocodeConfig } from "../../config/schema.js";
 import { ExitCode, UsageError } from "../../errors.js";
@@ -21,7 +22,6 @@ import type { CliContext } from "../context.js";
 import type { Output } from "../output.js";
 import { providerRuntime } from "../runtime.js";
 import { printEstimate } from "./estimate.js";
-import { estimateTask } from "../../app/estimate.js";
 
 export interface ModelFlags {
   repo?: string;
@@ -43,7 +43,10 @@ export function repositoryFor(context: CliContext, flag: string | undefined): st
     return root;
   }
   const found = findRepoRoot(context.cwd);
-  if (!found) throw new UsageError("not inside a git repository", { hint: "run it inside the repository or pass --repo DIR" });
+  if (!found)
+    throw new UsageError("not inside a git repository", {
+      hint: "run it inside the repository or pass --repo DIR",
+    });
   return found;
 }
 
@@ -78,13 +81,18 @@ export function formatUsd(value: number | undefined): string {
 
 const number = new Intl.NumberFormat("en-US");
 
-export function totalsLines(output: Output, totals: Record<PipelineRole, RoleTotals>, models: Record<PipelineRole, string>): string[] {
+export function totalsLines(
+  output: Output,
+  totals: Record<PipelineRole, RoleTotals>,
+  models: Record<PipelineRole, string>,
+): string[] {
   const lines: string[] = [];
   let total: number | undefined = 0;
   for (const role of ["planner", "drafter", "reviewer"] as const) {
     const item = totals[role];
     const input = item.usage.inputTokens + item.usage.cacheReadTokens + item.usage.cacheWriteTokens;
-    const cache = item.usage.cacheReadTokens > 0 ? ` (${number.format(item.usage.cacheReadTokens)} cached)` : "";
+    const cache =
+      item.usage.cacheReadTokens > 0 ? ` (${number.format(item.usage.cacheReadTokens)} cached)` : "";
     const messages = item.subscriptionMessages > 0 ? ` · ${item.subscriptionMessages} subscription msg` : "";
     lines.push(
       `${role.padEnd(9)} ${models[role].padEnd(24)} ${String(item.calls).padStart(3)} calls  ${number.format(input)} in${cache} / ${number.format(item.usage.outputTokens)} out  ${formatUsd(item.costUsd)}${messages}`,
@@ -95,28 +103,56 @@ export function totalsLines(output: Output, totals: Record<PipelineRole, RoleTot
   return lines;
 }
 
-function renderSummary(output: Output, result: PipelineResult, models: Record<PipelineRole, string>, logFile: string, repoRoot: string): void {
+function renderSummary(
+  output: Output,
+  result: PipelineResult,
+  models: Record<PipelineRole, string>,
+  logFile: string,
+  repoRoot: string,
+): void {
   const paint = output.paint;
   for (const unit of result.units) {
     const status =
-      unit.status === "accepted" ? paint.green("accepted") : unit.status === "failed" ? paint.red("failed  ") : paint.yellow("skipped ");
-    const by = unit.author === "planner" ? " (escalated: written by the planner)" : unit.author === "split" ? " (split)" : "";
-    const verified = unit.verified === false ? paint.yellow(" · tests fail") : unit.verified ? " · verified" : "";
-    output.note(`${status} ${unit.id}${unit.parentId ? ` (part of ${unit.parentId})` : ""}: ${unit.goal}${by}${verified}${unit.reason ? paint.dim(` — ${unit.reason}`) : ""}`);
+      unit.status === "accepted"
+        ? paint.green("accepted")
+        : unit.status === "failed"
+          ? paint.red("failed  ")
+          : paint.yellow("skipped ");
+    const by =
+      unit.author === "planner"
+        ? " (escalated: written by the planner)"
+        : unit.author === "split"
+          ? " (split)"
+          : "";
+    const verified =
+      unit.verified === false ? paint.yellow(" · tests fail") : unit.verified ? " · verified" : "";
+    output.note(
+      `${status} ${unit.id}${unit.parentId ? ` (part of ${unit.parentId})` : ""}: ${unit.goal}${by}${verified}${unit.reason ? paint.dim(` — ${unit.reason}`) : ""}`,
+    );
   }
   output.note(
     `units: ${result.accepted.length} accepted, ${result.failed.length} failed, ${result.skipped.length} skipped · revisions ${result.revisions} · escalations ${result.escalations}${result.planFromCache ? " · plan from cache" : ""}`,
   );
   for (const line of totalsLines(output, result.totals, models)) output.note(line);
-  output.note(paint.dim(`log: ${relative(repoRoot, logFile).startsWith("..") ? logFile : relative(repoRoot, logFile)} (resume with --resume ${result.runId})`));
+  output.note(
+    paint.dim(
+      `log: ${relative(repoRoot, logFile).startsWith("..") ? logFile : relative(repoRoot, logFile)} (resume with --resume ${result.runId})`,
+    ),
+  );
 }
 
 function progressNotes(output: Output): (event: PipelineEvent) => void {
   return (event) => {
     if (event.type === "plan-ready") {
-      output.note(output.paint.dim(`plan: ${event.plan.units.length} unit(s)${event.fromCache ? " (cached, no planner call)" : ""}${event.fromLog ? " (from the run log)" : ""}`));
+      output.note(
+        output.paint.dim(
+          `plan: ${event.plan.units.length} unit(s)${event.fromCache ? " (cached, no planner call)" : ""}${event.fromLog ? " (from the run log)" : ""}`,
+        ),
+      );
     } else if (event.type === "plan-invalid") {
-      output.note(output.paint.yellow(`plan rejected (attempt ${event.attempt}): ${event.problems[0] ?? ""}`));
+      output.note(
+        output.paint.yellow(`plan rejected (attempt ${event.attempt}): ${event.problems[0] ?? ""}`),
+      );
     } else if (event.type === "escalation" && !event.approved) {
       output.note(output.paint.yellow(`escalation of ${event.unitId} declined`));
     }
@@ -128,7 +164,9 @@ export function escalationConfirm(context: CliContext, yes: boolean): Confirm {
   return async (request) => {
     if (yes) return true;
     if (!context.interactive) {
-      context.output.warn(`unit ${request.unitId} needs escalation (${request.reason}); pass --yes to allow it without a terminal`);
+      context.output.warn(
+        `unit ${request.unitId} needs escalation (${request.reason}); pass --yes to allow it without a terminal`,
+      );
       return false;
     }
     const answer = await prompts.confirm({
@@ -178,14 +216,22 @@ export function registerRun(program: Command, context: CliContext): void {
     .option("--resume <run-id>", "continue an interrupted run from its log")
     .option("--refresh-plan", "ignore the plan cache (the new plan is cached)")
     .option("--no-checks", "skip the deterministic draft checks (syntax, dependencies, secrets, size)")
-    .option("--verify [command]", "run the project's tests after the units (default: policy.verify_command or detected)")
+    .option(
+      "--verify [command]",
+      "run the project's tests after the units (default: policy.verify_command or detected)",
+    )
     .option("--json", "print the full result as JSON")
     .action(async (flags: RunFlags) => {
       const { output } = context;
       const repoRoot = repositoryFor(context, flags.repo);
-      if (!flags.task && !flags.resume) throw new UsageError("a task is required", { hint: 'hierocode run -t "add input validation to the login endpoint"' });
+      if (!flags.task && !flags.resume)
+        throw new UsageError("a task is required", {
+          hint: 'hierocode run -t "add input validation to the login endpoint"',
+        });
       if (flags.apply && !flags.yes && !context.interactive) {
-        throw new UsageError("--apply asks per file, but there is no terminal", { hint: "add --yes to apply every accepted file" });
+        throw new UsageError("--apply asks per file, but there is no terminal", {
+          hint: "add --yes to apply every accepted file",
+        });
       }
       const config = configFor(context, repoRoot, flags);
       const runtime = providerRuntime(context);
@@ -199,7 +245,12 @@ export function registerRun(program: Command, context: CliContext): void {
         let verifier: Verifier | undefined;
         if (flags.verify !== undefined) {
           const command = flags.verify === true ? (config.policy.verify_command ?? true) : flags.verify;
-          verifier = await createVerifierFromOptions({ repoRoot, command, timeoutSeconds: config.policy.verify_timeout_seconds, env: context.env });
+          verifier = await createVerifierFromOptions({
+            repoRoot,
+            command,
+            timeoutSeconds: config.policy.verify_timeout_seconds,
+            env: context.env,
+          });
         }
         const { result, logFile, setup } = await runTask({
           config,
@@ -222,23 +273,41 @@ export function registerRun(program: Command, context: CliContext): void {
         };
         let applied: Awaited<ReturnType<typeof applyChanges>> | undefined;
         if (flags.apply) {
-          applied = await applyChanges(repoRoot, result.applicable, flags.yes ? undefined : (change) => askApply(change.file));
+          applied = await applyChanges(
+            repoRoot,
+            result.applicable,
+            flags.yes ? undefined : (change) => askApply(change.file),
+          );
         }
         if (output.json) {
-          output.printJson({ ok: result.failed.length === 0, logFile, ...result, ...(applied ? { applied } : {}) });
+          output.printJson({
+            ok: result.failed.length === 0,
+            logFile,
+            ...result,
+            ...(applied ? { applied } : {}),
+          });
         } else {
           if (result.diff) output.print(result.diff.trimEnd());
           renderSummary(output, result, models, logFile, repoRoot);
           if (applied) {
-            if (applied.written.length > 0) output.note(output.paint.green(`wrote ${applied.written.join(", ")}`));
+            if (applied.written.length > 0)
+              output.note(output.paint.green(`wrote ${applied.written.join(", ")}`));
             if (applied.skipped.length > 0) output.note(`not written: ${applied.skipped.join(", ")}`);
-            if (applied.conflicts.length > 0) output.warn(`changed on disk since the run read them, not written: ${applied.conflicts.join(", ")}`);
+            if (applied.conflicts.length > 0)
+              output.warn(
+                `changed on disk since the run read them, not written: ${applied.conflicts.join(", ")}`,
+              );
           } else if (result.diff) {
-            output.note(output.paint.dim("nothing was written; run again with --apply, or pipe the diff to `git apply`"));
+            output.note(
+              output.paint.dim(
+                "nothing was written; run again with --apply, or pipe the diff to `git apply`",
+              ),
+            );
           }
         }
         if (result.failed.length > 0 || result.skipped.length > 0) process.exitCode = ExitCode.unitsFailed;
-        else if (result.verification && result.verification.unverifiedUnits.length > 0) process.exitCode = ExitCode.verifyFailed;
+        else if (result.verification && result.verification.unverifiedUnits.length > 0)
+          process.exitCode = ExitCode.verifyFailed;
       });
     });
 }

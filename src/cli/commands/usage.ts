@@ -9,14 +9,21 @@ const number = new Intl.NumberFormat("en-US");
 export function registerUsage(program: Command, context: CliContext): void {
   program
     .command("usage")
-    .description("model calls, tokens and cost per role (all sessions), and messages used in each subscription window")
+    .description(
+      "model calls, tokens and cost per role (all sessions), and messages used in each subscription window",
+    )
     .option("--since <when>", "only calls since a duration ago (24h, 7d) or a date")
     .option("--json", "machine-readable output")
     .action((flags: { since?: string }) => {
       const { output } = context;
       const now = Date.now();
       const config = context.loadConfig().config;
-      const report = usageReport({ env: context.env, config, now, ...(flags.since ? { since: parseSince(flags.since, now) } : {}) });
+      const report = usageReport({
+        env: context.env,
+        config,
+        now,
+        ...(flags.since ? { since: parseSince(flags.since, now) } : {}),
+      });
       if (output.json) {
         output.printJson({ ok: true, ...report });
         return;
@@ -30,8 +37,12 @@ export function registerUsage(program: Command, context: CliContext): void {
       }
       for (const window of report.windows) {
         if (window.used === 0) continue;
-        const frees = window.frees ? `, oldest leaves the window at ${new Date(window.frees).toLocaleTimeString()}` : "";
-        output.print(`${window.plan}: ${window.used} of ~${window.messagesPerWindow} messages in the last ${window.windowHours} h${frees}`);
+        const frees = window.frees
+          ? `, oldest leaves the window at ${new Date(window.frees).toLocaleTimeString()}`
+          : "";
+        output.print(
+          `${window.plan}: ${window.used} of ~${window.messagesPerWindow} messages in the last ${window.windowHours} h${frees}`,
+        );
       }
       output.note(output.paint.dim(`${report.runs} run(s)${flags.since ? ` since ${flags.since}` : ""}`));
     });

@@ -56,12 +56,25 @@ export function makeSandbox(config: Record<string, unknown>): Sandbox {
   return { repo, home, env };
 }
 
-export function roleConfig(urls: { anthropic: string; ollama: string; openai: string }, policy: Record<string, unknown> = {}) {
+export function roleConfig(
+  urls: { anthropic: string; ollama: string; openai: string },
+  policy: Record<string, unknown> = {},
+) {
   return {
     providers: {
-      api: { type: "anthropic", base_url: urls.anthropic, auth: { type: "bearer_env", env_var: "ANTHROPIC_API_KEY" }, max_retries: 0 },
+      api: {
+        type: "anthropic",
+        base_url: urls.anthropic,
+        auth: { type: "bearer_env", env_var: "ANTHROPIC_API_KEY" },
+        max_retries: 0,
+      },
       local: { type: "ollama", base_url: urls.ollama, max_retries: 0 },
-      oai: { type: "openai_compatible", base_url: urls.openai, auth: { type: "bearer_env", env_var: "OPENAI_API_KEY" }, max_retries: 0 },
+      oai: {
+        type: "openai_compatible",
+        base_url: urls.openai,
+        auth: { type: "bearer_env", env_var: "OPENAI_API_KEY" },
+        max_retries: 0,
+      },
     },
     routing: {
       planner: { provider: "api", model: "claude-sonnet-4-6" },
@@ -80,7 +93,11 @@ export interface CliRun {
 }
 
 export function startCli(sandbox: Sandbox, args: string[]): { child: ChildProcess; done: Promise<CliRun> } {
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd: sandbox.repo, env: sandbox.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    cwd: sandbox.repo,
+    env: sandbox.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -100,7 +117,12 @@ export function runCliProcess(sandbox: Sandbox, args: string[]): Promise<CliRun>
 }
 
 export function gitIn(sandbox: Sandbox, args: string[], input?: string) {
-  return spawnSync("git", args, { cwd: sandbox.repo, env: sandbox.env, encoding: "utf8", ...(input !== undefined ? { input } : {}) });
+  return spawnSync("git", args, {
+    cwd: sandbox.repo,
+    env: sandbox.env,
+    encoding: "utf8",
+    ...(input !== undefined ? { input } : {}),
+  });
 }
 
 export function logRecords(sandbox: Sandbox): Array<Record<string, unknown>> {

@@ -9,8 +9,8 @@ import type { PipelineDeps, PipelineOptions, PipelinePolicy } from "../../../src
 import type { Plan } from "../../../src/pipeline/plan-schema.js";
 import type { PlanCacheStore, RunLogRecord } from "../../../src/pipeline/ports.js";
 import { basicRepoAccess, charsPerTokenCounter } from "../../../src/pipeline/repo-fallback.js";
-import { type Answer, type ScriptedProvider, scriptedProvider } from "./scripted-provider.js";
 import type { GenerateRequest } from "../../../src/providers/spec.js";
+import { type Answer, type ScriptedProvider, scriptedProvider } from "./scripted-provider.js";
 
 export const files: Record<string, string> = {
   "src/app/math.ts": "export function add(a: number, b: number): number {\n  return a + b;\n}\n",
@@ -40,7 +40,11 @@ export const defaultPolicy: PipelinePolicy = {
   maxVerifyRounds: 2,
 };
 
-export function unit(id: string, targets: string[], extra: Partial<Plan["units"][number]> = {}): Plan["units"][number] {
+export function unit(
+  id: string,
+  targets: string[],
+  extra: Partial<Plan["units"][number]> = {},
+): Plan["units"][number] {
   return {
     id,
     goal: `goal of ${id}`,
@@ -56,7 +60,16 @@ export function unit(id: string, targets: string[], extra: Partial<Plan["units"]
 }
 
 export function verdict(action: string, extra: Record<string, unknown> = {}): Answer {
-  return { json: { action, feedback: action === "accept" ? "" : `please ${action}`, issues: [], confidence: 0.9, sub_units: [], ...extra } };
+  return {
+    json: {
+      action,
+      feedback: action === "accept" ? "" : `please ${action}`,
+      issues: [],
+      confidence: 0.9,
+      sub_units: [],
+      ...extra,
+    },
+  };
 }
 
 export function wholeFile(path: string, content: string): string {
@@ -81,7 +94,12 @@ export interface HarnessOptions {
 }
 
 export function harness(options: HarnessOptions) {
-  const planner = scriptedProvider({ name: "planner-api", type: "anthropic", local: false, answer: options.planner });
+  const planner = scriptedProvider({
+    name: "planner-api",
+    type: "anthropic",
+    local: false,
+    answer: options.planner,
+  });
   const drafter = scriptedProvider({
     name: "local",
     type: "ollama",

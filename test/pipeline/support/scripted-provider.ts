@@ -40,12 +40,16 @@ export function scriptedProvider(options: {
       if (request.signal?.aborted) throw Object.assign(new Error("aborted"), { name: "AbortError" });
       const answer = await options.answer(request, index);
       if (answer instanceof Error) throw answer;
-      const text = typeof answer === "string" ? answer : "text" in answer ? answer.text : JSON.stringify(answer.json);
+      const text =
+        typeof answer === "string" ? answer : "text" in answer ? answer.text : JSON.stringify(answer.json);
       const result: GenerateResult = {
         text,
         ...(typeof answer === "object" && "json" in answer ? { json: answer.json } : {}),
         usage: { inputTokens: 1000, outputTokens: 100, cacheReadTokens: 0, cacheWriteTokens: 0 },
-        finishReason: typeof answer === "object" && "finishReason" in answer && answer.finishReason ? answer.finishReason : "stop",
+        finishReason:
+          typeof answer === "object" && "finishReason" in answer && answer.finishReason
+            ? answer.finishReason
+            : "stop",
         latencyMs: options.delayMs ?? 0,
         modelId: request.model,
         subscriptionMessages: 0,
@@ -79,5 +83,9 @@ export function lastUser(request: GenerateRequest): string {
 }
 
 export function allText(request: GenerateRequest): string {
-  return [request.system ?? "", request.cachedContext ?? "", ...request.messages.map((message) => message.content)].join("\n");
+  return [
+    request.system ?? "",
+    request.cachedContext ?? "",
+    ...request.messages.map((message) => message.content),
+  ].join("\n");
 }
