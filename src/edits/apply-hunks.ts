@@ -7,7 +7,6 @@ import { EditFailure } from "./edit-failure.js";
 import { locate } from "./locate.js";
 import type { DiffHunk, HunkLine } from "./types.js";
 
-
 interface ChangeRun {
   before: string[];
   removed: string[];

@@ -8,9 +8,12 @@ import { isDiffStart, isHunkHeader, parseDiffHeader, parseHunk } from "./parse-d
 import { filenameFromFenceInfo, filenameFromLine, normalizePath } from "./parse-filename.js";
 import type { DiffHunk, EditFormat, ParsedEdit, ParseOptions, ParseResult } from "./types.js";
 
-const SEARCH_MARKER = /^\s*<{5,9}\s*SEARCH\b/i;
+const SEARCH_MARKER = /^\s*<{5,9}\s*(?:SEARCH|ORIGINAL)\b/i;
 const DIVIDER_MARKER = /^\s*={5,9}\s*$/;
-const REPLACE_MARKER = /^\s*>{5,9}\s*REPLACE\b/i;
+const REPLACE_MARKER = /^\s*>{5,9}\s*(?:REPLACE|UPDATED)\b/i;
+/** `// filepath: src/a.ts` as the first line of a fenced file (an editor convention models copy). */
+const FILEPATH_COMMENT =
+  /^\s*(?:\/\/|#|--|;|<!--|\/\*)\s*(?:file ?path|file ?name|file|path)\s*:\s*(\S+?)\s*(?:-->|\*\/)?\s*$/i;
 const FENCE_OPEN = /^\s*(`{3,}|~{3,})(.*)$/;
 
 interface Fence {
@@ -161,6 +164,16 @@ function parseDiffSection(state: ParseState, start: number): number {
     index = after;
   }
   const end = Math.max(index, start + 1);
+  const lastHunk = hunks[hunks.length - 1];
+  const stray = lastHunk && !countsMet(lastHunk) ? strayHunkLine(lines, index) : null;
+  if (stray !== null) {
+    addProblem(
+      state,
+      `a line inside a diff hunk has no leading space, + or -: "${stray.slice(0, 80)}"; context lines need a leading space`,
+      excerptOf(lines, start, index + 2),
+    );
+    return index + 1;
+  }
   if (header.problem) {
     addProblem(state, header.problem, excerptOf(lines, start, end));
     return end;
@@ -196,6 +209,24 @@ function parseDiffSection(state: ParseState, start: number): number {
     (line, index) => line.startsWith("+") && !(lines[index + 1] ?? "").startsWith("\\"),
   );
   return end;
+}
+
+function countsMet(hunk: DiffHunk): boolean {
+  if (hunk.oldCount === undefined || hunk.newCount === undefined) return false;
+  const oldSide = hunk.lines.filter((line) => line.kind !== "+").length;
+  const newSide = hunk.lines.filter((line) => line.kind !== "-").length;
+  return oldSide >= hunk.oldCount && newSide >= hunk.newCount;
+}
+
+/**
+ * A hunk that stopped at an unprefixed line with more +/- lines right after it lost a context
+ * line's leading space; reading on would guess, stopping silently would drop changes.
+ */
+function strayHunkLine(lines: readonly string[], index: number): string | null {
+  const line = lines[index] ?? "";
+  if (line.trim() === "" || /^\s*(`{3,}|~{3,})/.test(line) || isDiffStart(lines, index)) return null;
+  const next = lines[index + 1] ?? "";
+  return /^[+-]/.test(next) && !/^(\+\+\+|---) /.test(next) ? line : null;
 }
 
 function containsEdits(lines: readonly string[]): boolean {
@@ -242,11 +273,15 @@ export function parseEdits(
         index++;
         continue;
       }
-      const file = filenameFromFenceInfo(fence.info, state.known) ?? filenameBefore(state, index);
+      const firstLine = FILEPATH_COMMENT.exec(body[0] ?? "");
+      const commented = firstLine ? normalizePath(firstLine[1] ?? "") : null;
+      const file =
+        filenameFromFenceInfo(fence.info, state.known) ?? filenameBefore(state, index) ?? commented;
+      const content = commented !== null && commented === file ? body.slice(1) : body;
       if (file) {
         addEdit(
           state,
-          { index: state.nextIndex++, file, format: "whole-file", content: joinContent(body) },
+          { index: state.nextIndex++, file, format: "whole-file", content: joinContent(content) },
           index + 1,
           end,
         );
