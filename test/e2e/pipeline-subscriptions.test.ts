@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type FakeClis, installFakeClis } from "../kit/fake-cli.js";
 import { type FakeOllama, startFakeOllama } from "../kit/fake-ollama.js";
-import { type Sandbox, makeSandbox, runCliProcess } from "../pipeline/support/e2e.js";
+import { makeSandbox, runCliProcess, type Sandbox } from "../pipeline/support/e2e.js";
 import { searchReplace, unit } from "../pipeline/support/harness.js";
 
 let ollama: FakeOllama;
@@ -21,8 +21,14 @@ const verdict = { action: "accept", feedback: "", issues: [], confidence: 0.9, s
 beforeEach(async () => {
   ollama = await startFakeOllama();
   ollama.script
-    .on({ user: "Unit u1:" }, { text: searchReplace("lib/deep/nested/util.py", "    return x * 2", "    return x + x") })
-    .on({ user: "Unit u2:" }, { text: searchReplace("src/app/strings.ts", "  return text.toUpperCase();", "  return text;") });
+    .on(
+      { user: "Unit u1:" },
+      { text: searchReplace("lib/deep/nested/util.py", "    return x * 2", "    return x + x") },
+    )
+    .on(
+      { user: "Unit u2:" },
+      { text: searchReplace("src/app/strings.ts", "  return text.toUpperCase();", "  return text;") },
+    );
   clis = installFakeClis({
     isolatePath: true,
     claudeScript: { rules: [{ hasSchema: true, promptIncludes: "Task:", json: plan }] },

@@ -25,12 +25,15 @@ const gitIdentity = {
   GIT_COMMITTER_EMAIL: "test@example.com",
 };
 
-export function makeSandbox(config: Record<string, unknown>): Sandbox {
+export function makeSandbox(
+  config: Record<string, unknown>,
+  extraFiles: Record<string, string> = {},
+): Sandbox {
   const base = mkdtempSync(join(tmpdir(), "haco-e2e-"));
   const repo = join(base, "repo");
   const home = join(base, "home");
   mkdirSync(home, { recursive: true });
-  for (const [path, content] of Object.entries(files)) {
+  for (const [path, content] of Object.entries({ ...files, ...extraFiles })) {
     mkdirSync(dirname(join(repo, path)), { recursive: true });
     writeFileSync(join(repo, path), content);
   }
