@@ -55,6 +55,16 @@ function replaceAll(
   return spliceLines(text, 0, text.lines.length, [...lines], finalNewline);
 }
 
+/** "// ... existing code ..." in new lines means the model left code out; writing it would delete that code. */
+function refuseLazyAdditions(added: readonly string[], existing: readonly string[], where: string): void {
+  const lazy = findLazyMarker(added, existing);
+  if (lazy >= 0) {
+    throw new EditFailure(
+      `the ${where} stands in for code with a comment ("${added[lazy]?.trim()}") instead of writing it out; quote the code to keep in SEARCH pieces around \`...\` or write it in full`,
+    );
+  }
+}
+
 function applyWholeFile(edit: WholeFileEdit, current: FileText | null): { text: FileText; strategy: string } {
   const lines = toLines(edit.content);
   const lazy = findLazyMarker(lines, current?.lines ?? []);
@@ -84,6 +94,7 @@ function applySearchReplace(
       return { text: replaceAll(styled(current, edit), replace, true), strategy: "empty-file" };
     throw new EditFailure("the SEARCH part is empty but the file is not; quote the lines to replace");
   }
+  refuseLazyAdditions(replace, [...search, ...current.lines], "REPLACE part");
   const located = locate(current.lines, search, replace);
   if (located.kind === "found") {
     return {
@@ -130,6 +141,11 @@ function applyUnifiedDiff(
   }
   if (current === null) throw new EditFailure(`${edit.file} does not exist`);
   if (edit.isDelete && edit.hunks.length === 0) return { text: null, strategy: "delete-file" };
+  for (const hunk of edit.hunks) {
+    const added = hunk.lines.filter((line) => line.kind === "+").map((line) => line.text);
+    const shown = hunk.lines.filter((line) => line.kind !== "+").map((line) => line.text);
+    refuseLazyAdditions(added, [...shown, ...current.lines], "diff");
+  }
   let lines = [...current.lines];
   const strategies = new Set<string>();
   let delta = 0;

@@ -2,7 +2,7 @@
  * The text sent back to the drafter or reviewer when edits fail: what failed and why, the file's
  * actual lines nearest to what was quoted, and which blocks applied and must not be resent.
  */
-import type { ApplyResult, EditOutcome } from "./types.js";
+import type { ApplyResult, EditOutcome, ParseProblem } from "./types.js";
 
 function blockName(outcome: EditOutcome): string {
   const kind =
@@ -20,11 +20,26 @@ function fence(text: string): string {
   return `${marker}\n${text}\n${marker}`;
 }
 
-export function failureReport(result: ApplyResult): string {
+/**
+ * `problems` are the blocks `parseEdits` could not read; they are reported as failed blocks too,
+ * so the model resends them.
+ */
+export function failureReport(result: ApplyResult, problems: readonly ParseProblem[] = []): string {
   const failed = result.outcomes.filter((outcome) => outcome.status === "failed");
   const applied = result.outcomes.filter((outcome) => outcome.status === "applied");
-  if (failed.length === 0) return `All ${applied.length} edit block(s) applied.`;
-  const sections = [`${failed.length} of ${result.outcomes.length} edit block(s) failed to apply.`];
+  const total = result.outcomes.length + problems.length;
+  if (failed.length === 0 && problems.length === 0) return `All ${applied.length} edit block(s) applied.`;
+  const sections = [`${failed.length + problems.length} of ${total} edit block(s) failed to apply.`];
+  for (const problem of problems) {
+    sections.push(
+      [
+        `## Block #${problem.index + 1}: UNREADABLE`,
+        `Reason: ${problem.reason}`,
+        "It began:",
+        fence(problem.excerpt),
+      ].join("\n"),
+    );
+  }
   for (const outcome of failed) {
     const lines = [`## ${blockName(outcome)}: FAILED`, `Reason: ${outcome.reason ?? "unknown"}`];
     if (outcome.didYouMean !== undefined) {

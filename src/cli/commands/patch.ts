@@ -83,10 +83,10 @@ function printHuman(context: CliContext, report: RepoApplyReport, flags: PatchAp
     output.note(`${output.paint.red("UNREADABLE")} #${problem.index + 1}: ${problem.reason}`);
   }
   if (!report.ok) {
-    if (report.outcomes.some((outcome) => outcome.status === "failed")) {
-      output.note("");
-      output.note(failureReport({ ok: false, outcomes: report.outcomes, changes: report.changes }));
-    }
+    output.note("");
+    output.note(
+      failureReport({ ok: false, outcomes: report.outcomes, changes: report.changes }, report.problems),
+    );
     if (!flags.partial)
       output.note(output.paint.yellow("nothing was written (use --partial to write the edits that applied)"));
   }
