@@ -32,6 +32,8 @@ interface ParseState {
   allowed: ReadonlySet<EditFormat>;
   result: ParseResult;
   nextIndex: number;
+  /** Lines known to close a fence: a filename search upwards stops there (what lies above is code). */
+  closingFences: Set<number>;
 }
 
 function openFence(line: string): Fence | null {
@@ -69,6 +71,7 @@ function filenameBefore(state: ParseState, start: number): string | null {
   for (let index = start - 1; index >= 0 && checked < 3; index--) {
     const line = state.lines[index] ?? "";
     if (line.trim() === "") continue;
+    if (state.closingFences.has(index)) return null;
     const fence = openFence(line);
     if (fence) {
       // A bare fence may open this block or close the previous one; the lines above decide.
@@ -248,8 +251,9 @@ export function parseEdits(
     allowed: new Set(options.formats ?? ["whole-file", "search-replace", "unified-diff"]),
     result: { edits: [], problems: [] },
     nextIndex: 0,
+    closingFences: new Set<number>(),
   };
-  const containerCloses = new Set<number>();
+  const containerCloses = state.closingFences;
   const unnamed: { start: number; end: number; body: string[] }[] = [];
   let index = 0;
   while (index < lines.length) {
@@ -288,6 +292,7 @@ export function parseEdits(
       } else {
         unnamed.push({ start: index, end, body });
       }
+      state.closingFences.add(end);
       index = end + 1;
     }
   }
