@@ -8,7 +8,11 @@ import { fileURLToPath } from "node:url";
 
 registerHooks({
   resolve(specifier, context, nextResolve) {
-    if ((specifier.startsWith(".") || specifier.startsWith("/")) && specifier.endsWith(".js") && context.parentURL) {
+    if (
+      (specifier.startsWith(".") || specifier.startsWith("/")) &&
+      specifier.endsWith(".js") &&
+      context.parentURL
+    ) {
       const candidate = new URL(specifier.replace(/\.js$/, ".ts"), context.parentURL);
       if (candidate.protocol === "file:" && existsSync(fileURLToPath(candidate))) {
         return nextResolve(candidate.href, context);

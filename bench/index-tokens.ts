@@ -11,10 +11,14 @@ import { realTokenizer, type TokenizerId } from "../src/tokens/real-tokenizers.j
 const tokenizers: TokenizerId[] = ["o200k_base", "llama3", "qwen", "deepseek_v3", "gemma3", "mistral_v3"];
 
 function sample(root: string, pattern: string, count: number, exclude = "site-packages"): string[] {
-  const all = execFileSync("find", [root, "-name", pattern, "-size", "+2k", "-not", "-path", `*${exclude}*`], {
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  })
+  const all = execFileSync(
+    "find",
+    [root, "-name", pattern, "-size", "+2k", "-not", "-path", `*${exclude}*`],
+    {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  )
     .trim()
     .split("\n")
     .filter(Boolean)
@@ -37,7 +41,12 @@ export function loadSamples(perKind = 40): SampleFile[] {
   }).trim();
   const kinds: Array<[string, string[]]> = [
     ["python", sample(stdlib, "*.py", perKind)],
-    ["typescript", sample("node_modules/typescript/lib", "*.d.ts", perKind / 2).concat(sample("node_modules/zod", "*.ts", perKind / 2))],
+    [
+      "typescript",
+      sample("node_modules/typescript/lib", "*.d.ts", perKind / 2).concat(
+        sample("node_modules/zod", "*.ts", perKind / 2),
+      ),
+    ],
     ["javascript", sample("node_modules", "*.js", perKind, "tokenizer")],
     ["c", sample("/usr/include", "*.h", perKind)],
     ["markdown", sample("node_modules", "*.md", perKind)],
@@ -64,7 +73,13 @@ function meanCount(file: SampleFile): number {
 export const charsPerFour: HeuristicWeights = { ...defaultWeights };
 
 export function errorTable(samples: SampleFile[], weights: HeuristicWeights) {
-  const rows: Array<{ kind: string; reference: string; meanAbsPct: number; p90AbsPct: number; bias: number }> = [];
+  const rows: Array<{
+    kind: string;
+    reference: string;
+    meanAbsPct: number;
+    p90AbsPct: number;
+    bias: number;
+  }> = [];
   const kinds = [...new Set(samples.map((file) => file.kind)), "all"];
   for (const reference of [...tokenizers, "mean"]) {
     for (const kind of kinds) {
@@ -93,7 +108,7 @@ function loss(samples: SampleFile[], weights: HeuristicWeights): number {
   return total / samples.length;
 }
 
-function fit(samples: SampleFile[]): HeuristicWeights {
+function fitWeights(samples: SampleFile[]): HeuristicWeights {
   let best = { ...defaultWeights };
   let bestLoss = loss(samples, best);
   for (let round = 0; round < 6; round++) {
@@ -115,14 +130,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const samples = loadSamples();
   let weights = defaultWeights;
   if (process.argv.includes("--fit")) {
-    weights = fit(samples);
+    weights = fitWeights(samples);
     console.log("fitted weights:", JSON.stringify(weights));
   }
   for (const [label, table] of [
     ["chars/4 baseline", errorTable(samples, charsPerFour)],
     ["heuristic", errorTable(samples, weights)],
   ] as const) {
-    console.log(`\n${label}: ${samples.length} files; error vs real tokenizers (mean |error| %, p90 |error| %, bias %)`);
+    console.log(
+      `\n${label}: ${samples.length} files; error vs real tokenizers (mean |error| %, p90 |error| %, bias %)`,
+    );
     for (const row of table) {
       if (row.kind === "all" || row.reference === "mean") {
         console.log(

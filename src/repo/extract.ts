@@ -62,6 +62,11 @@ export function signatureOf(source: string, node: Node): string {
     const newline = header.indexOf("\n");
     if (newline >= 0) header = header.slice(0, newline);
   }
+  // Comments between the header and the body (Python puts them before the block) are not signature.
+  header = header
+    .split("\n")
+    .map((line) => line.replace(/\s(#|\/\/).*$/, ""))
+    .join("\n");
   header = header.replace(/\s+/g, " ").trim();
   header = header.replace(/\s*[{:]$/, "").replace(/\s*(=>|=)$/, "");
   if (header.length > maxSignatureLength) header = `${header.slice(0, maxSignatureLength - 1)}…`;
@@ -121,7 +126,14 @@ export function symbolsFromDefinitions(source: string, definitions: RawDefinitio
       : enclosing;
     const insideType =
       Boolean(definition.explicitContainer) || (parent ? typeLikeKinds.has(parent.definition.kind) : false);
-    if (definition.kind !== "scope") {
+    // Members of anonymous classes and object literals inside a function body are locals, not API.
+    const localMember =
+      parent !== undefined &&
+      !transparent &&
+      !definition.explicitContainer &&
+      (parent.definition.kind === "function" || parent.definition.kind === "method") &&
+      (definition.kind === "method" || definition.kind === "field" || definition.kind === "property");
+    if (definition.kind !== "scope" && !localMember) {
       let kind = definition.kind;
       if (kind === "function" && insideType) kind = "method";
       else if (kind === "method" && !insideType && !containerPath) kind = "function";

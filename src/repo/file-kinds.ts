@@ -56,6 +56,42 @@ export function languageForPath(path: string): LanguageId | null {
   return languageByExtension[extname(name).toLowerCase()] ?? null;
 }
 
+const cppMarkers =
+  /^\s*(class\s+\w+[^;]*$|namespace\s+[\w:]*\s*\{|template\s*<|(public|private|protected)\s*:)/m;
+
+/** `.h` is shared by C and C++; C++ headers are recognised by their declarations. */
+export function refineLanguage(path: string, language: LanguageId, text: string): LanguageId {
+  if (language === "c" && path.endsWith(".h") && cppMarkers.test(text)) return "cpp";
+  return language;
+}
+
+/** `class EXPORT_MACRO Name`: an all-caps word between the keyword and the name. */
+const exportMacro = /\b(class|struct)(\s+)([A-Z][A-Z0-9_]{2,})(\s+)(?=[A-Za-z_]\w*\s*(:[^:]|\{|;|$))/gm;
+/** A line holding a lone all-caps macro (`__BEGIN_DECLS`, `G_BEGIN_DECLS`). */
+const loneMacroLine = /^[ \t]*[A-Z_][A-Z0-9_]{3,}[ \t]*$/gm;
+/** glibc-style declaration decorations: `__THROW`, `__wur`, `__nonnull ((1))`, `__attribute__ ((…))`. */
+const decorations =
+  /\b(__attribute__|__THROW|__THROWNL|__wur|__nonnull|__attribute_\w+__|__attr_\w+|__LEAF|__NTH|__REDIRECT\w*|__asm__)\b(\s*\(\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)\))?/g;
+
+const blank = (text: string) => text.replace(/[^\n]/g, " ");
+
+/**
+ * Blanks what the parser cannot know without the preprocessor: export macros in class heads,
+ * lone declaration macros and attribute decorations. Same-length replacement, so lines and
+ * offsets stay true.
+ */
+export function prepareSource(language: LanguageId, text: string): string {
+  if (language !== "c" && language !== "cpp") return text;
+  return text
+    .replace(
+      exportMacro,
+      (_match, keyword: string, gap: string, macro: string, space: string) =>
+        `${keyword}${gap}${" ".repeat(macro.length)}${space}`,
+    )
+    .replace(loneMacroLine, blank)
+    .replace(decorations, blank);
+}
+
 /** Never worth showing a model: images, archives, compiled objects, media, fonts, databases. */
 const binaryExtensions = new Set(
   (

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TokenCounter } from "../tokens/counter.js";
 import { extractSymbols } from "./extract.js";
-import { languageForPath } from "./file-kinds.js";
+import { languageForPath, prepareSource, refineLanguage } from "./file-kinds.js";
 import { type Excerpt, excerptFile, skeletonOf } from "./pack-excerpt.js";
 import type { PackBlock, RepoSymbol } from "./types.js";
 
@@ -50,7 +50,8 @@ function defaultReader(repoRoot: string): (path: string) => string | null {
 async function symbolsOf(path: string, text: string): Promise<RepoSymbol[]> {
   const language = languageForPath(path);
   if (!language) return [];
-  return (await extractSymbols(language, text)).symbols;
+  const refined = refineLanguage(path, language, text);
+  return (await extractSymbols(refined, prepareSource(refined, text))).symbols;
 }
 
 /** Tokens a block costs, including the path header the prompt puts above it. */

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { extractSymbols } from "./extract.js";
 import type { LanguageId } from "./file-kinds.js";
-import { looksBinary } from "./file-kinds.js";
+import { looksBinary, prepareSource, refineLanguage } from "./file-kinds.js";
 import type { Extraction } from "./types.js";
 
 export interface ParseJob {
@@ -37,6 +37,8 @@ export async function parseFile(job: ParseJob): Promise<ParseOutcome> {
   }
   if (looksBinary(bytes.subarray(0, 8192))) return { path: job.path, ok: false, reason: "binary" };
   const sha256 = sha256Hex(bytes);
-  const extraction = await extractSymbols(job.language, bytes.toString("utf8"));
+  const text = bytes.toString("utf8");
+  const language = refineLanguage(job.path, job.language, text);
+  const extraction = await extractSymbols(language, prepareSource(language, text));
   return { path: job.path, ok: true, sha256, extraction };
 }

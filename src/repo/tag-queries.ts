@@ -13,10 +13,17 @@ const typescriptCommon = `
 (generator_function_declaration name: (identifier) @name) @definition.function
 (class_declaration name: (_) @name) @definition.class
 (method_definition name: (_) @name) @definition.method
-(program (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)])) @definition.function)
-(program (export_statement declaration: (lexical_declaration (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)])) @definition.function))
-(program (lexical_declaration (variable_declarator name: (identifier) @name)) @definition.constant)
-(program (export_statement declaration: (lexical_declaration (variable_declarator name: (identifier) @name)) @definition.constant))
+(variable_declarator name: (identifier) @name value: (class)) @definition.class
+(variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression) (generator_function)]) @definition.function
+(assignment_expression
+  left: (member_expression
+    object: (member_expression object: (identifier) @container property: (property_identifier) @_prototype)
+    property: (property_identifier) @name)
+  right: [(function_expression) (arrow_function)]
+  (#eq? @_prototype "prototype")) @definition.method
+(program (lexical_declaration (variable_declarator name: (identifier) @name) @definition.constant))
+(program (variable_declaration (variable_declarator name: (identifier) @name) @definition.variable))
+(program (export_statement declaration: (lexical_declaration (variable_declarator name: (identifier) @name) @definition.constant)))
 `;
 
 const typescript = `
@@ -89,9 +96,19 @@ const cFunctionDeclarator = (name: string) => `[
   (pointer_declarator declarator: (function_declarator declarator: ${name}))
   (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: ${name})))]`;
 
+/** Where a prototype is an API declaration (not a local declaration inside a function body). */
+const prototypeParents = [
+  "translation_unit",
+  "preproc_ifdef",
+  "preproc_if",
+  "preproc_else",
+  "preproc_elif",
+  "declaration_list",
+];
+
 const cCommon = `
 (function_definition declarator: ${cFunctionDeclarator("(identifier) @name")}) @definition.function
-(translation_unit (declaration declarator: ${cFunctionDeclarator("(identifier) @name")}) @definition.function)
+${prototypeParents.map((parent) => `(${parent} (declaration declarator: ${cFunctionDeclarator("(identifier) @name")}) @definition.function)`).join("\n")}
 (struct_specifier name: (type_identifier) @name body: (_)) @definition.struct
 (union_specifier name: (type_identifier) @name body: (_)) @definition.struct
 (enum_specifier name: (type_identifier) @name body: (_)) @definition.enum
@@ -109,6 +126,8 @@ const cpp = `
 (field_declaration_list (declaration declarator: ${cFunctionDeclarator("(identifier) @name")}) @definition.method)
 ${cCommon}
 (class_specifier name: (type_identifier) @name body: (_)) @definition.class
+(class_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.class
+(struct_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
 (namespace_definition name: (_) @name) @definition.module
 (alias_declaration name: (type_identifier) @name) @definition.type
 (concept_definition name: (identifier) @name) @definition.type

@@ -56,7 +56,13 @@ const table: Record<string, { expected: Expected[]; signatures?: Record<string, 
       ["handle", "function", null, 16, 18],
       ["start", "function", null, 20, 22],
       ["MAX_CONNECTIONS", "constant", null, 24, 24],
+      ["Legacy", "class", null, 28, 32],
+      ["run", "method", "Legacy", 29, 31],
+      ["Widget", "function", null, 34, 36],
+      ["render", "method", "Widget", 38, 40],
+      ["factory", "function", null, 42, 48],
     ],
+    signatures: { Legacy: "var Legacy = class", render: "Widget.prototype.render = function (target)" },
   },
   "inventory.py": {
     expected: [
@@ -209,6 +215,40 @@ describe("symbol extraction per language", () => {
       for (const symbol of symbols) expect(symbol.signature).not.toMatch(/\n/);
     });
   }
+
+  it("server.js: members of object literals inside functions are not listed", async () => {
+    const symbols = await symbolsOf("server.js");
+    expect(symbols.map((symbol) => symbol.name)).not.toContain("local");
+  });
+
+  it("C headers: glibc declaration macros are blanked, C++ headers parsed as C++", async () => {
+    const { parseFile } = await import("../../src/repo/parse-file.js");
+    const headers = join(fixtures, "..", "repo-headers");
+    const decls = await parseFile({ path: "decls.h", absolute: join(headers, "decls.h"), language: "c" });
+    const widgets = await parseFile({
+      path: "widgets.h",
+      absolute: join(headers, "widgets.h"),
+      language: "c",
+    });
+    if (!decls.ok || !widgets.ok) throw new Error("parse failed");
+    const rows = (symbols: RepoSymbol[]) =>
+      symbols.map((symbol) => [symbol.name, symbol.kind, symbol.container, symbol.line]);
+    expect(rows(decls.extraction.symbols)).toEqual(
+      expect.arrayContaining([
+        ["aliasent", "struct", null, 6],
+        ["setaliasent", "function", null, 12],
+        ["getaliasent_r", "function", null, 13],
+      ]),
+    );
+    expect(rows(widgets.extraction.symbols)).toEqual(
+      expect.arrayContaining([
+        ["Panel", "class", null, 3],
+        ["Panel", "method", "Panel", 6],
+        ["width", "method", "Panel", 7],
+        ["Holder", "class", null, 11],
+      ]),
+    );
+  });
 
   it("references exclude the file's own definitions and keywords", async () => {
     const language = languageForPath("shapes.ts")!;
