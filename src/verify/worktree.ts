@@ -71,8 +71,9 @@ function installHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
   process.on("exit", cleanupAll);
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  // First in line, so the worktree is gone before any graceful-abort handler starts awaiting.
+  process.prependListener("SIGINT", onSignal);
+  process.prependListener("SIGTERM", onSignal);
 }
 
 export interface IsolatedWorktree {

@@ -4,7 +4,7 @@
  * pass; then the final diff applies to the real working tree and the tests pass there too.
  * Every model is a scripted fake Ollama model; the test command is real (`node --test`).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -140,4 +140,36 @@ describe("hello loop", () => {
     expect(readFileSync(join(root, "src/slug.js"), "utf8")).toBe(fixedSlug);
     execFileSync("node", ["--test"], { cwd: root, stdio: "pipe" });
   }, 60_000);
+});
+
+describe("run --verify interrupted", () => {
+  it("Ctrl-C during verification ends the run with exit 130 and leaves no worktree behind", async () => {
+    expect(existsSync(builtCli), "run `npm run build` first (npm test does)").toBe(true);
+    const root = sampleRepo();
+    fake = await startFakeOllama({ rules: [{ when: isPlanner, reply: "hang" }] });
+    const env = isolatedEnv();
+    const configFile = join(env.HOME ?? "", "hello.yaml");
+    writeFileSync(
+      configFile,
+      `providers:\n  local:\n    type: ollama\n    base_url: ${fake.url}\nrouting:\n  planner: { provider: local, model: llama3.2 }\n  drafter: { provider: local, model: qwen2.5-coder:7b }\n`,
+    );
+    const marker = join(env.HOME ?? "", "verifying");
+    const child = spawn(
+      process.execPath,
+      [builtCli, "run", "-t", "Add slugify", "--verify", `echo "$PWD" > ${marker}; sleep 30`],
+      { cwd: root, env: { ...env, HIEROCODE_CONFIG: configFile }, stdio: "ignore" },
+    );
+    const exited = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
+    const deadline = Date.now() + 15_000;
+    while (!existsSync(marker) || !readFileSync(marker, "utf8").trim()) {
+      if (Date.now() > deadline) throw new Error("verification never started");
+      await new Promise((done) => setTimeout(done, 25));
+    }
+    const worktree = readFileSync(marker, "utf8").trim();
+    expect(worktreeCount(root)).toBe(2);
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(worktreeCount(root)).toBe(1);
+    expect(existsSync(worktree)).toBe(false);
+  }, 30_000);
 });
