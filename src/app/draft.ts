@@ -77,6 +77,7 @@ export async function draftFile(options: SingleFileOptions): Promise<DraftFileOu
       edits: defaultEditEngine,
       read: setup.repo.readFile,
       maxEditRetries: 0,
+      packer: setup.packer,
     },
     singleFileUnit(options.task, file, exists),
     { attempt: 1 },

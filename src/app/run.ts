@@ -19,12 +19,12 @@ import type { ChangedFile, DraftChecker, Verifier } from "../pipeline/hooks.js";
 import type { RoleRuntime } from "../pipeline/model-call.js";
 import type { PipelinePolicy } from "../pipeline/pipeline.js";
 import { type PipelineResult, type ResumeState, runPipeline } from "../pipeline/pipeline.js";
-import type { Confirm, RepoAccess, TokenCounter } from "../pipeline/ports.js";
+import type { Confirm, ContextPacker, RepoAccess, TokenCounter } from "../pipeline/ports.js";
 import { basicRepoAccess } from "../pipeline/repo-fallback.js";
 import { resumeFromLog } from "../pipeline/resume.js";
 import { createProvider } from "../providers/registry.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
-import { buildRepoMap } from "../repo/index.js";
+import { buildRepoMap, packContext } from "../repo/index.js";
 import { openStateDatabase } from "../store/database.js";
 import { planCache } from "../store/plan-cache.js";
 import {
@@ -60,6 +60,7 @@ export interface PipelineSetup {
   workers: { local: number; remote: number };
   /** The reviewer inherited the planner's binding (routing.reviewer unset). */
   reviewerInherited: boolean;
+  packer: ContextPacker;
 }
 
 export function pipelinePolicy(policy: PolicyConfig, config: HierocodeConfig): PipelinePolicy {
@@ -132,6 +133,16 @@ export function repoAccessFor(repoRoot: string, env: Env): RepoAccess {
   };
 }
 
+/** src/repo's symbol-aware packer: large targets are cut to the relevant symbols, with notes. */
+export function repoPacker(repoRoot: string): ContextPacker {
+  return {
+    async pack(request) {
+      const packed = await packContext({ repoRoot, ...request });
+      return { blocks: packed.blocks, fits: packed.fits, notes: packed.notes, usedTokens: packed.usedTokens };
+    },
+  };
+}
+
 export function setupPipeline(input: SetupInput): PipelineSetup {
   const { config, env } = input;
   const runtime: ProviderRuntime = { env, ...(input.runtime ?? {}) };
@@ -158,6 +169,7 @@ export function setupPipeline(input: SetupInput): PipelineSetup {
       remote: config.parallelization.max_remote_workers,
     },
     reviewerInherited,
+    packer: repoPacker(input.repoRoot),
   };
 }
 
@@ -225,6 +237,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(options.emit ? { emit: options.emit } : {}),
       ...(options.confirm ? { confirm: options.confirm } : {}),
       ...(checker ? { checker } : {}),
+      packer: setup.packer,
       ...(options.verifier ? { verifier: options.verifier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     },

@@ -9,7 +9,7 @@ import type { CapacityProfile } from "./capacity.js";
 import type { ChangedFile } from "./hooks.js";
 import type { ModelCaller } from "./model-call.js";
 import type { PlanUnit } from "./plan-schema.js";
-import type { EditEngine, TokenCounter } from "./ports.js";
+import type { ContextPacker, EditEngine, TokenCounter } from "./ports.js";
 import { drafterSystem, drafterUserPrompt, type FileFormat, fileBlock } from "./prompts.js";
 
 export interface DraftEnvironment {
@@ -21,6 +21,8 @@ export interface DraftEnvironment {
   /** Reads through the overlay: the repository plus every edit accepted so far. */
   read(path: string): string | null;
   maxEditRetries: number;
+  /** Symbol-aware packing (large targets cut to the relevant symbols); the basic packer otherwise. */
+  packer?: ContextPacker;
 }
 
 export type DraftOutcome =
@@ -120,6 +122,74 @@ export function packDraftInput(
   return { formats, fileBlocks, contextBlocks, notes, wholeFileOutputTokens, usedTokens: used, fits: true };
 }
 
+/**
+ * Packing through a ContextPacker: a target it had to cut is shown as an excerpt with its
+ * omissions named, and is edited with SEARCH/REPLACE on the visible lines only (a whole-file
+ * rewrite of an excerpt would delete what was left out).
+ */
+export async function packWithPacker(
+  packer: ContextPacker,
+  unit: PlanUnit,
+  profile: CapacityProfile,
+  counter: TokenCounter,
+  read: (path: string) => string | null,
+  reservedTokens: number,
+): Promise<PackedInput> {
+  const budget = profile.maxInputTokens - reservedTokens;
+  const packed = await packer.pack({
+    targetFiles: unit.target_files,
+    contextFiles: unit.context_files,
+    budgetTokens: budget,
+    counter,
+    goal: unit.goal,
+    read,
+  });
+  const formats = new Map<string, FileFormat>();
+  const fileBlocks: string[] = [];
+  const contextBlocks: string[] = [];
+  const notes: string[] = [];
+  let wholeFileOutputTokens = 0;
+  const targets = new Set(unit.target_files);
+  for (const block of packed.blocks) {
+    if (!targets.has(block.file)) {
+      contextBlocks.push(fileBlock(block.file, block.text));
+      continue;
+    }
+    const content = read(block.file);
+    if (content === null) {
+      formats.set(block.file, "whole-file");
+      notes.push(`${block.file} does not exist yet: create it`);
+      wholeFileOutputTokens += 200;
+      continue;
+    }
+    const format = block.whole ? chooseFormat(content, profile, counter) : "search-replace";
+    formats.set(block.file, format);
+    fileBlocks.push(fileBlock(block.file, block.text));
+    if (!block.whole) {
+      notes.push(
+        `${block.file} is shown in part (${block.omitted ?? "some lines omitted"}); edit only the lines shown, with SEARCH/REPLACE`,
+      );
+    } else if (format === "whole-file") {
+      wholeFileOutputTokens += counter.count(content);
+    }
+  }
+  for (const file of unit.target_files) if (!formats.has(file)) formats.set(file, "whole-file");
+  return {
+    formats,
+    fileBlocks,
+    contextBlocks,
+    notes,
+    wholeFileOutputTokens,
+    usedTokens: packed.usedTokens,
+    fits: packed.fits,
+    ...(packed.fits
+      ? {}
+      : {
+          reason: `the unit's target files do not fit the drafter's ${budget}-token budget (${packed.notes.join("; ")})`,
+        }),
+  };
+}
+
 export async function draftUnit(
   environment: DraftEnvironment,
   unit: PlanUnit,
@@ -131,7 +201,9 @@ export async function draftUnit(
     counter.count(options.previousDiff ?? "") +
     counter.count(unit.goal) +
     500;
-  const packed = packDraftInput(unit, profile, counter, environment.read, reserved);
+  const packed = environment.packer
+    ? await packWithPacker(environment.packer, unit, profile, counter, environment.read, reserved)
+    : packDraftInput(unit, profile, counter, environment.read, reserved);
   if (!packed.fits) return { ok: false, kind: "too-big", reason: packed.reason ?? "unit does not fit" };
   const system = drafterSystem(new Set(packed.formats.values()));
   const user = drafterUserPrompt({

@@ -15,6 +15,7 @@ import { obtainPlan, planCacheKey } from "./planner.js";
 import type {
   Clock,
   Confirm,
+  ContextPacker,
   EditEngine,
   PlanCacheStore,
   RepoAccess,
@@ -50,6 +51,8 @@ export interface PipelineDeps {
   confirm?: Confirm;
   checker?: DraftChecker;
   verifier?: Verifier;
+  /** Symbol-aware packing of large files; the basic whole-file packer when absent. */
+  packer?: ContextPacker;
   signal?: AbortSignal;
 }
 
@@ -268,6 +271,7 @@ async function execute(
     policy: options.policy,
     state,
     ...(deps.checker ? { checker: deps.checker } : {}),
+    ...(deps.packer ? { packer: deps.packer } : {}),
     ...(deps.confirm ? { confirm: deps.confirm } : {}),
     ...(deps.emit ? { emit: deps.emit } : {}),
     ...(deps.log ? { log: deps.log } : {}),

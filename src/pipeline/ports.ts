@@ -30,6 +30,26 @@ export interface RepoAccess {
   buildSkeleton(options: { tokens: number; task: string; counter: TokenCounter }): Promise<RepoSkeleton>;
 }
 
+/** One file as packed into the drafter's window: whole, or an excerpt that says what it left out. */
+export interface PackedFile {
+  file: string;
+  text: string;
+  whole: boolean;
+  omitted?: string;
+}
+
+/** Fits a unit's target and context files into a token budget (e.g. src/repo `packContext`). */
+export interface ContextPacker {
+  pack(request: {
+    targetFiles: string[];
+    contextFiles: string[];
+    budgetTokens: number;
+    counter: TokenCounter;
+    goal: string;
+    read(path: string): string | null;
+  }): Promise<{ blocks: PackedFile[]; fits: boolean; notes: string[]; usedTokens: number }>;
+}
+
 export interface EditAttempt {
   ok: boolean;
   /** Changes relative to what `read` returned (only when ok, or partial edits applied). */

@@ -14,7 +14,7 @@ import type { ModelCaller } from "./model-call.js";
 import { composeChanges, type Overlay } from "./overlay.js";
 import { type Plan, type PlanUnit, planJsonSchema, planSchema } from "./plan-schema.js";
 import { normalizeRepoPath } from "./plan-validation.js";
-import type { Confirm, EditEngine, RunLogSink, TokenCounter } from "./ports.js";
+import type { Confirm, ContextPacker, EditEngine, RunLogSink, TokenCounter } from "./ports.js";
 import {
   escalationSystem,
   escalationUserPrompt,
@@ -76,6 +76,7 @@ export interface UnitRunnerDeps {
   policy: UnitPolicy;
   state: RunState;
   checker?: DraftChecker;
+  packer?: ContextPacker;
   confirm?: Confirm;
   emit?: EventSink;
   log?: RunLogSink;
@@ -124,6 +125,7 @@ export async function runUnit(
     edits: deps.edits,
     read: state.overlay.read,
     maxEditRetries: policy.maxEditRetries,
+    ...(deps.packer ? { packer: deps.packer } : {}),
   };
   const attempts: string[] = [];
   const feedback: string[] = [];
