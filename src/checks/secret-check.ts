@@ -31,6 +31,17 @@ const secretPatterns: SecretPattern[] = [
 const assignmentPattern =
   /\b[\w.-]*(?:api[_-]?key|secret|token|passw(?:or)?d|access[_-]?key|private[_-]?key|client[_-]?secret|auth)[\w.-]*["']?\s*[:=]{1,2}\s*["'`]([^"'`\s]{16,})["'`]/i;
 
+/** `.env`-style and YAML assignments without quotes; only mixed letters+digits count (not identifiers). */
+const bareAssignmentPattern =
+  /^\s*(?:export\s+)?[\w.-]*(?:api[_-]?key|secret|token|passw(?:or)?d|access[_-]?key|client[_-]?secret)[\w.-]*\s*[:=]\s*([A-Za-z0-9+/_=.-]{16,})\s*$/i;
+
+function secretValue(line: string): string | undefined {
+  const quoted = assignmentPattern.exec(line)?.[1];
+  if (quoted) return quoted;
+  const bare = bareAssignmentPattern.exec(line)?.[1];
+  return bare && /\d/.test(bare) && /[A-Za-z]/.test(bare) ? bare : undefined;
+}
+
 const placeholderPattern =
   /x{4,}|\*{3,}|example|your[_-]|changeme|placeholder|dummy|<|>|\$\{|\{\{|process\.env|os\.environ|getenv/i;
 
@@ -75,7 +86,7 @@ export function checkSecrets(changes: ChangedFile[]): CheckFinding[] {
         });
         continue;
       }
-      const value = assignmentPattern.exec(text)?.[1];
+      const value = secretValue(text);
       if (value && !placeholderPattern.test(value) && shannonEntropy(value) >= 3.5) {
         findings.push({
           check: "secret",

@@ -153,6 +153,17 @@ describe("secrets and size", () => {
     );
   });
 
+  it("reads .env-style assignments without quotes, but not identifiers or calls", async () => {
+    const after = [
+      "STRIPE_SECRET=rk9Qw2Lm8ZxT4vBn6YpA",
+      "AUTH_TOKEN=generateTokenForUser",
+      "token = makeToken(user_id, 3600)",
+      "",
+    ].join("\n");
+    const findings = await checker.check(pythonRoot, [{ file: ".env.example", before: null, after }]);
+    expect(findings.map((finding) => finding.line)).toEqual([1]);
+  });
+
   it("does not re-report a secret that was already in the file", async () => {
     const before = `KEY = "${fakeKeys.aws}"\n`;
     const findings = await checker.check(pythonRoot, [
