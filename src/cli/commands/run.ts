@@ -119,10 +119,12 @@ function renderSummary(
           ? paint.red("failed  ")
           : paint.yellow("skipped ");
     const by =
-      unit.author === "planner"
-        ? " (escalated: written by the planner)"
-        : unit.author === "split"
-          ? " (split)"
+      unit.author === "split"
+        ? " (split)"
+        : unit.escalated
+          ? unit.status === "accepted"
+            ? " (escalated: written by the planner)"
+            : " (escalated)"
           : "";
     const verified =
       unit.verified === false ? paint.yellow(" · tests fail") : unit.verified ? " · verified" : "";
