@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -161,5 +162,35 @@ describe("verifierForRun", () => {
     ]);
     expect(await verifierForRun({ repoRoot: root, flag: undefined, policy: policy() })).toBeUndefined();
     expect(await verifierForRun({ repoRoot: root, flag: false, policy: policy("npm test") })).toBeUndefined();
+  });
+});
+
+function hasPytest(): boolean {
+  try {
+    execFileSync("python3", ["-m", "pytest", "--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("verifier with pytest", () => {
+  it.skipIf(!hasPytest())("parses real pytest output and blames only the new failure", async () => {
+    const source = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n";
+    const root = makeRepo({
+      "pyproject.toml": "[project]\nname = 'calc'\nversion = '0.1.0'\n",
+      "calc.py": source,
+      "tests/test_calc.py":
+        "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 2) == 4\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n\n\ndef test_known_bug():\n    assert add(0.1, 0.2) == 0.3\n",
+    });
+    verifier = await createVerifierFromOptions({ repoRoot: root, command: true, timeoutSeconds: 60 });
+    expect(verifier.command).toBe("python3 -m pytest -q");
+    const baseline = await verifier.baseline();
+    expect(baseline.failingTests).toEqual(["tests/test_calc.py::test_known_bug"]);
+    const outcome = await verifier.verify([
+      { file: "calc.py", before: source, after: source.replace("a * b", "a ** b") },
+    ]);
+    expect(verifier.newFailures(outcome, baseline)).toEqual(["tests/test_calc.py::test_mul"]);
+    expect(outcome.report).toContain("assert 8 == 6");
   });
 });
