@@ -154,3 +154,10 @@ export class IndexStore {
     this.database.prepare("DELETE FROM repo_index_files WHERE repo = ?").run(this.repo);
   }
 }
+
+/** Drops every repository's cached index (for `hierocode cache clear`); returns rows removed. */
+export function clearAllIndexes(database: Database): number {
+  ensureSchema(database, "repo_index_files", ddl);
+  const result = database.prepare("DELETE FROM repo_index_files").run();
+  return Number(result.changes);
+}

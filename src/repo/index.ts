@@ -2,7 +2,7 @@
 import { walkRepo } from "./walk.js";
 
 export type { LanguageId } from "./file-kinds.js";
-export { type IndexOptions, type IndexResult, indexRepo } from "./indexer.js";
+export { clearIndexCache, type IndexOptions, type IndexResult, indexRepo } from "./indexer.js";
 export { type PackBlock, type PackRequest, type PackResult, packContext } from "./pack.js";
 export { buildRepoMap, defaultMapTokens, type RepoMap, type RepoMapRequest } from "./repo-map.js";
 export type { IndexedFile, RepoSymbol, SymbolKind } from "./types.js";

@@ -9,7 +9,7 @@
 import { realpathSync } from "node:fs";
 import { join } from "node:path";
 import { openIndexDatabase } from "../store/database.js";
-import { decodeSymbols, IndexStore, indexFormatVersion } from "./index-store.js";
+import { clearAllIndexes, decodeSymbols, IndexStore, indexFormatVersion } from "./index-store.js";
 import { hashFile, type ParseJob, type ParseOutcome, parseFile } from "./parse-file.js";
 import { parseInWorkers } from "./parse-pool.js";
 import type { IndexedFile } from "./types.js";
@@ -35,6 +35,17 @@ export interface IndexResult {
   /** Of the reused, how many needed a hash check because their mtime was not trustworthy. */
   verified: number;
   skipped: WalkResult["skipped"] & { unparsable: number };
+}
+
+/** Forgets the cached index of one repository, or of all of them; returns rows removed. */
+export function clearIndexCache(
+  options: { repoRoot?: string; env?: Record<string, string | undefined> } = {},
+): number {
+  const database = openIndexDatabase(options.env ?? process.env);
+  if (!options.repoRoot) return clearAllIndexes(database);
+  const before = new IndexStore(database, repoKey(options.repoRoot)).loadAll().size;
+  new IndexStore(database, repoKey(options.repoRoot)).clear();
+  return before;
 }
 
 export function repoKey(repoRoot: string): string {

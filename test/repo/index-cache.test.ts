@@ -1,7 +1,7 @@
 import { statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { indexRepo } from "../../src/repo/index.js";
+import { clearIndexCache, indexRepo } from "../../src/repo/index.js";
 import { closeAllDatabases } from "../../src/store/database.js";
 import { type TempRepo, tempRepo } from "./helpers.js";
 
@@ -75,6 +75,15 @@ describe("incremental index", () => {
     const next = await indexRepo(repo.root, { env: repo.env });
     expect(next).toMatchObject({ parsed: 1, reused: 2 });
     expect(next.files.map((file) => file.path)).toEqual(["README.md", "a.py", "b.py", "d.go"]);
+  });
+
+  it("clearIndexCache forgets a repository's rows, so the next run parses again", async () => {
+    repo = tempRepo(files);
+    age(repo.root, Object.keys(files));
+    await indexRepo(repo.root, { env: repo.env });
+    expect(clearIndexCache({ repoRoot: repo.root, env: repo.env })).toBe(3);
+    expect((await indexRepo(repo.root, { env: repo.env })).parsed).toBe(3);
+    expect(clearIndexCache({ env: repo.env })).toBe(3);
   });
 
   it("treats a source file with NUL bytes as binary", async () => {
