@@ -88,6 +88,16 @@ describe("hierocode worker", () => {
     expect(unknown.code).toBe(ExitCode.usage);
   });
 
+  it("--warm with an empty prompt only loads the model and says so on stderr", async () => {
+    fake = await startFakeOllama({ default: { text: chatty } });
+    const env = isolatedEnv({ OLLAMA_HOST: fake.url, HACO_WORKER_MODEL: "qwen2.5-coder:7b" });
+    const result = await runBuilt(["worker", "--warm"], { env, input: "" });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^qwen2\.5-coder:7b is loaded \(\d+ ms\)\n$/);
+    expect(fake.requestsTo("/api/chat").map((request) => request.body.messages)).toEqual([[]]);
+  });
+
   it("reads the prompt from stdin (no argument, or -) in the built CLI", async () => {
     expect(existsSync(builtCli), "run `npm run build` first (npm test does)").toBe(true);
     fake = await startFakeOllama({ default: { text: chatty } });

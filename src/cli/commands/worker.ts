@@ -80,6 +80,8 @@ function report(result: WorkerResult, context: CliContext, json: boolean): void 
     });
   } else if (result.ok) {
     if (result.output) context.output.print(result.output);
+    else if (result.timing.warm_ms !== undefined)
+      context.output.note(`${result.model} is loaded (${result.timing.warm_ms} ms)`);
   } else {
     context.output.note(result.error ?? "worker failed");
     if (result.failure?.hint && result.failure.exitCode !== ExitCode.modelNotFound)
