@@ -273,15 +273,14 @@ export function registerRun(program: Command, context: CliContext): void {
           drafter: setup.roles.drafter.model,
           reviewer: setup.roles.reviewer.model,
         };
-        let applied: Awaited<ReturnType<typeof applyChanges>> | undefined;
-        if (flags.apply) {
-          applied = await applyChanges(
+        const apply = () =>
+          applyChanges(
             repoRoot,
             result.applicable,
             flags.yes ? undefined : (change) => askApply(change.file),
           );
-        }
         if (output.json) {
+          const applied = flags.apply ? await apply() : undefined;
           output.printJson({
             ok: result.failed.length === 0,
             logFile,
@@ -289,16 +288,19 @@ export function registerRun(program: Command, context: CliContext): void {
             ...(applied ? { applied } : {}),
           });
         } else {
+          // The diff and the summary come first, so per-file questions follow what they ask about.
           if (result.diff) output.print(result.diff.trimEnd());
           renderSummary(output, result, models, logFile, repoRoot);
-          if (applied) {
+          if (flags.apply) {
+            const applied = await apply();
             if (applied.written.length > 0)
               output.note(output.paint.green(`wrote ${applied.written.join(", ")}`));
             if (applied.skipped.length > 0) output.note(`not written: ${applied.skipped.join(", ")}`);
-            if (applied.conflicts.length > 0)
+            if (applied.conflicts.length > 0) {
               output.warn(
                 `changed on disk since the run read them, not written: ${applied.conflicts.join(", ")}`,
               );
+            }
           } else if (result.diff) {
             output.note(
               output.paint.dim(
