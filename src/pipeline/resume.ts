@@ -26,18 +26,24 @@ export function resumeFromLog(records: RunLogRecord[], runId: string): LoggedRun
     throw new UsageError(`run ${runId} stopped before its plan was made; start it again instead of resuming`);
   }
   const results = new Map<string, UnitResult>();
-  const acceptedOrder: RunState["acceptedOrder"] = [];
+  const tops = new Map<string, string>();
+  let acceptedOrder: RunState["acceptedOrder"] = [];
   let escalationsUsed = 0;
   for (const record of records) {
     if (record.type === "unit-result") {
       const result = record.result as UnitResult;
       results.set(result.id, result);
+      tops.set(result.id, String(record.topId));
       const changes = record.changes as RunState["acceptedOrder"][number]["changes"];
       if (changes.length > 0) acceptedOrder.push({ id: String(record.topId), unitId: result.id, changes });
     } else if (record.type === "escalation" && record.approved === true) {
       escalationsUsed += 1;
     }
   }
+  // A unit interrupted half-way through its sub-units starts over: drop what its parts did.
+  const finishedTops = new Set([...tops].filter(([id, top]) => id === top).map(([id]) => id));
+  acceptedOrder = acceptedOrder.filter((entry) => finishedTops.has(entry.id));
+  for (const [id, top] of tops) if (!finishedTops.has(top)) results.delete(id);
   return {
     task: start.task,
     ...(typeof start.repoRoot === "string" ? { repoRoot: start.repoRoot } : {}),

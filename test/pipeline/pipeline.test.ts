@@ -414,4 +414,24 @@ describe("runPipeline", () => {
     await expect(runPipeline(h.deps(root), h.options())).rejects.toThrow(/not found/);
     expect(h.log.at(-1)?.type).toBe("error");
   });
+
+  it("restarts a unit whose sub-units were interrupted, dropping their partial edits", () => {
+    const change = { file: "src/app/math.ts", before: "a", after: "b" };
+    const sub = { id: "u1.1", status: "accepted", changes: [change] };
+    const done = { id: "u2", status: "accepted", changes: [change] };
+    const { resume } = resumeFromLog(
+      [
+        { type: "run", task: "t", runId: "r" },
+        { type: "plan", plan: { summary: "s", units: [] }, profile: {}, fromCache: false },
+        { type: "unit-result", unitId: "u1.1", topId: "u1", changes: [change], result: sub },
+        { type: "unit-result", unitId: "u2", topId: "u2", changes: [change], result: done },
+        { type: "escalation", approved: true },
+      ],
+      "r",
+    );
+    expect(resume.results.map((result) => result.id)).toEqual(["u2"]);
+    expect(resume.acceptedOrder.map((entry) => entry.unitId)).toEqual(["u2"]);
+    expect(resume.escalationsUsed).toBe(1);
+    expect(() => resumeFromLog([{ type: "run", task: "t" }], "r")).toThrow(/before its plan was made/);
+  });
 });
