@@ -55,7 +55,9 @@ function bodyStart(node: Node): number | null {
 }
 
 export function signatureOf(source: string, node: Node): string {
-  const lineStart = source.lastIndexOf("\n", node.startIndex - 1) + 1;
+  let lineStart = source.lastIndexOf("\n", node.startIndex - 1) + 1;
+  // Keep `export`/`pub`/`static` before the node, but not another declaration sharing the line.
+  if (/[{(;,=]/.test(source.slice(lineStart, node.startIndex))) lineStart = node.startIndex;
   const cut = bodyStart(node);
   let header = source.slice(lineStart, cut ?? Math.min(node.endIndex, lineStart + 2000));
   if (cut === null) {
@@ -168,7 +170,11 @@ export async function extractSymbols(language: LanguageId, source: string): Prom
   try {
     const symbols = symbolsFromDefinitions(source, collectDefinitions(query, tree.rootNode));
     const defined = new Set(symbols.map((symbol) => symbol.name));
-    return { symbols, references: identifierReferences(source, defined), lines: countLines(source) };
+    return {
+      symbols,
+      references: identifierReferences(source, defined, language),
+      lines: countLines(source),
+    };
   } finally {
     tree.delete();
   }

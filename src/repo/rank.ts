@@ -33,8 +33,23 @@ export interface RankResult {
 const damping = 0.85;
 const iterations = 40;
 
-function identifierWeight(name: string, definers: number, mentioned: boolean): number {
+/** Member names every runtime has; a file using `.length` does not depend on whoever defines one. */
+const builtinMembers = new Set(
+  (
+    "length toString valueOf constructor prototype push pop shift map filter reduce forEach find some every " +
+    "get set has add delete keys values entries then catch finally error message name value type data text " +
+    "size id key split join trim slice replace match test exec call apply bind close open read write start " +
+    "end next done run init update append format items copy clear sort index count result options config " +
+    "path file line lines content code status parse encode decode from to on off emit send log info warn debug"
+  ).split(" "),
+);
+
+function identifierWeight(name: string, definers: number, mentioned: boolean, referrers: number): number {
   let weight = 1;
+  // \`length\`, \`error\`, \`then\`: plain lowercase words used all over are member names of the
+  // language, whatever one file happens to define under that name.
+  if (/^[a-z]+$/.test(name) && referrers > 10 && !mentioned) weight *= 0.1;
+  if (builtinMembers.has(name) && !mentioned) weight *= 0.05;
   if (mentioned) weight *= 10;
   const descriptive = name.length >= 8 && (/[a-z][A-Z]/.test(name) || name.includes("_"));
   if (descriptive) weight *= 10;
@@ -42,6 +57,19 @@ function identifierWeight(name: string, definers: number, mentioned: boolean): n
   // A name defined in many files (`get`, `name`, `run`) says little about which one is meant.
   if (definers > 5) weight *= 0.1;
   return weight;
+}
+
+function qualifiedName(symbol: RepoSymbol): string {
+  return symbol.container ? `${symbol.container}.${symbol.name}` : symbol.name;
+}
+
+/** Tests and fixtures: still shown, but after the code they exercise. */
+export function isTestPath(path: string): boolean {
+  return (
+    /(^|\/)(test|tests|__tests__|spec|fixtures|testdata)\//.test(path) ||
+    /(\.test|\.spec|_test)\.[a-z]+$/.test(path) ||
+    /(^|\/)test_[^/]+\.py$/.test(path)
+  );
 }
 
 export function rankRepo(request: RankRequest): RankResult {
@@ -72,6 +100,12 @@ export function rankRepo(request: RankRequest): RankResult {
     }
   });
 
+  const referrers = new Map<string, number>();
+  for (const file of files) {
+    for (const name of file.references)
+      if (definers.has(name)) referrers.set(name, (referrers.get(name) ?? 0) + 1);
+  }
+
   // Edges per source file: [target, identifier, weight].
   const edges: Array<Array<[number, string, number]>> = files.map(() => []);
   const outWeight = new Float64Array(files.length);
@@ -81,7 +115,8 @@ export function rankRepo(request: RankRequest): RankResult {
       const targets = definers.get(name);
       if (!targets) continue;
       const weight =
-        (fromFocus * identifierWeight(name, targets.length, mentioned.has(name))) / targets.length;
+        (fromFocus * identifierWeight(name, targets.length, mentioned.has(name), referrers.get(name) ?? 0)) /
+        targets.length;
       for (const target of targets) {
         if (target === source) continue;
         edges[source]!.push([target, name, weight]);
@@ -155,12 +190,20 @@ export function rankRepo(request: RankRequest): RankResult {
       return;
     }
     const base = (fileRank * 0.1) / file.symbols.length;
+    const testLike = isTestPath(file.path);
+    const kindOf = new Map(file.symbols.map((symbol) => [qualifiedName(symbol), symbol.kind]));
     for (const symbol of file.symbols) {
       let value = (definitionRank.get(`${position}\u0000${symbol.name}`) ?? 0) + base;
       if (mentioned.has(symbol.name)) value = value * 10 + fileRank;
       if (focus.has(file.path) || mentionedPaths.has(file.path)) value += fileRank;
       // Members are shown under their type; the type itself should not rank below them.
       if (symbol.kind === "field" || symbol.kind === "property" || symbol.kind === "variable") value *= 0.5;
+      // Module-level `let repo = …` and friends are rarely what a planner needs; CONSTANTS may be.
+      if (symbol.kind === "constant" && !/^[A-Z0-9_]+$/.test(symbol.name)) value *= 0.3;
+      if (testLike && !focus.has(file.path) && !mentionedPaths.has(file.path)) value *= 0.5;
+      // Helpers local to a function body are implementation detail.
+      const containerKind = symbol.container ? kindOf.get(symbol.container) : undefined;
+      if (containerKind === "function" || containerKind === "method") value *= 0.2;
       entries.push({ file: file.path, symbol, rank: value });
     }
   });

@@ -1,8 +1,7 @@
 /**
- * The identifiers a file mentions. A word scan over the source instead of a second tree query:
- * it is several times faster on large files, and the extra words it picks up from comments and
- * strings only matter when they name a definition elsewhere — which is a fair signal that the
- * file is related to it. Keywords and one-letter names are dropped; so are the file's own names.
+ * The identifiers a file mentions. A word scan over the source with comments and string literals
+ * blanked, instead of a second tree query: several times faster on large files, and close enough
+ * for ranking. Keywords and one-letter names are dropped; so are the file's own names.
  */
 
 const keywords = new Set(
@@ -22,9 +21,24 @@ const keywords = new Set(
 
 const identifier = /[A-Za-z_$][A-Za-z0-9_$]*/g;
 
-export function identifierReferences(source: string, defined: ReadonlySet<string>): string[] {
+const hashCommentLanguages = new Set(["python", "ruby"]);
+const cLikeComments = /\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
+const hashComments = /#[^\n]*/g;
+const tripleQuoted = /"{3}[\s\S]*?"{3}|'{3}[\s\S]*?'{3}/g;
+const quoted = /"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g;
+
+/** Removes comments and double-quoted/template strings (single quotes are also Rust lifetimes). */
+export function withoutCommentsAndStrings(source: string, language: string): string {
+  let text = source;
+  if (hashCommentLanguages.has(language)) text = text.replace(tripleQuoted, " ").replace(hashComments, " ");
+  else if (language !== "php") text = text.replace(cLikeComments, " ");
+  else text = text.replace(cLikeComments, " ").replace(hashComments, " ");
+  return text.replace(quoted, " ");
+}
+
+export function identifierReferences(source: string, defined: ReadonlySet<string>, language = ""): string[] {
   const seen = new Set<string>();
-  for (const match of source.matchAll(identifier)) {
+  for (const match of withoutCommentsAndStrings(source, language).matchAll(identifier)) {
     const word = match[0];
     if (word.length < 2 || seen.has(word)) continue;
     seen.add(word);

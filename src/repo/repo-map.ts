@@ -41,15 +41,36 @@ export function defaultMapTokens(contextWindow?: number): number {
   return Math.max(1024, Math.min(8192, Math.floor(contextWindow / 8)));
 }
 
-/** Identifiers and paths the task text mentions, restricted to what exists in the repository. */
+/** camelCase, snake_case, digits, or a capitalised name: written as code, not as prose. */
+function looksLikeCode(word: string): boolean {
+  return /[a-z][A-Z]|_|\d/.test(word) || /^[A-Z][a-z]+[A-Z]/.test(word);
+}
+
+/**
+ * Identifiers and paths the task text mentions, restricted to what exists in the repository.
+ * Plain words ("add", "map", "option") name a symbol somewhere in most repositories, so a word
+ * only counts when it is written like code, or is rare here (defined in at most two files) and
+ * not a short word.
+ */
 export function mentionsIn(
   task: string,
   files: IndexedFile[],
 ): { identifiers: Set<string>; paths: Set<string> } {
   const words = new Set(task.match(/[A-Za-z_$][A-Za-z0-9_$]{2,}/g) ?? []);
-  const defined = new Set<string>();
-  for (const file of files)
-    for (const symbol of file.symbols) if (words.has(symbol.name)) defined.add(symbol.name);
+  const definers = new Map<string, Set<string>>();
+  for (const file of files) {
+    for (const symbol of file.symbols) {
+      if (!words.has(symbol.name)) continue;
+      const set = definers.get(symbol.name) ?? new Set<string>();
+      set.add(file.path);
+      definers.set(symbol.name, set);
+    }
+  }
+  const identifiers = new Set<string>();
+  for (const [name, where] of definers) {
+    if (looksLikeCode(name) || /^[A-Z]/.test(name) || (where.size <= 2 && name.length >= 5))
+      identifiers.add(name);
+  }
   const paths = new Set<string>();
   const candidates = task.match(/[\w./-]+\.[A-Za-z0-9]+|[\w.-]+\/[\w./-]+/g) ?? [];
   for (const candidate of candidates) {
@@ -58,7 +79,7 @@ export function mentionsIn(
       if (file.path === cleaned || file.path.endsWith(`/${cleaned}`)) paths.add(file.path);
     }
   }
-  return { identifiers: defined, paths };
+  return { identifiers, paths };
 }
 
 export async function buildRepoMap(request: RepoMapRequest): Promise<RepoMap> {
