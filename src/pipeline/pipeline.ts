@@ -3,192 +3,34 @@
  * optional verify loop → result. Pure orchestration: every dependency comes in through
  * `PipelineDeps`, progress goes out as events, nothing is printed or written to the working tree.
  */
-import type { PriceTable } from "../cost/price-table.js";
 import { AbortError, isAbortLike } from "../errors.js";
-import { type CapacityProfile, type HostMemory, probeCapacity } from "./capacity.js";
-import type { EventSink, PipelineRole } from "./events.js";
-import type { ChangedFile, DraftChecker, Verifier } from "./hooks.js";
-import { ModelCaller, type RoleRuntime, type RoleTotals } from "./model-call.js";
-import { changesForUnits, Overlay } from "./overlay.js";
+import type { CapacityProfile } from "./capacity.js";
+import type { Verifier } from "./hooks.js";
+import type { ModelCaller } from "./model-call.js";
+import { Overlay } from "./overlay.js";
+import type { PipelineDeps, PipelineOptions, PipelineResult } from "./pipeline-types.js";
 import type { Plan } from "./plan-schema.js";
-import { obtainPlan, planCacheKey } from "./planner.js";
-import type {
-  Clock,
-  Confirm,
-  ContextPacker,
-  EditEngine,
-  PlanCacheStore,
-  RepoAccess,
-  RepoSkeleton,
-  RunLogSink,
-  TokenCounter,
-  UsageSink,
-} from "./ports.js";
-import { systemClock } from "./ports.js";
+import { callerFor, preparePlan } from "./prepare-plan.js";
+import { buildResult } from "./run-result.js";
 import { runGraph } from "./scheduler.js";
 import {
   isUnitLevelFailure,
   type RunState,
   recordUnitError,
   runUnit,
-  type UnitPolicy,
   type UnitResult,
 } from "./unit-runner.js";
 import { runVerifyLoop, type VerificationSummary } from "./verify-loop.js";
 
-export interface PipelineDeps {
-  roles: Record<PipelineRole, RoleRuntime>;
-  repo: RepoAccess;
-  counter: TokenCounter;
-  edits: EditEngine;
-  priceTable: PriceTable;
-  memory: HostMemory;
-  clock?: Clock;
-  planCache?: PlanCacheStore;
-  ledger?: UsageSink;
-  log?: RunLogSink;
-  emit?: EventSink;
-  confirm?: Confirm;
-  checker?: DraftChecker;
-  verifier?: Verifier;
-  /** Symbol-aware packing of large files; the basic whole-file packer when absent. */
-  packer?: ContextPacker;
-  signal?: AbortSignal;
-}
-
-export interface PipelinePolicy extends UnitPolicy {
-  maxVerifyRounds: number;
-}
-
-export interface ResumeState {
-  plan: Plan;
-  profile?: CapacityProfile;
-  planFromCache: boolean;
-  /** Results of units that finished before the interruption (top-level and sub-units). */
-  results: UnitResult[];
-  acceptedOrder: RunState["acceptedOrder"];
-  escalationsUsed: number;
-}
-
-export interface PipelineOptions {
-  runId: string;
-  task: string;
-  policy: PipelinePolicy;
-  workers: { local: number; remote: number };
-  skeletonTokens?: number;
-  refreshPlan?: boolean;
-  numCtx?: number;
-  resume?: ResumeState;
-  callTimeoutMs?: number;
-}
-
-export interface PreparedPlan {
-  profile: CapacityProfile;
-  skeleton: RepoSkeleton;
-  plan: Plan;
-  fromCache: boolean;
-  key: string;
-}
-
-export interface PipelineResult {
-  runId: string;
-  task: string;
-  plan: Plan;
-  planFromCache: boolean;
-  resumed: boolean;
-  profile: CapacityProfile;
-  /** Every unit including sub-units, in plan order. */
-  units: UnitResult[];
-  accepted: string[];
-  failed: string[];
-  skipped: string[];
-  /** All accepted changes together (before = on disk). */
-  changes: ChangedFile[];
-  diff: string;
-  /** What `--apply` may write: all accepted work, or only verified work when verification ran. */
-  applicable: ChangedFile[];
-  verification?: VerificationSummary;
-  totals: Record<PipelineRole, RoleTotals>;
-  revisions: number;
-  escalations: number;
-}
-
-function callerFor(deps: PipelineDeps, options: { runId: string; callTimeoutMs?: number }): ModelCaller {
-  return new ModelCaller({
-    runId: options.runId,
-    roles: deps.roles,
-    repoRoot: deps.repo.root,
-    priceTable: deps.priceTable,
-    clock: deps.clock ?? systemClock,
-    ...(deps.signal ? { signal: deps.signal } : {}),
-    ...(deps.ledger ? { ledger: deps.ledger } : {}),
-    ...(deps.log ? { log: deps.log } : {}),
-    ...(deps.emit ? { emit: deps.emit } : {}),
-    ...(options.callTimeoutMs ? { timeoutMs: options.callTimeoutMs } : {}),
-  });
-}
-
-/** Capacity probe, skeleton and plan (from the cache when possible). Used by `plan` and `run`. */
-export async function preparePlan(
-  deps: PipelineDeps,
-  options: Pick<PipelineOptions, "task" | "policy" | "skeletonTokens" | "refreshPlan" | "numCtx">,
-  caller: ModelCaller,
-): Promise<PreparedPlan> {
-  const drafter = deps.roles.drafter;
-  const profile = await probeCapacity(drafter.provider, drafter.model, {
-    memory: deps.memory,
-    exactTokens: deps.counter.exact,
-    ...(options.numCtx ? { numCtxOverride: options.numCtx } : {}),
-    ...(deps.signal ? { signal: deps.signal } : {}),
-  });
-  deps.emit?.({ type: "capacity", profile });
-  deps.log?.append({ type: "capacity", profile });
-  const skeleton = await deps.repo.buildSkeleton({
-    tokens: options.skeletonTokens ?? 4096,
-    task: options.task,
-    counter: deps.counter,
-  });
-  const key = planCacheKey({
-    task: options.task,
-    skeleton,
-    planner: { provider: deps.roles.planner.providerName, model: deps.roles.planner.model },
-    drafter: { provider: drafter.providerName, model: drafter.model },
-    profile,
-    maxUnits: options.policy.maxUnits,
-  });
-  const known = new Set(deps.repo.listFiles());
-  const { plan, fromCache } = await obtainPlan(
-    {
-      caller,
-      counter: deps.counter,
-      fileExists: (path) => known.has(path) || deps.repo.readFile(path) !== null,
-      readFile: deps.repo.readFile,
-      ...(deps.emit ? { emit: deps.emit } : {}),
-      ...(deps.log ? { log: deps.log } : {}),
-    },
-    {
-      task: options.task,
-      skeleton,
-      profile,
-      maxUnits: options.policy.maxUnits,
-      key,
-      ...(deps.planCache ? { cache: deps.planCache } : {}),
-      ...(options.refreshPlan ? { refresh: true } : {}),
-      meta: { plannerModel: deps.roles.planner.model, drafterModel: drafter.model },
-    },
-  );
-  return { profile, skeleton, plan, fromCache, key };
-}
-
-/** Plans only: the `plan` command. */
-export async function planOnly(
-  deps: PipelineDeps,
-  options: Pick<PipelineOptions, "runId" | "task" | "policy" | "skeletonTokens" | "refreshPlan" | "numCtx">,
-): Promise<PreparedPlan & { totals: Record<PipelineRole, RoleTotals> }> {
-  const caller = callerFor(deps, options);
-  const prepared = await preparePlan(deps, options, caller);
-  return { ...prepared, totals: caller.totals };
-}
+export type {
+  PipelineDeps,
+  PipelineOptions,
+  PipelinePolicy,
+  PipelineResult,
+  PreparedPlan,
+  ResumeState,
+} from "./pipeline-types.js";
+export { planOnly, preparePlan } from "./prepare-plan.js";
 
 export async function runPipeline(deps: PipelineDeps, options: PipelineOptions): Promise<PipelineResult> {
   const caller = callerFor(deps, options);
@@ -339,67 +181,4 @@ async function execute(
     verification,
     resumed: resume !== undefined,
   });
-}
-
-function buildResult(
-  deps: PipelineDeps,
-  options: PipelineOptions,
-  parts: {
-    plan: Plan;
-    profile: CapacityProfile;
-    planFromCache: boolean;
-    state: RunState;
-    caller: ModelCaller;
-    verification: VerificationSummary | undefined;
-    resumed: boolean;
-  },
-): PipelineResult {
-  const { plan, state } = parts;
-  const units: UnitResult[] = [];
-  const visit = (id: string) => {
-    const result = state.results.get(id);
-    if (!result) return;
-    units.push(result);
-    for (const sub of result.subUnits ?? []) visit(sub);
-  };
-  for (const unit of plan.units) visit(unit.id);
-  const top = plan.units
-    .map((unit) => state.results.get(unit.id))
-    .filter((result): result is UnitResult => result !== undefined);
-  const accepted = top.filter((result) => result.status === "accepted").map((result) => result.id);
-  const failed = top.filter((result) => result.status === "failed").map((result) => result.id);
-  const skipped = plan.units
-    .map((unit) => unit.id)
-    .filter((id) => !accepted.includes(id) && !failed.includes(id));
-  const changes = state.overlay.changes();
-  const verified = parts.verification ? new Set(parts.verification.verifiedUnits) : undefined;
-  // Sub-units count through their top-level unit, which is what verification vouches for.
-  const applicable = verified ? changesForUnits(state.acceptedOrder, (id) => verified.has(id)) : changes;
-  const result: PipelineResult = {
-    runId: options.runId,
-    task: options.task,
-    plan,
-    planFromCache: parts.planFromCache,
-    resumed: parts.resumed,
-    profile: parts.profile,
-    units,
-    accepted,
-    failed,
-    skipped,
-    changes,
-    diff: changes.length > 0 ? deps.edits.diff(changes) : "",
-    applicable,
-    ...(parts.verification ? { verification: parts.verification } : {}),
-    totals: parts.caller.totals,
-    revisions: units.reduce((sum, unit) => sum + unit.revisions, 0),
-    escalations: state.escalationsUsed,
-  };
-  deps.emit?.({
-    type: "run-finished",
-    accepted: accepted.length,
-    failed: failed.length,
-    skipped: skipped.length,
-  });
-  deps.log?.append({ type: "finished", accepted, failed, skipped, diff: result.diff, totals: result.totals });
-  return result;
 }

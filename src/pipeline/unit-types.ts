@@ -1,0 +1,88 @@
+/** The shapes shared by the unit loop, escalation and splitting. */
+import type { CapacityProfile } from "./capacity.js";
+import type { EventSink } from "./events.js";
+import type { ChangedFile, CheckFinding, DraftChecker } from "./hooks.js";
+import type { ModelCaller } from "./model-call.js";
+import type { Overlay } from "./overlay.js";
+import type { Confirm, ContextPacker, EditEngine, RunLogSink, TokenCounter } from "./ports.js";
+import type { ReviewVerdict } from "./review-schema.js";
+
+export interface UnitPolicy {
+  maxRevisions: number;
+  maxEscalations: number;
+  warnBeforeEscalation: boolean;
+  confidenceThreshold: number;
+  reviewMaxOutputTokens: number;
+  maxUnits: number;
+  maxSplitDepth: number;
+  maxEditRetries: number;
+}
+
+export type UnitAuthor = "drafter" | "planner" | "split" | "none";
+
+export interface UnitResult {
+  id: string;
+  parentId?: string;
+  goal: string;
+  status: "accepted" | "failed" | "skipped";
+  author: UnitAuthor;
+  changes: ChangedFile[];
+  diff: string;
+  revisions: number;
+  editRetries: number;
+  escalated: boolean;
+  verdicts: ReviewVerdict[];
+  findings: CheckFinding[];
+  reason?: string;
+  subUnits?: string[];
+  verified?: boolean;
+}
+
+/** State shared by all units of a run (mutated only through these fields). */
+export interface RunState {
+  overlay: Overlay;
+  escalationsUsed: number;
+  unitsCreated: number;
+  results: Map<string, UnitResult>;
+  /** Accepted change sets in the order they entered the overlay, tagged with their top-level unit. */
+  acceptedOrder: Array<{ id: string; unitId: string; changes: ChangedFile[] }>;
+}
+
+export interface UnitRunnerDeps {
+  task: string;
+  repoRoot: string;
+  profile: CapacityProfile;
+  counter: TokenCounter;
+  caller: ModelCaller;
+  edits: EditEngine;
+  policy: UnitPolicy;
+  state: RunState;
+  checker?: DraftChecker;
+  packer?: ContextPacker;
+  confirm?: Confirm;
+  emit?: EventSink;
+  log?: RunLogSink;
+}
+
+export interface RedoStart {
+  /** Test failures the unit is held responsible for; the reviewer turns them into feedback. */
+  verifyReport: string;
+  previous: UnitResult;
+}
+
+export interface Attempt {
+  changes: ChangedFile[];
+  diff: string;
+}
+
+/** Ends a unit: records the result (and commits accepted changes to the overlay). */
+export type FinishUnit = (
+  status: UnitResult["status"],
+  author: UnitAuthor,
+  reason?: string,
+  accepted?: Attempt,
+) => UnitResult;
+
+export function reviewOptions(policy: UnitPolicy): { maxOutputTokens: number; confidenceThreshold: number } {
+  return { maxOutputTokens: policy.reviewMaxOutputTokens, confidenceThreshold: policy.confidenceThreshold };
+}
