@@ -50,8 +50,9 @@ afterAll(() => {
   if (comparison.length > 0) {
     console.log(
       [
-        "estimate vs actual (planner calls, reviewer calls, drafter calls, total $):",
-        "scenario | estimate expected | estimate worst | actual",
+        "estimate vs actual — calls as planner/reviewer/drafter; tokens as planner+reviewer; $ = planner+reviewer",
+        "| scenario | estimate: expected | estimate: worst case | actual |",
+        "|---|---|---|---|",
         ...comparison,
       ].join("\n"),
     );
@@ -87,7 +88,10 @@ async function estimateThenRun(name: string, task: string, extra: string[] = [])
   expect(counts()).toEqual(before); // the estimate spends nothing
   const run = await runCliProcess(sandbox, ["run", "-t", task, "--json", ...extra]);
   const parsed = JSON.parse(run.stdout) as {
-    totals: Record<string, { calls: number; costUsd: number }>;
+    totals: Record<
+      string,
+      { calls: number; costUsd: number; usage: { inputTokens: number; outputTokens: number } }
+    >;
     diff: string;
     accepted: string[];
     failed: string[];
@@ -97,15 +101,20 @@ async function estimateThenRun(name: string, task: string, extra: string[] = [])
   };
   const { estimate: e } = JSON.parse(estimate.stdout) as {
     estimate: {
-      expected: Record<string, { calls: number }>;
+      expected: Record<string, { calls: number; inputTokens: number; outputTokens: number }>;
       worst: Record<string, { calls: number }>;
       totals: { expectedUsd: number; worstUsd: number };
     };
   };
   const t = parsed.totals;
   const cost = (t.planner?.costUsd ?? 0) + (t.reviewer?.costUsd ?? 0);
+  const calls = (scenario: Record<string, { calls: number }>) =>
+    `${scenario.planner?.calls}/${scenario.reviewer?.calls}/${scenario.drafter?.calls}`;
+  const tokens = (scenario: Record<string, { inputTokens: number; outputTokens: number }>) =>
+    `${scenario.planner?.inputTokens}+${scenario.reviewer?.inputTokens} in, ${scenario.planner?.outputTokens}+${scenario.reviewer?.outputTokens} out`;
+  const actualTokens = (role: string, kind: "inputTokens" | "outputTokens") => t[role]?.usage?.[kind] ?? 0;
   comparison.push(
-    `${name} | ${e.expected.planner?.calls}/${e.expected.reviewer?.calls}/${e.expected.drafter?.calls} $${e.totals.expectedUsd.toFixed(4)} | ${e.worst.planner?.calls}/${e.worst.reviewer?.calls}/${e.worst.drafter?.calls} $${e.totals.worstUsd.toFixed(4)} | ${t.planner?.calls}/${t.reviewer?.calls}/${t.drafter?.calls} $${cost.toFixed(4)}`,
+    `| ${name} | ${calls(e.expected)} · ${tokens(e.expected as never)} · $${e.totals.expectedUsd.toFixed(4)} | ${calls(e.worst)} · $${e.totals.worstUsd.toFixed(4)} | ${calls(t)} · ${actualTokens("planner", "inputTokens")}+${actualTokens("reviewer", "inputTokens")} in, ${actualTokens("planner", "outputTokens")}+${actualTokens("reviewer", "outputTokens")} out · $${cost.toFixed(4)} |`,
   );
   return { run, result: parsed };
 }
