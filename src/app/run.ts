@@ -30,6 +30,7 @@ import { planCache } from "../store/plan-cache.js";
 import {
   createRedactor,
   findRunLog,
+  ignoreLogFolder,
   newRunId,
   openRunLog,
   readRunLog,
@@ -221,6 +222,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
   }
   const setup = setupPipeline(options);
   const database = openStateDatabase(env);
+  if (config.logs.location === "repo") ignoreLogFolder(repoRoot);
   const log = openRunLog(logFile, { redact: createRedactor(env) });
   const checker = options.checker === null ? undefined : (options.checker ?? createDraftChecker());
   const result = await runPipeline(

@@ -4,7 +4,7 @@
  * line intact; a torn last line is ignored when reading. Secrets are redacted before writing.
  */
 import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stateDir } from "../config/paths.js";
 
@@ -29,6 +29,17 @@ export function runLogDirectory(options: {
   return options.location === "state"
     ? join(stateDir(options.env), "logs")
     : join(options.repoRoot, ".haco", "logs");
+}
+
+/**
+ * Keeps the in-repo logs out of git: `.haco/.gitignore` ignores everything under `.haco`, so
+ * `git status` stays clean and `git add -A` never commits prompts.
+ */
+export function ignoreLogFolder(repoRoot: string): void {
+  const file = join(repoRoot, ".haco", ".gitignore");
+  if (existsSync(file)) return;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, "# hierocode run logs (prompts, replies, diffs); not for version control\n*\n");
 }
 
 /** Finds the log of `runId` in the repo or the state folder. */

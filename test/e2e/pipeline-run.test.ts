@@ -143,7 +143,7 @@ describe("hierocode run (built CLI, fake servers)", () => {
     const plannerPrompt = JSON.stringify(plannerRequests()[0]?.body);
     expect(plannerPrompt).toContain("lib/deep/nested/util.py");
     expect(plannerPrompt).not.toContain("build/ignored.js");
-    expect(gitIn(sandbox, ["status", "--porcelain"]).stdout.trim()).toBe("?? .haco/");
+    expect(gitIn(sandbox, ["status", "--porcelain"]).stdout.trim()).toBe(""); // logs are git-ignored
     // The secrets of the environment never reach the log.
     expect(JSON.stringify(logRecords(sandbox))).not.toContain("0123456789abcdef");
   });
