@@ -24,7 +24,7 @@ afterEach(async () => {
   await Promise.all([anthropic.close(), ollama.close(), openai.close()]);
 });
 
-describe("pipeline commands", () => {
+describe("pipeline commands", { timeout: 60_000 }, () => {
   it("plan prints the validated plan and the drafter's profile", async () => {
     anthropic.script.on(
       { system: "You are the planner" },

@@ -119,7 +119,7 @@ async function estimateThenRun(name: string, task: string, extra: string[] = [])
   return { run, result: parsed };
 }
 
-describe("hierocode run (built CLI, fake servers)", () => {
+describe("hierocode run (built CLI, fake servers)", { timeout: 60_000 }, () => {
   it("accepts units, each role on its own provider, and leaves the working tree alone", async () => {
     setup();
     anthropic.script.on({ system: "You are the planner" }, { json: twoUnits });

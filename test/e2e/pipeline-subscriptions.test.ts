@@ -59,7 +59,7 @@ afterEach(async () => {
   clis.cleanup();
 });
 
-describe("subscription planner and reviewer (fake claude / codex CLIs)", () => {
+describe("subscription planner and reviewer (fake claude / codex CLIs)", { timeout: 60_000 }, () => {
   it("plans on claude, reviews on codex, and counts messages against each window", async () => {
     const estimate = await runCliProcess(sandbox, ["estimate", "-t", "simplify double and stop shouting"]);
     expect(estimate.code, estimate.stderr).toBe(0);

@@ -64,7 +64,7 @@ function setup(policy: Record<string, unknown> = {}) {
   );
 }
 
-describe("hierocode run --verify", () => {
+describe("hierocode run --verify", { timeout: 60_000 }, () => {
   it("sends new test failures back through the reviewer and verifies the fix", async () => {
     setup();
     ollama.script
