@@ -66,17 +66,30 @@ export function isPseudoClass(
   return !/\bclass\b/.test(lineText(tag.path, tag.line));
 }
 
+/** ctags writes `operator <<`, tree-sitter's node text is `operator<<`. */
+const normalize = (name: string) => name.replace(/\s+/g, "");
+
+/**
+ * C/C++ "functions" with all-caps names are macro calls ctags takes for definitions
+ * (ncurses' `UNDEF(getch)()`, glibc's `__NTH (atoi (…))`); counted apart.
+ */
+export function isMacroFunction(tag: CtagsTag, language: LanguageId): boolean {
+  if (language !== "c" && language !== "cpp") return false;
+  return (tag.kind === "function" || tag.kind === "prototype") && /^_*[A-Z][A-Z0-9_]*$/.test(tag.name);
+}
+
 export function compareWithCtags(
   rows: OurSymbolRow[],
   tags: CtagsTag[],
   languageForPath: (path: string) => LanguageId | null,
   lineText: (path: string, line: number) => string,
-): { stats: Record<string, Record<Category, CategoryStats>>; pseudoClasses: number } {
+): { stats: Record<string, Record<Category, CategoryStats>>; pseudoClasses: number; macroFunctions: number } {
   let pseudoClasses = 0;
+  let macroFunctions = 0;
   const ourLines = new Map<string, Array<[number, number]>>();
   const moduleNames = new Map<string, Set<string>>();
   for (const [path, name, kind, container, line, endLine] of rows) {
-    const key = `${path}\u0000${name}`;
+    const key = `${path}\u0000${normalize(name)}`;
     const list = ourLines.get(key) ?? [];
     if (list.length === 0) ourLines.set(key, list);
     list.push([line, endLine]);
@@ -88,7 +101,7 @@ export function compareWithCtags(
   }
   const tagLines = new Map<string, number[]>();
   for (const tag of tags) {
-    const key = `${tag.path}\u0000${tag.name}`;
+    const key = `${tag.path}\u0000${normalize(tag.name)}`;
     const list = tagLines.get(key) ?? [];
     if (list.length === 0) tagLines.set(key, list);
     list.push(tag.line);
@@ -128,7 +141,11 @@ export function compareWithCtags(
       pseudoClasses++;
       continue;
     }
-    const found = (ourLines.get(`${tag.path}\u0000${tag.name}`) ?? []).some(
+    if (isMacroFunction(tag, language)) {
+      macroFunctions++;
+      continue;
+    }
+    const found = (ourLines.get(`${tag.path}\u0000${normalize(tag.name)}`) ?? []).some(
       ([start, end]) => start <= tag.line && tag.line <= end,
     );
     for (const category of ctagsCategories(tag, language)) {
@@ -153,7 +170,7 @@ export function compareWithCtags(
     const outer = container === null || (moduleNames.get(path)?.has(container) ?? false);
     if (outer && ourTopKinds.has(kind) && !(kind === "method" && container)) categories.push("topLevel");
     if (categories.length === 0) continue;
-    const found = (tagLines.get(`${path}\u0000${name}`) ?? []).some(
+    const found = (tagLines.get(`${path}\u0000${normalize(name)}`) ?? []).some(
       (tagLine) => line <= tagLine && tagLine <= endLine,
     );
     for (const category of categories) {
@@ -189,5 +206,5 @@ export function compareWithCtags(
       methods: convert(categories.methods),
     };
   }
-  return { stats: out, pseudoClasses };
+  return { stats: out, pseudoClasses, macroFunctions };
 }

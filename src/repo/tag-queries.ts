@@ -120,9 +120,9 @@ ${prototypeParents.map((parent) => `(${parent} (declaration declarator: ${cFunct
 
 const cpp = `
 (function_definition declarator: ${cFunctionDeclarator("(qualified_identifier scope: (_) @container name: [(identifier) (destructor_name) (operator_name)] @name)")}) @definition.method
-(function_definition declarator: ${cFunctionDeclarator("[(field_identifier) (destructor_name) (operator_name)] @name")}) @definition.method
+(function_definition declarator: ${cFunctionDeclarator("[(field_identifier) (destructor_name) (operator_name)] @name")}) @definition.function
 (field_declaration declarator: ${cFunctionDeclarator("[(field_identifier) (destructor_name) (operator_name)] @name")}) @definition.method
-(declaration declarator: ${cFunctionDeclarator("[(destructor_name) (operator_name)] @name")}) @definition.method
+(declaration declarator: ${cFunctionDeclarator("[(destructor_name) (operator_name)] @name")}) @definition.function
 (field_declaration_list (declaration declarator: ${cFunctionDeclarator("(identifier) @name")}) @definition.method)
 ${cCommon}
 (class_specifier name: (type_identifier) @name body: (_)) @definition.class
