@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { JsonSchema } from "../providers/spec.js";
+import { portableSchema } from "./portable-schema.js";
 
 export const unitSchema = z.object({
   id: z.string().min(1).max(64).describe("short unique id, e.g. u1"),
@@ -34,7 +35,7 @@ export type Plan = z.infer<typeof planSchema>;
 let cachedPlanJsonSchema: JsonSchema | undefined;
 
 export function planJsonSchema(): JsonSchema {
-  cachedPlanJsonSchema ??= z.toJSONSchema(planSchema, { io: "output" }) as JsonSchema;
+  cachedPlanJsonSchema ??= portableSchema(z.toJSONSchema(planSchema, { io: "output" }) as JsonSchema);
   return cachedPlanJsonSchema;
 }
 

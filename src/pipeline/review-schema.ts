@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { JsonSchema } from "../providers/spec.js";
+import { portableSchema } from "./portable-schema.js";
 
 export const subUnitSchema = z.object({
   goal: z.string().min(1),
@@ -34,6 +35,6 @@ export type SubUnit = z.infer<typeof subUnitSchema>;
 
 let cached: JsonSchema | undefined;
 export function verdictJsonSchema(): JsonSchema {
-  cached ??= z.toJSONSchema(strictVerdictSchema, { io: "output" }) as JsonSchema;
+  cached ??= portableSchema(z.toJSONSchema(strictVerdictSchema, { io: "output" }) as JsonSchema);
   return cached;
 }

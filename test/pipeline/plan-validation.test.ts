@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Plan, PlanUnit } from "../../src/pipeline/plan-schema.js";
 import { planJsonSchema, planSchema } from "../../src/pipeline/plan-schema.js";
 import { normalizeRepoPath, topologicalOrder, validatePlan } from "../../src/pipeline/plan-validation.js";
+import { verdictJsonSchema } from "../../src/pipeline/review-schema.js";
 
 function unit(id: string, extra: Partial<PlanUnit> = {}): PlanUnit {
   return {
@@ -116,5 +117,9 @@ describe("planJsonSchema", () => {
     // OpenAI strict mode also needs closed objects.
     expect(JSON.stringify(schema)).not.toContain('"additionalProperties":true');
     expect((schema as unknown as { additionalProperties: boolean }).additionalProperties).toBe(false);
+    // Constraints Anthropic's structured output rejects are left to the zod validation.
+    expect(JSON.stringify(schema)).not.toMatch(/"(minimum|maximum|minLength|maxLength|minItems|maxItems)"/);
+    expect(JSON.stringify(verdictJsonSchema())).not.toMatch(/"(minimum|maximum|maxItems)"/);
+    expect(JSON.stringify(verdictJsonSchema())).toContain('"enum":["accept","revise","split","escalate"]');
   });
 });
