@@ -59,9 +59,10 @@ afterAll(() => {
   }
 });
 
-function setup(policy: Record<string, unknown> = {}) {
+function setup(policy: Record<string, unknown> = {}, extraFiles: Record<string, string> = {}) {
   sandbox = makeSandbox(
     roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl }, policy),
+    extraFiles,
   );
 }
 
@@ -312,7 +313,12 @@ describe("hierocode run (built CLI, fake servers)", { timeout: 60_000 }, () => {
   });
 
   it("retries an invalid plan once with the problems", async () => {
-    setup();
+    // Enough symbols for a repository map above Anthropic's 1,024-token minimum cacheable prefix.
+    const library = Array.from(
+      { length: 300 },
+      (_, index) => `export function helper${index}(value: string): string {\n  return value;\n}\n`,
+    ).join("");
+    setup({}, { "src/lib/helpers.ts": library });
     anthropic.script
       .on({ system: "You are the planner" }, { text: "Here is the plan: {units: [oops" }, { times: 1 })
       .on(
@@ -325,6 +331,30 @@ describe("hierocode run (built CLI, fake servers)", { timeout: 60_000 }, () => {
     expect(plannerRequests()).toHaveLength(2);
     expect(userText(plannerRequests()[1] as never)).toContain("Your plan was rejected");
     expect(result.accepted).toEqual(["u1"]);
+    // The repository map is sent as a cached block: the retry reads it from Anthropic's cache,
+    // and the ledger keeps cache reads and writes apart from plain input tokens.
+    const usage = await runCliProcess(sandbox, ["usage", "--json"]);
+    const planner = (
+      JSON.parse(usage.stdout) as {
+        groups: Array<{
+          role: string;
+          cacheReadTokens: number;
+          cacheWriteTokens: number;
+          inputTokens: number;
+          costUsd: number;
+        }>;
+      }
+    ).groups.find((group) => group.role === "planner");
+    expect(planner?.cacheWriteTokens).toBeGreaterThan(0);
+    expect(planner?.cacheReadTokens).toBe(planner?.cacheWriteTokens);
+    expect(planner?.costUsd).toBeCloseTo(
+      ((planner?.inputTokens ?? 0) * 3 +
+        (planner?.cacheWriteTokens ?? 0) * 3.75 +
+        (planner?.cacheReadTokens ?? 0) * 0.3 +
+        (result.totals.planner?.usage.outputTokens ?? 0) * 15) /
+        1e6,
+      9,
+    );
   });
 
   it("sends an edit that does not apply back to the drafter with the report, then recovers", async () => {
