@@ -93,6 +93,8 @@ function runOurs(dataset: Dataset, cacheDir: string, symbolsOut?: string): RunRe
 }
 
 function runCtags(root: string, listFile: string, outFile: string): { wallMs: number; maxRssMb: number } {
+  // ctags refuses to overwrite a file that does not look like a tags file (JSON output does not).
+  rmSync(outFile, { force: true });
   const started = performance.now();
   const result = spawnSync(
     "/usr/bin/time",
@@ -114,6 +116,7 @@ function runCtags(root: string, listFile: string, outFile: string): { wallMs: nu
     { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
   );
   const wallMs = performance.now() - started;
+  if (result.status !== 0) throw new Error(`ctags failed (${result.status}): ${result.stderr.slice(0, 500)}`);
   const kilobytes = Number(result.stderr.trim().split("\n").pop());
   return { wallMs, maxRssMb: kilobytes / 1024 };
 }
@@ -205,8 +208,10 @@ async function main(): Promise<void> {
     }
     console.error(`done: ${dataset.name}`);
   }
+  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  const version = execFileSync("ctags", ["--version"], { encoding: "utf8" }).split("\n")[0];
   console.log(
-    `\nIndex vs Universal Ctags (${execFileSync("ctags", ["--version"], { encoding: "utf8" }).split("\n")[0]})\n`,
+    `\nIndex vs ${version}: best of ${repeat} runs each; load average at the end ${load} (2 cores)\n`,
   );
   console.log(timing.join("\n"));
   console.log("\nSymbol recall / precision against ctags (same files)\n");
