@@ -19,9 +19,9 @@ const racyWindowMs = 2000;
 
 export interface IndexOptions extends WalkOptions {
   env?: Record<string, string | undefined>;
-  /** Worker threads for parsing; default: 2 when more than `workerThreshold` files need parsing. */
+  /** Worker threads for parsing; default: 2 when more than `workerThresholdBytes` need parsing. */
   workers?: number;
-  workerThreshold?: number;
+  workerThresholdBytes?: number;
   /** Injectable clock (tests). */
   now?: () => number;
 }
@@ -56,9 +56,10 @@ export function repoKey(repoRoot: string): string {
   }
 }
 
-async function parseAll(jobs: ParseJob[], options: IndexOptions): Promise<ParseOutcome[]> {
-  const threshold = options.workerThreshold ?? 150;
-  const workers = options.workers ?? (jobs.length > threshold ? 2 : 0);
+async function parseAll(jobs: ParseJob[], bytes: number, options: IndexOptions): Promise<ParseOutcome[]> {
+  // Each worker pays ~0.3–0.6 s to boot and compile its grammars, so small jobs stay in-process.
+  const threshold = options.workerThresholdBytes ?? 6 * 1024 * 1024;
+  const workers = options.workers ?? (bytes > threshold ? 2 : 0);
   if (workers > 0 && jobs.length > 1) {
     const pooled = await parseInWorkers(jobs, workers);
     if (pooled) return pooled;
@@ -79,6 +80,7 @@ export async function indexRepo(repoRoot: string, options: IndexOptions = {}): P
   const jobs: ParseJob[] = [];
   const verifiedRows: Array<{ path: string; mtimeMs: number }> = [];
   let reused = 0;
+  let bytesToParse = 0;
 
   for (const entry of walk.files) {
     const file: IndexedFile = {
@@ -113,10 +115,11 @@ export async function indexRepo(repoRoot: string, options: IndexOptions = {}): P
       reused++;
     } else {
       jobs.push({ path: entry.path, absolute: join(repoRoot, entry.path), language: entry.language });
+      bytesToParse += entry.size;
     }
   }
 
-  const outcomes = await parseAll(jobs, options);
+  const outcomes = await parseAll(jobs, bytesToParse, options);
   const fresh: Parameters<IndexStore["save"]>[0] = [];
   let unparsable = 0;
   for (const outcome of outcomes) {
