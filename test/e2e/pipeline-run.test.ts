@@ -91,7 +91,16 @@ async function estimateThenRun(name: string, task: string, extra: string[] = [])
   const parsed = JSON.parse(run.stdout) as {
     totals: Record<
       string,
-      { calls: number; costUsd: number; usage: { inputTokens: number; outputTokens: number } }
+      {
+        calls: number;
+        costUsd: number;
+        usage: {
+          inputTokens: number;
+          outputTokens: number;
+          cacheReadTokens: number;
+          cacheWriteTokens: number;
+        };
+      }
     >;
     diff: string;
     accepted: string[];
@@ -113,7 +122,14 @@ async function estimateThenRun(name: string, task: string, extra: string[] = [])
     `${scenario.planner?.calls}/${scenario.reviewer?.calls}/${scenario.drafter?.calls}`;
   const tokens = (scenario: Record<string, { inputTokens: number; outputTokens: number }>) =>
     `${scenario.planner?.inputTokens}+${scenario.reviewer?.inputTokens} in, ${scenario.planner?.outputTokens}+${scenario.reviewer?.outputTokens} out`;
-  const actualTokens = (role: string, kind: "inputTokens" | "outputTokens") => t[role]?.usage?.[kind] ?? 0;
+  // Input counts every prompt token: plain, cache writes and cache reads.
+  const actualTokens = (role: string, kind: "inputTokens" | "outputTokens") => {
+    const usage = t[role]?.usage;
+    if (!usage) return 0;
+    return kind === "outputTokens"
+      ? usage.outputTokens
+      : usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+  };
   comparison.push(
     `| ${name} | ${calls(e.expected)} · ${tokens(e.expected as never)} · $${e.totals.expectedUsd.toFixed(4)} | ${calls(e.worst)} · $${e.totals.worstUsd.toFixed(4)} | ${calls(t)} · ${actualTokens("planner", "inputTokens")}+${actualTokens("reviewer", "inputTokens")} in, ${actualTokens("planner", "outputTokens")}+${actualTokens("reviewer", "outputTokens")} out · $${cost.toFixed(4)} |`,
   );
