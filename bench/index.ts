@@ -141,7 +141,7 @@ function best<T extends { wallMs: number }>(runs: T[]): T {
 async function main(): Promise<void> {
   const { list, notes } = datasets();
   const timing: string[] = [
-    "| dataset | source files | MB | ours cold (2 workers) | ours warm | ctags | cold ÷ ctags | warm ÷ ctags | peak RSS ours cold / warm / ctags | symbols ours / ctags tags |",
+    "| dataset | source files | MB | ours cold | ours warm | ctags | cold ÷ ctags | warm ÷ ctags | peak RSS ours cold / warm / ctags | symbols ours / ctags tags |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   const quality: string[] = [
