@@ -109,7 +109,17 @@ export function readYamlFile(file: string, errors: string[]): Plain | undefined 
   return value;
 }
 
-const reservedEnv = new Set(["HIEROCODE_CONFIG", "HIEROCODE_STATE_DIR", "HIEROCODE_CACHE_DIR", "HIEROCODE_DEBUG"]);
+/** HIEROCODE_* variables that are not config settings. */
+const reservedEnv = new Set([
+  "HIEROCODE_CONFIG",
+  "HIEROCODE_STATE_DIR",
+  "HIEROCODE_CACHE_DIR",
+  "HIEROCODE_DEBUG",
+  "HIEROCODE_NO_COLOR",
+  "HIEROCODE_FAKE_RAM_GIB",
+  "HIEROCODE_FAKE_GPU",
+  "HIEROCODE_BIN",
+]);
 
 const envShortcuts: Record<string, string> = {
   HIEROCODE_DEFAULT_PROVIDER: "default_provider",
