@@ -3,8 +3,7 @@
  * Diffs and SEARCH/REPLACE blocks go through the edit engine's parser, so what the supervisor
  * receives is well-formed (hunk counts recomputed) or the call fails loudly.
  */
-import { parseEdits } from "../edits/parse.js";
-import type { DiffHunk, ParsedEdit } from "../edits/types.js";
+import { type DiffHunk, type ParsedEdit, parseEdits } from "../edits/index.js";
 import { ModelOutputError } from "../errors.js";
 
 export const workerFormats = ["code", "diff", "text", "search-replace"] as const;
