@@ -1,36 +1,16 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { applyReplyToRepo, failureReport, type RepoApplyReport } from "../../edits/index.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import { findRepoRoot } from "../../util/repo-root.js";
 import type { CliContext } from "../context.js";
+import { repositoryFor } from "../repository.js";
 
 interface PatchApplyFlags {
   repo?: string;
   dryRun?: boolean;
   partial?: boolean;
-}
-
-function repositoryFor(context: CliContext, flag: string | undefined): string {
-  if (flag !== undefined) {
-    const root = resolve(context.cwd, flag);
-    let isFolder = false;
-    try {
-      isFolder = statSync(root).isDirectory();
-    } catch {
-      isFolder = false;
-    }
-    if (!isFolder) throw new UsageError(`--repo ${flag} is not a folder`);
-    return root;
-  }
-  const found = findRepoRoot(context.cwd);
-  if (!found)
-    throw new UsageError("not inside a git repository", {
-      hint: "run it inside the repository or pass --repo DIR",
-    });
-  return found;
 }
 
 async function readInput(context: CliContext, file: string | undefined): Promise<string> {

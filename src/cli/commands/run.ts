@@ -1,10 +1,4 @@
-/**
- * `hierocode run`: the full plan → draft → review pipeline. Diffs of accepted units go to stdout
- * (nothing is written unless --apply), the summary to stderr. Also holds the helpers the other
- * pipeline commands share (repository flag, config overrides, Ctrl-C, summary rendering).
- */
-import { statSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { relative } from "node:path";
 import * as prompts from "@clack/prompts";
 import type { Command } from "commander";
 import { estimateTask } from "../../app/estimate.js";
@@ -16,38 +10,20 @@ import type { Verifier } from "../../pipeline/hooks.js";
 import type { RoleTotals } from "../../pipeline/model-call.js";
 import type { PipelineResult } from "../../pipeline/pipeline.js";
 import type { Confirm } from "../../pipeline/ports.js";
-import { findRepoRoot } from "../../util/repo-root.js";
 import { createVerifierFromOptions } from "../../verify/index.js";
 import type { CliContext } from "../context.js";
 import type { Output } from "../output.js";
+import { repositoryFor } from "../repository.js";
 import { providerRuntime } from "../runtime.js";
 import { printEstimate } from "./estimate.js";
+
+export { repositoryFor };
 
 export interface ModelFlags {
   repo?: string;
   plannerModel?: string;
   drafterModel?: string;
   reviewerModel?: string;
-}
-
-export function repositoryFor(context: CliContext, flag: string | undefined): string {
-  if (flag !== undefined) {
-    const root = resolve(context.cwd, flag);
-    let isFolder = false;
-    try {
-      isFolder = statSync(root).isDirectory();
-    } catch {
-      isFolder = false;
-    }
-    if (!isFolder) throw new UsageError(`--repo ${flag} is not a folder`);
-    return root;
-  }
-  const found = findRepoRoot(context.cwd);
-  if (!found)
-    throw new UsageError("not inside a git repository", {
-      hint: "run it inside the repository or pass --repo DIR",
-    });
-  return found;
 }
 
 /** Loads config for the repository with the model flags applied on top. */
