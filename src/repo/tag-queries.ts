@@ -96,6 +96,13 @@ const cFunctionDeclarator = (name: string) => `[
   (pointer_declarator declarator: (function_declarator declarator: ${name}))
   (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: ${name})))]`;
 
+/** C++ adds references (\`T& f()\`) to the declarators a function name can hide in. */
+const cppFunctionDeclarator = (name: string) => `[
+  (function_declarator declarator: ${name})
+  (pointer_declarator declarator: (function_declarator declarator: ${name}))
+  (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: ${name})))
+  (reference_declarator (function_declarator declarator: ${name}))]`;
+
 /** Where a prototype is an API declaration (not a local declaration inside a function body). */
 const prototypeParents = [
   "translation_unit",
@@ -119,15 +126,18 @@ ${prototypeParents.map((parent) => `(${parent} (declaration declarator: ${cFunct
 `;
 
 const cpp = `
-(function_definition declarator: ${cFunctionDeclarator("(qualified_identifier scope: (_) @container name: [(identifier) (destructor_name) (operator_name)] @name)")}) @definition.method
-(function_definition declarator: ${cFunctionDeclarator("[(field_identifier) (destructor_name) (operator_name)] @name")}) @definition.function
-(field_declaration declarator: ${cFunctionDeclarator("[(field_identifier) (destructor_name) (operator_name)] @name")}) @definition.method
-(declaration declarator: ${cFunctionDeclarator("[(destructor_name) (operator_name)] @name")}) @definition.function
-(field_declaration_list (declaration declarator: ${cFunctionDeclarator("(identifier) @name")}) @definition.method)
+(function_definition declarator: ${cppFunctionDeclarator("(qualified_identifier scope: (_) @container name: [(identifier) (destructor_name) (operator_name)] @name)")}) @definition.method
+(function_definition declarator: ${cppFunctionDeclarator("(qualified_identifier scope: (_) @container name: (template_function name: (identifier) @name))")}) @definition.method
+(function_definition declarator: ${cppFunctionDeclarator("[(field_identifier) (destructor_name) (operator_name)] @name")}) @definition.function
+(field_declaration declarator: ${cppFunctionDeclarator("[(field_identifier) (destructor_name) (operator_name)] @name")}) @definition.method
+(declaration declarator: ${cppFunctionDeclarator("[(destructor_name) (operator_name)] @name")}) @definition.function
+(field_declaration_list (declaration declarator: ${cppFunctionDeclarator("(identifier) @name")}) @definition.method)
+(template_declaration (declaration declarator: ${cppFunctionDeclarator("[(identifier) (field_identifier)] @name")}) @definition.function)
 ${cCommon}
 (class_specifier name: (type_identifier) @name body: (_)) @definition.class
 (class_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.class
 (struct_specifier name: (template_type name: (type_identifier) @name) body: (_)) @definition.struct
+(function_definition declarator: ${cppFunctionDeclarator("(identifier) @name")}) @definition.function
 (namespace_definition name: (_) @name) @definition.module
 (alias_declaration name: (type_identifier) @name) @definition.type
 (concept_definition name: (identifier) @name) @definition.type

@@ -246,6 +246,9 @@ describe("symbol extraction per language", () => {
         ["Panel", "method", "Panel", 6],
         ["width", "method", "Panel", 7],
         ["Holder", "class", null, 11],
+        ["self", "method", "Context", 19],
+        ["sized", "method", "Context", 20],
+        ["sized", "method", "Context", 25],
       ]),
     );
   });
