@@ -40,6 +40,25 @@ describe("syntax check", () => {
     expect(findings).toEqual([]);
   });
 
+  it("checks JSON and YAML with their own parsers, allowing comments in tsconfig", async () => {
+    const findings = await checker.check(tsRoot, [
+      edit(tsRoot, "package.json", (text) => text.replace('"zod": "^4.0.0",', '"zod": "^4.0.0",,')),
+      { file: "config/app.yaml", before: null, after: "name: app\nlist: [a, b\n" },
+      {
+        file: "tsconfig.json",
+        before: null,
+        after: '{\n  // comments are fine here\n  "compilerOptions": {}\n}\n',
+      },
+      { file: "data/ok.yml", before: null, after: "a: 1\n---\nb: 2\n" },
+    ]);
+    expect(
+      findings.map((finding) => [finding.file, finding.severity, finding.message.split(":")[0]]),
+    ).toEqual([
+      ["package.json", "error", "the edited file is no longer valid JSON"],
+      ["config/app.yaml", "error", "the edited file is no longer valid YAML"],
+    ]);
+  });
+
   it("accepts valid edits and ignores languages without a grammar", async () => {
     const findings = await checker.check(tsRoot, [
       edit(
