@@ -34,6 +34,7 @@ interface RawDefinition {
   kind: SymbolKind | "scope";
   name: string;
   explicitContainer: string | null;
+  alias: string | null;
   node: Node;
   start: number;
   end: number;
@@ -82,8 +83,10 @@ function collectDefinitions(query: Query, root: Node): RawDefinition[] {
     let kind: SymbolKind | "scope" | null = null;
     let name: string | null = null;
     let container: string | null = null;
+    let alias: string | null = null;
     for (const capture of match.captures) {
       if (capture.name === "name") name = capture.node.text;
+      else if (capture.name === "alias") alias = capture.node.text;
       else if (capture.name === "container") container = capture.node.text;
       else if (capture.name === "scope") {
         definition = capture.node;
@@ -101,6 +104,7 @@ function collectDefinitions(query: Query, root: Node): RawDefinition[] {
       kind,
       name,
       explicitContainer: container,
+      alias,
       node: definition,
       start: definition.startIndex,
       end: definition.endIndex,
@@ -139,14 +143,17 @@ export function symbolsFromDefinitions(source: string, definitions: RawDefinitio
       let kind = definition.kind;
       if (kind === "function" && insideType) kind = "method";
       else if (kind === "method" && !insideType && !containerPath) kind = "function";
-      symbols.push({
+      const symbol = {
         name: definition.name,
         kind,
         container: containerPath,
         signature: signatureOf(source, definition.node),
         line: definition.node.startPosition.row + 1,
         endLine: endLineOf(definition.node),
-      });
+      };
+      symbols.push(symbol);
+      if (definition.alias && definition.alias !== definition.name)
+        symbols.push({ ...symbol, name: definition.alias });
     }
     if (!nonContainers.has(definition.kind)) {
       const own = containerPath ? `${containerPath}.${definition.name}` : definition.name;

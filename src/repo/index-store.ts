@@ -8,7 +8,7 @@ import type { LanguageId } from "./file-kinds.js";
 import type { Extraction, RepoSymbol, SymbolKind } from "./types.js";
 
 /** Bump when queries or extraction change: older rows are then re-parsed. */
-export const indexFormatVersion = 10;
+export const indexFormatVersion = 11;
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS repo_index_files (

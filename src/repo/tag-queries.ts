@@ -2,7 +2,8 @@
  * Tags queries per language, in the spirit of the grammars' own `tags.scm`: each pattern captures
  * a definition node as `@definition.<kind>` and its name as `@name`. Two extra captures: `@scope`
  * marks a node that encloses definitions without being one (a Rust `impl`), and `@container`
- * names the enclosing type when it is written outside the body (Go receivers, C++ `A::f`).
+ * names the enclosing type when it is written outside the body (Go receivers, C++ `A::f`), and
+ * `@alias` is a second name of the same definition (`var Tree = class _Tree {…}`).
  * When several patterns match one node, the earliest pattern wins, so specific patterns come
  * before general ones.
  */
@@ -13,7 +14,7 @@ const typescriptCommon = `
 (generator_function_declaration name: (identifier) @name) @definition.function
 (class_declaration name: (_) @name) @definition.class
 (method_definition name: (_) @name) @definition.method
-(variable_declarator name: (identifier) @name value: (class)) @definition.class
+(variable_declarator name: (identifier) @name value: (class name: (_)? @alias)) @definition.class
 (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression) (generator_function)]) @definition.function
 (assignment_expression
   left: (member_expression

@@ -57,12 +57,16 @@ const table: Record<string, { expected: Expected[]; signatures?: Record<string, 
       ["start", "function", null, 20, 22],
       ["MAX_CONNECTIONS", "constant", null, 24, 24],
       ["Legacy", "class", null, 28, 32],
+      ["LegacyImpl", "class", null, 28, 32],
       ["run", "method", "Legacy", 29, 31],
       ["Widget", "function", null, 34, 36],
       ["render", "method", "Widget", 38, 40],
       ["factory", "function", null, 42, 48],
     ],
-    signatures: { Legacy: "var Legacy = class", render: "Widget.prototype.render = function (target)" },
+    signatures: {
+      Legacy: "var Legacy = class LegacyImpl",
+      render: "Widget.prototype.render = function (target)",
+    },
   },
   "inventory.py": {
     expected: [
