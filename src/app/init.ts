@@ -42,7 +42,8 @@ export function minimalConfig(env: Record<string, string | undefined>): Plain {
 
 /** The seed's RAM table: which drafter to recommend, and the largest size that fits. */
 export function recommendedDrafter(totalRamBytes: number): { model: string; maxParameters: number } {
-  const gib = totalRamBytes / GiB;
+  // Machines report a little less than their nominal size (a 24 GB machine shows ~23.5 GiB).
+  const gib = Math.round(totalRamBytes / GiB);
   if (gib <= 12) return { model: "llama3.2:1b", maxParameters: 1.5e9 };
   if (gib < 24) return { model: "llama3.2:3b", maxParameters: 4e9 };
   if (gib < 48) return { model: "qwen2.5-coder:7b", maxParameters: 9e9 };
@@ -119,18 +120,26 @@ function parameterCountOf(model: ModelInfo): number | undefined {
   return model.parameterCount ?? parseParameterSize(model.parameterSize) ?? parseParameterSize(/:(\d+(?:\.\d+)?[bm])\b/i.exec(model.id)?.[1]);
 }
 
-/** Prefers an already-pulled model that fits the host over recommending a download. */
+/**
+ * Prefers an already-pulled model that fits the host over recommending a download. A pulled
+ * model fits when its weights take at most 35% of RAM (CPU inference, leaving room for the KV
+ * cache, the OS and the user's own work) or 85% of VRAM; the RAM table only picks downloads.
+ */
 export function chooseDrafter(detection: Detection): DrafterChoice {
   const recommendation = recommendedDrafter(detection.host.totalRamBytes);
   const vram = detection.host.gpus.reduce((sum, gpu) => sum + gpu.vramBytes, 0);
-  // With a GPU larger than the RAM table's budget, a bigger model still fits (≈0.6 bytes/param at Q4).
-  const budget = Math.max(recommendation.maxParameters, vram > 0 ? (vram * 0.85) / 0.6 : 0);
+  const weightBudget = Math.max(detection.host.totalRamBytes * 0.35, vram * 0.85);
   const candidates = (server: LocalServer, provider: DrafterChoice["provider"]) =>
     server.models
       .filter((model) => !looksLikeEmbedding(model.id))
-      .map((model) => ({ model, provider, parameters: parameterCountOf(model) ?? 0 }));
+      .map((model) => {
+        const parameters = parameterCountOf(model) ?? 0;
+        // Weights on disk when the server says; ≈0.6 bytes per parameter at Q4 otherwise.
+        const weightBytes = model.sizeBytes ?? parameters * 0.6;
+        return { model, provider, parameters, weightBytes };
+      });
   const all = [...candidates(detection.ollama, "local_ollama"), ...candidates(detection.lmstudio, "lmstudio")];
-  const fitting = all.filter((candidate) => candidate.parameters > 0 && candidate.parameters <= budget * 1.15);
+  const fitting = all.filter((candidate) => candidate.parameters > 0 && candidate.weightBytes <= weightBudget);
   const rank = (candidate: (typeof all)[number]) =>
     (looksLikeCoder(candidate.model.id) ? 1e13 : 0) + candidate.parameters + (candidate.provider === "local_ollama" ? 1 : 0);
   fitting.sort((a, b) => rank(b) - rank(a));

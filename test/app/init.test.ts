@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
+import { recommendedDrafter } from "../../src/app/init.js";
 import { ExitCode } from "../../src/errors.js";
 import { installFakeClis } from "../kit/fake-cli.js";
 import { startFakeOllama } from "../kit/index.js";
@@ -93,6 +94,15 @@ describe("hierocode init", () => {
     const result = await cli(["init", "--wizard", "--yes"], empty.env);
     expect((parse(readFileSync(empty.file, "utf8")) as Config).routing.drafter?.model).toBe("llama3.2:3b");
     expect(result.stdout).toContain("ollama pull llama3.2:3b");
+  });
+
+  it("on a 24 GB machine (23.5 GiB usable) picks the pulled 7B coder over a smaller general model", async () => {
+    const sandbox = await wizardSandbox({ ramGib: 23.5 });
+    await cli(["init", "--wizard", "--yes"], sandbox.env);
+    expect((parse(readFileSync(sandbox.file, "utf8")) as Config).routing.drafter?.model).toBe("qwen2.5-coder:7b");
+    expect(recommendedDrafter(23.5 * 1024 ** 3).model).toBe("qwen2.5-coder:7b");
+    expect(recommendedDrafter(11.6 * 1024 ** 3).model).toBe("llama3.2:1b");
+    expect(recommendedDrafter(64 * 1024 ** 3).model).toBe("qwen2.5-coder:14b");
   });
 
   it("--wizard --yes routes planner and reviewer through a logged-in claude", async () => {
