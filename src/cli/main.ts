@@ -127,6 +127,13 @@ function isMainModule(): boolean {
 }
 
 if (isMainModule()) {
+  // `hierocode repo symbols | head`: a closed pipe is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   const code = await runCli({ argv: process.argv.slice(2) });
   process.exitCode = code;
 }
