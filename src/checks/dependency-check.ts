@@ -8,17 +8,19 @@ import { importedPackages, importLanguage } from "./imports.js";
 import {
   declaredJsPackages,
   declaredPythonPackages,
+  goImportDeclared,
   localPythonModules,
   manifestDependencies,
   overlayReader,
   pythonDistributionsFor,
+  rustCrateDeclared,
 } from "./manifests.js";
 import { pythonStdlibModules } from "./python-stdlib.js";
 
 function lineOf(source: string, needle: string): number | undefined {
   const index = source
     .split("\n")
-    .findIndex((line) => line.includes(needle) && /import|require|from/.test(line));
+    .findIndex((line) => line.includes(needle) && /import|require|from|\buse\b|extern crate|["']/.test(line));
   return index === -1 ? undefined : index + 1;
 }
 
@@ -68,6 +70,23 @@ export function checkDependencies(repoRoot: string, changes: ChangedFile[]): Che
           file: change.file,
           ...(line === undefined ? {} : { line }),
           message: `imports "${name}", which no package.json of the project declares`,
+        });
+      }
+      continue;
+    }
+
+    if (language === "go" || language === "rust") {
+      const declared = language === "go" ? goImportDeclared : rustCrateDeclared;
+      const manifestName = language === "go" ? "go.mod" : "Cargo.toml";
+      for (const name of added) {
+        if (declared(name, change.file, read)) continue;
+        const line = lineOf(change.after, name);
+        findings.push({
+          check: "dependency",
+          severity: "warning",
+          file: change.file,
+          ...(line === undefined ? {} : { line }),
+          message: `imports "${name}", which the project's ${manifestName} does not declare`,
         });
       }
       continue;

@@ -6,13 +6,15 @@
 import { builtinModules } from "node:module";
 import { extname } from "node:path";
 
-export type ImportLanguage = "js" | "python";
+export type ImportLanguage = "js" | "python" | "go" | "rust";
 
 export function importLanguage(file: string): ImportLanguage | null {
   const extension = extname(file).toLowerCase();
   if ([".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".vue", ".svelte"].includes(extension))
     return "js";
   if (extension === ".py" || extension === ".pyi") return "python";
+  if (extension === ".go") return "go";
+  if (extension === ".rs") return "rust";
   return null;
 }
 
@@ -65,11 +67,40 @@ export function pythonModules(source: string): string[] {
   return found.filter(Boolean);
 }
 
+/** Import paths of a Go file (single imports and import blocks). */
+export function goImports(source: string): string[] {
+  const found: string[] = [];
+  for (const block of source.matchAll(/^import\s*\(([\s\S]*?)\)/gm)) {
+    for (const line of (block[1] ?? "").split("\n")) {
+      const path = /^\s*(?:[\w.]+\s+)?"([^"]+)"/.exec(line)?.[1];
+      if (path) found.push(path);
+    }
+  }
+  for (const single of source.matchAll(/^import\s+(?:[\w.]+\s+)?"([^"]+)"/gm))
+    if (single[1]) found.push(single[1]);
+  return found;
+}
+
+const rustBuiltinCrates = new Set(["std", "core", "alloc", "crate", "self", "super", "proc_macro", "test"]);
+
+/** External crates a Rust file names in `use` and `extern crate`. */
+export function rustCrates(source: string): string[] {
+  const found: string[] = [];
+  for (const match of source.matchAll(
+    /^\s*(?:pub(?:\([^)]*\))?\s+)?(?:use\s+:{0,2}|extern\s+crate\s+)([A-Za-z_]\w*)/gm,
+  )) {
+    if (match[1] && !rustBuiltinCrates.has(match[1])) found.push(match[1]);
+  }
+  return found;
+}
+
 /** Package names a file imports, in the vocabulary of its language's manifests. */
 export function importedPackages(file: string, source: string): string[] {
   const language = importLanguage(file);
   if (language === "js")
     return [...new Set(jsSpecifiers(source).flatMap((spec) => jsPackageName(spec) ?? []))];
   if (language === "python") return [...new Set(pythonModules(source))];
+  if (language === "go") return [...new Set(goImports(source))];
+  if (language === "rust") return [...new Set(rustCrates(source))];
   return [];
 }

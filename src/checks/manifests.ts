@@ -214,3 +214,37 @@ export function localPythonModules(
   }
   return names;
 }
+
+/** The nearest manifest named `name` from the file's folder up to the root, as [path, text]. */
+export function nearestManifest(file: string, name: string, read: FileReader): [string, string] | null {
+  let folder = posix.dirname(file);
+  for (;;) {
+    const path = folder === "." ? name : `${folder}/${name}`;
+    const text = read(path);
+    if (text !== null) return [path, text];
+    if (folder === ".") return null;
+    folder = posix.dirname(folder);
+  }
+}
+
+/** Go: an import is declared when it is standard library, inside this module, or inside a required module. */
+export function goImportDeclared(importPath: string, file: string, read: FileReader): boolean {
+  if (!(importPath.split("/")[0] ?? "").includes(".")) return true; // standard library paths have no dot
+  const manifest = nearestManifest(file, "go.mod", read);
+  if (!manifest) return false;
+  const own = /^module\s+(\S+)/m.exec(manifest[1])?.[1];
+  const modules = [...(own ? [own] : []), ...(manifestDependencies("go.mod", manifest[1]) ?? [])];
+  return modules.some((module) => importPath === module || importPath.startsWith(`${module}/`));
+}
+
+/** Rust: a crate is declared when Cargo.toml lists it (dashes and underscores are the same) or it is this package. */
+export function rustCrateDeclared(crate: string, file: string, read: FileReader): boolean {
+  const manifest = nearestManifest(file, "Cargo.toml", read);
+  if (!manifest) return false;
+  const normalize = (name: string) => name.replace(/-/g, "_");
+  const own = /^\[package\][\s\S]*?^name\s*=\s*"([^"]+)"/m.exec(manifest[1])?.[1];
+  const names = [...(own ? [own] : []), ...(manifestDependencies("Cargo.toml", manifest[1]) ?? [])].map(
+    normalize,
+  );
+  return names.includes(normalize(crate));
+}

@@ -129,6 +129,35 @@ describe("dependency creep", () => {
     ]);
   });
 
+  it("flags Go imports outside the standard library, the module and go.mod's requires", async () => {
+    const goRoot = resolve("test/checks/fixtures/go-app");
+    const change = edit(goRoot, "cmd/main.go", (text) =>
+      text.replace(
+        '\t"fmt"\n',
+        '\t"fmt"\n\t"net/http"\n\t"example.com/goapp/internal/db"\n\t"golang.org/x/sync/errgroup"\n\tyaml "gopkg.in/yaml.v3"\n',
+      ),
+    );
+    const findings = await checker.check(goRoot, [change]);
+    expect(findings.map((finding) => [finding.line, finding.message])).toEqual([
+      [8, 'imports "gopkg.in/yaml.v3", which the project\'s go.mod does not declare'],
+    ]);
+  });
+
+  it("flags Rust crates that Cargo.toml does not list (dashes and underscores alike)", async () => {
+    const rustRoot = resolve("test/checks/fixtures/rust-app");
+    const change = edit(
+      rustRoot,
+      "src/lib.rs",
+      (text) =>
+        `use std::collections::HashMap;\nuse serde_json::Value;\nuse crate::Point as P;\nuse rust_app::Point;\nuse rand::Rng;\nextern crate regex;\n${text}`,
+    );
+    const findings = await checker.check(rustRoot, [change]);
+    expect(findings.map((finding) => finding.message.split(",")[0])).toEqual([
+      'imports "rand"',
+      'imports "regex"',
+    ]);
+  });
+
   it("flags new requirements and pyproject entries", async () => {
     const findings = await checker.check(pythonRoot, [
       edit(pythonRoot, "requirements-dev.txt", (text) => `${text}black==24.1\n`),
