@@ -33,6 +33,7 @@ console.log(
     wallMs,
     parsed: result.parsed,
     reused: result.reused,
+    workers: result.workers,
     files: result.files.length,
     sourceFiles: result.files.filter((file) => file.language).length,
     symbols: result.files.reduce((sum, file) => sum + file.symbols.length, 0),

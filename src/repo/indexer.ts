@@ -34,6 +34,8 @@ export interface IndexResult {
   reused: number;
   /** Of the reused, how many needed a hash check because their mtime was not trustworthy. */
   verified: number;
+  /** Worker threads that parsed (0: parsed in-process). */
+  workers: number;
   skipped: WalkResult["skipped"] & { unparsable: number };
 }
 
@@ -56,17 +58,21 @@ export function repoKey(repoRoot: string): string {
   }
 }
 
-async function parseAll(jobs: ParseJob[], bytes: number, options: IndexOptions): Promise<ParseOutcome[]> {
+async function parseAll(
+  jobs: ParseJob[],
+  bytes: number,
+  options: IndexOptions,
+): Promise<{ outcomes: ParseOutcome[]; workers: number }> {
   // Each worker pays ~0.3–0.6 s to boot and compile its grammars, so small jobs stay in-process.
   const threshold = options.workerThresholdBytes ?? 6 * 1024 * 1024;
   const workers = options.workers ?? (bytes > threshold ? 2 : 0);
   if (workers > 0 && jobs.length > 1) {
     const pooled = await parseInWorkers(jobs, workers);
-    if (pooled) return pooled;
+    if (pooled) return { outcomes: pooled, workers: Math.min(workers, jobs.length) };
   }
-  const out: ParseOutcome[] = [];
-  for (const job of jobs) out.push(await parseFile(job));
-  return out;
+  const outcomes: ParseOutcome[] = [];
+  for (const job of jobs) outcomes.push(await parseFile(job));
+  return { outcomes, workers: 0 };
 }
 
 export async function indexRepo(repoRoot: string, options: IndexOptions = {}): Promise<IndexResult> {
@@ -119,7 +125,7 @@ export async function indexRepo(repoRoot: string, options: IndexOptions = {}): P
     }
   }
 
-  const outcomes = await parseAll(jobs, bytesToParse, options);
+  const { outcomes, workers } = await parseAll(jobs, bytesToParse, options);
   const fresh: Parameters<IndexStore["save"]>[0] = [];
   let unparsable = 0;
   for (const outcome of outcomes) {
@@ -153,6 +159,7 @@ export async function indexRepo(repoRoot: string, options: IndexOptions = {}): P
     parsed: outcomes.length,
     reused,
     verified: verifiedRows.length,
+    workers,
     skipped: { ...walk.skipped, unparsable },
   };
 }
