@@ -12,5 +12,7 @@ if (!outcome.ok) throw new Error(`cannot parse ${file}: ${outcome.reason}`);
 for (const symbol of outcome.extraction.symbols) {
   if (from && symbol.endLine < Number(from)) continue;
   if (to && symbol.line > Number(to)) continue;
-  console.log(`${symbol.line}-${symbol.endLine} ${symbol.kind} ${symbol.container ?? "-"} ${symbol.name} | ${symbol.signature}`);
+  console.log(
+    `${symbol.line}-${symbol.endLine} ${symbol.kind} ${symbol.container ?? "-"} ${symbol.name} | ${symbol.signature}`,
+  );
 }
