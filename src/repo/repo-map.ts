@@ -7,7 +7,7 @@ import type { TokenCounter } from "../tokens/counter.js";
 import { defaultTokenCounter } from "../tokens/select.js";
 import { type IndexOptions, indexRepo } from "./indexer.js";
 import { hashFile } from "./parse-file.js";
-import { rankRepo } from "./rank.js";
+import { type RankResult, rankRepo } from "./rank.js";
 import { fitToBudget } from "./render-map.js";
 import type { IndexedFile } from "./types.js";
 
@@ -82,19 +82,27 @@ export function mentionsIn(
   return { identifiers, paths };
 }
 
-export async function buildRepoMap(request: RepoMapRequest): Promise<RepoMap> {
-  const counter = request.counter ?? defaultTokenCounter();
-  const indexed = await indexRepo(request.repoRoot, request.index ?? {});
-  const files = indexed.files;
-  const byPath = new Map(files.map((file) => [file.path, file]));
+/** The ranking `buildRepoMap` renders, for an already indexed repository (benchmarks, tools). */
+export function rankForTask(
+  files: IndexedFile[],
+  request: { task?: string; focusFiles?: string[] } = {},
+): RankResult {
   const mentions = mentionsIn(request.task ?? "", files);
   const focusFiles = (request.focusFiles ?? []).map((path) => path.replace(/^\.\//, ""));
-  const ranked = rankRepo({
+  return rankRepo({
     files,
     focusFiles,
     mentionedIdentifiers: mentions.identifiers,
     mentionedPaths: mentions.paths,
   });
+}
+
+export async function buildRepoMap(request: RepoMapRequest): Promise<RepoMap> {
+  const counter = request.counter ?? defaultTokenCounter();
+  const indexed = await indexRepo(request.repoRoot, request.index ?? {});
+  const files = indexed.files;
+  const byPath = new Map(files.map((file) => [file.path, file]));
+  const ranked = rankForTask(files, request);
   const fitted = fitToBudget(ranked.entries, byPath, request.tokens, counter);
   const shown = new Set(ranked.entries.slice(0, fitted.included).map((entry) => entry.file));
   const shownFiles: Array<{ path: string; sha256: string }> = [];
