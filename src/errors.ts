@@ -143,7 +143,10 @@ export class ProviderError extends HierocodeError {
 
 /** The model answered, but not with what was asked for (bad JSON, unparseable edits, …). */
 export class ModelOutputError extends HierocodeError {
-  constructor(message: string, options: HierocodeErrorOptions & { expected?: string; received?: string } = {}) {
+  constructor(
+    message: string,
+    options: HierocodeErrorOptions & { expected?: string; received?: string } = {},
+  ) {
     super("bad_model_output", message, ExitCode.badModelOutput, {
       ...options,
       details: {
@@ -163,7 +166,10 @@ export class AbortError extends HierocodeError {
 
 export function isAbortLike(error: unknown): boolean {
   if (error instanceof AbortError) return true;
-  return error instanceof Error && (error.name === "AbortError" || (error as { code?: string }).code === "ABORT_ERR");
+  return (
+    error instanceof Error &&
+    (error.name === "AbortError" || (error as { code?: string }).code === "ABORT_ERR")
+  );
 }
 
 /** Short, single-line description of any thrown value. */

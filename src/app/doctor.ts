@@ -147,7 +147,12 @@ export async function runDoctor(options: {
     const label = `${role} (${binding.provider}/${binding.model}${binding.inherited ? ", inherited from planner" : ""})`;
     const result = await probe(binding.provider);
     if (result.createError || !result.provider || !result.health) {
-      checks.push({ subject: label, role, status: "fail", message: result.createError ?? "provider unavailable" });
+      checks.push({
+        subject: label,
+        role,
+        status: "fail",
+        message: result.createError ?? "provider unavailable",
+      });
       continue;
     }
     const { health, provider } = result;
@@ -190,13 +195,20 @@ export async function runDoctor(options: {
         checks.push({ subject: label, role, status: "ok", message: `model '${binding.model}' is available` });
       }
     } else if (result.modelsError) {
-      checks.push({ subject: label, role, status: "warn", message: `could not list models: ${result.modelsError}` });
+      checks.push({
+        subject: label,
+        role,
+        status: "warn",
+        message: `could not list models: ${result.modelsError}`,
+      });
     }
 
     // Context window.
     if (provider.capacity) {
       try {
-        const capacity: Capacity = await provider.capacity(binding.model, { signal: AbortSignal.timeout(timeoutMs) });
+        const capacity: Capacity = await provider.capacity(binding.model, {
+          signal: AbortSignal.timeout(timeoutMs),
+        });
         report.contextLength = capacity.contextLength;
         if (capacity.contextLength) {
           checks.push({
@@ -204,14 +216,21 @@ export async function runDoctor(options: {
             role,
             status: "ok",
             message: `context window ${capacity.contextLength} tokens${
-              type === "ollama" ? "; num_ctx is sized per request up to this (never Ollama's small default)" : ""
+              type === "ollama"
+                ? "; num_ctx is sized per request up to this (never Ollama's small default)"
+                : ""
             }${capacity.parameterSize ? `, ${capacity.parameterSize} parameters` : ""}${
               capacity.quantization ? `, ${capacity.quantization}` : ""
             }`,
           });
         }
       } catch (error) {
-        checks.push({ subject: label, role, status: "warn", message: `could not read the context window: ${describeError(error)}` });
+        checks.push({
+          subject: label,
+          role,
+          status: "warn",
+          message: `could not read the context window: ${describeError(error)}`,
+        });
       }
     }
     if (role === "planner" && (type === "ollama" || type === "lmstudio")) {
@@ -223,11 +242,19 @@ export async function runDoctor(options: {
         hint: "log in to Claude Code (`claude /login`) or Codex, or set ANTHROPIC_API_KEY, then `hierocode init --wizard --force`",
       });
     }
-    report.ok = !checks.some((check) => check.role === role && check.subject === label && check.status === "fail");
+    report.ok = !checks.some(
+      (check) => check.role === role && check.subject === label && check.status === "fail",
+    );
   }
 
   const ok = !checks.some((check) => check.status === "fail");
-  return { ok, configFile: loaded.userFile, configFileExists: loaded.userFileExists, checks, roles: roleReports };
+  return {
+    ok,
+    configFile: loaded.userFile,
+    configFileExists: loaded.userFileExists,
+    checks,
+    roles: roleReports,
+  };
 }
 
 function hintOf(health: HealthStatus): { hint?: string } {

@@ -117,7 +117,11 @@ export interface DrafterChoice {
 }
 
 function parameterCountOf(model: ModelInfo): number | undefined {
-  return model.parameterCount ?? parseParameterSize(model.parameterSize) ?? parseParameterSize(/:(\d+(?:\.\d+)?[bm])\b/i.exec(model.id)?.[1]);
+  return (
+    model.parameterCount ??
+    parseParameterSize(model.parameterSize) ??
+    parseParameterSize(/:(\d+(?:\.\d+)?[bm])\b/i.exec(model.id)?.[1])
+  );
 }
 
 /**
@@ -138,10 +142,17 @@ export function chooseDrafter(detection: Detection): DrafterChoice {
         const weightBytes = model.sizeBytes ?? parameters * 0.6;
         return { model, provider, parameters, weightBytes };
       });
-  const all = [...candidates(detection.ollama, "local_ollama"), ...candidates(detection.lmstudio, "lmstudio")];
-  const fitting = all.filter((candidate) => candidate.parameters > 0 && candidate.weightBytes <= weightBudget);
+  const all = [
+    ...candidates(detection.ollama, "local_ollama"),
+    ...candidates(detection.lmstudio, "lmstudio"),
+  ];
+  const fitting = all.filter(
+    (candidate) => candidate.parameters > 0 && candidate.weightBytes <= weightBudget,
+  );
   const rank = (candidate: (typeof all)[number]) =>
-    (looksLikeCoder(candidate.model.id) ? 1e13 : 0) + candidate.parameters + (candidate.provider === "local_ollama" ? 1 : 0);
+    (looksLikeCoder(candidate.model.id) ? 1e13 : 0) +
+    candidate.parameters +
+    (candidate.provider === "local_ollama" ? 1 : 0);
   fitting.sort((a, b) => rank(b) - rank(a));
   const best = fitting[0];
   if (best) {
@@ -154,7 +165,12 @@ export function chooseDrafter(detection: Detection): DrafterChoice {
   }
   const unknownSize = all.find((candidate) => candidate.parameters === 0);
   if (unknownSize) {
-    return { provider: unknownSize.provider, model: unknownSize.model.id, pulled: true, reason: "already available (size unknown)" };
+    return {
+      provider: unknownSize.provider,
+      model: unknownSize.model.id,
+      pulled: true,
+      reason: "already available (size unknown)",
+    };
   }
   const smallest = [...all].sort((a, b) => a.parameters - b.parameters)[0];
   if (smallest) {
@@ -185,16 +201,36 @@ export interface PlannerChoice {
 export function plannerOptions(detection: Detection, drafter: DrafterChoice): PlannerChoice[] {
   const options: PlannerChoice[] = [];
   if (detection.claude.installed && detection.claude.loggedIn) {
-    options.push({ provider: "claude_pro", model: "sonnet", degraded: false, reason: "claude is installed and logged in" });
+    options.push({
+      provider: "claude_pro",
+      model: "sonnet",
+      degraded: false,
+      reason: "claude is installed and logged in",
+    });
   }
   if (detection.codex.installed && detection.codex.loggedIn) {
-    options.push({ provider: "codex_plus", model: "default", degraded: false, reason: "codex is installed and logged in" });
+    options.push({
+      provider: "codex_plus",
+      model: "default",
+      degraded: false,
+      reason: "codex is installed and logged in",
+    });
   }
   if (detection.anthropicKey) {
-    options.push({ provider: "anthropic_api", model: "claude-haiku-4-5", degraded: false, reason: "ANTHROPIC_API_KEY is set" });
+    options.push({
+      provider: "anthropic_api",
+      model: "claude-haiku-4-5",
+      degraded: false,
+      reason: "ANTHROPIC_API_KEY is set",
+    });
   }
   if (detection.openaiKey) {
-    options.push({ provider: "openai_api", model: "gpt-5-mini", degraded: false, reason: "OPENAI_API_KEY is set" });
+    options.push({
+      provider: "openai_api",
+      model: "gpt-5-mini",
+      degraded: false,
+      reason: "OPENAI_API_KEY is set",
+    });
   }
   options.push({
     provider: "local_ollama",
@@ -213,17 +249,25 @@ export interface WizardResult {
   notes: string[];
 }
 
-export function buildWizardConfig(detection: Detection, planner: PlannerChoice, drafter: DrafterChoice): WizardResult {
+export function buildWizardConfig(
+  detection: Detection,
+  planner: PlannerChoice,
+  drafter: DrafterChoice,
+): WizardResult {
   const warnings: string[] = [];
   const notes: string[] = [];
   const providers: Plain = {
     local_ollama: { type: "ollama", base_url: detection.ollama.url, auth: { type: "none" } },
   };
-  if (detection.lmstudio.reachable) providers.lmstudio = { type: "lmstudio", base_url: detection.lmstudio.url, auth: { type: "none" } };
+  if (detection.lmstudio.reachable)
+    providers.lmstudio = { type: "lmstudio", base_url: detection.lmstudio.url, auth: { type: "none" } };
   if (detection.claude.installed) providers.claude_pro = { type: "claude_code_cli", auth: { type: "none" } };
   if (detection.codex.installed) providers.codex_plus = { type: "codex_cli", auth: { type: "none" } };
   if (detection.anthropicKey) {
-    providers.anthropic_api = { type: "anthropic", auth: { type: "bearer_env", env_var: "ANTHROPIC_API_KEY" } };
+    providers.anthropic_api = {
+      type: "anthropic",
+      auth: { type: "bearer_env", env_var: "ANTHROPIC_API_KEY" },
+    };
   }
   if (detection.openaiKey) {
     providers.openai_api = {
@@ -242,10 +286,14 @@ export function buildWizardConfig(detection: Detection, planner: PlannerChoice, 
   }
   if (!drafter.pulled) notes.push(`pull the drafter before the first run: ollama pull ${drafter.model}`);
   if (detection.claude.installed && !detection.claude.loggedIn) {
-    notes.push("claude is installed but not logged in: run `claude /login` to use your Claude subscription as planner");
+    notes.push(
+      "claude is installed but not logged in: run `claude /login` to use your Claude subscription as planner",
+    );
   }
   if (detection.codex.installed && !detection.codex.loggedIn) {
-    notes.push("codex is installed but not logged in: run `codex login` to use your ChatGPT subscription as planner");
+    notes.push(
+      "codex is installed but not logged in: run `codex login` to use your ChatGPT subscription as planner",
+    );
   }
   const gpuCount = detection.host.gpus.length;
   const localWorkers = gpuCount > 0 ? 4 : Math.max(1, Math.min(4, Math.floor(detection.host.cpuCount / 4)));

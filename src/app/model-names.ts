@@ -12,7 +12,16 @@ export function modelMatches(providerType: string, available: string, wanted: st
   return false;
 }
 
-const coderHints = ["coder", "code", "codestral", "devstral", "starcoder", "codellama", "codegemma", "granite-code"];
+const coderHints = [
+  "coder",
+  "code",
+  "codestral",
+  "devstral",
+  "starcoder",
+  "codellama",
+  "codegemma",
+  "granite-code",
+];
 
 export function looksLikeCoder(name: string): boolean {
   const lower = name.toLowerCase();

@@ -56,7 +56,9 @@ export async function listAllModels(
       const entry = config.providers[name]!;
       try {
         const provider = createProvider(name, entry, runtime);
-        const models = await provider.listModels({ signal: AbortSignal.timeout(options.timeoutMs ?? 10_000) });
+        const models = await provider.listModels({
+          signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        });
         return { provider: name, type: entry.type, models };
       } catch (error) {
         return { provider: name, type: entry.type, models: [], error: describeError(error) };
@@ -75,12 +77,20 @@ export function setRoleModel(options: {
 }): { provider: string; model: string; role: Role } {
   const { file, config, model } = options;
   if (!roleNames.includes(options.role as Role)) {
-    throw new UsageError(`unknown role '${options.role}'`, { hint: "roles are planner, drafter and reviewer" });
+    throw new UsageError(`unknown role '${options.role}'`, {
+      hint: "roles are planner, drafter and reviewer",
+    });
   }
   const role = options.role as Role;
-  const provider = options.provider ?? config.routing[role]?.provider ?? resolveRole(config, role)?.provider ?? config.default_provider;
+  const provider =
+    options.provider ??
+    config.routing[role]?.provider ??
+    resolveRole(config, role)?.provider ??
+    config.default_provider;
   if (!provider) {
-    throw new UsageError(`no provider for ${role}`, { hint: `pass one: hierocode models set ${role} ${model} -p <provider>` });
+    throw new UsageError(`no provider for ${role}`, {
+      hint: `pass one: hierocode models set ${role} ${model} -p <provider>`,
+    });
   }
   if (!config.providers[provider]) {
     throw new UsageError(`no provider named '${provider}'`, { hint: "see `hierocode providers list`" });

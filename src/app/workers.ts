@@ -60,7 +60,8 @@ export function suggestWorkers(host: HostResources, drafter?: DrafterFootprint):
       `the drafter (${(weightBytes / GiB).toFixed(1)} GiB) barely fits in ${(memoryBudgetBytes / GiB).toFixed(1)} GiB: use 1 worker or a smaller model`,
     );
   }
-  if (!usesGpu) notes.push("no GPU large enough for the drafter: CPU decoding, so parallel slots share the cores");
+  if (!usesGpu)
+    notes.push("no GPU large enough for the drafter: CPU decoding, so parallel slots share the cores");
   const computeCap = (share: number) =>
     usesGpu ? Math.max(1, Math.round(4 * share)) : Math.max(1, Math.floor((host.cpuCount * share) / 2));
   const clamp = (wanted: number) => Math.max(1, Math.min(wanted, Math.max(1, memorySlots)));
@@ -69,6 +70,8 @@ export function suggestWorkers(host: HostResources, drafter?: DrafterFootprint):
     { strategy: "balanced", localWorkers: clamp(computeCap(1 / 2)), remoteWorkers: 8 },
     { strategy: "aggressive", localWorkers: clamp(computeCap(1)), remoteWorkers: 16 },
   ];
-  notes.push("Ollama runs requests in parallel only up to OLLAMA_NUM_PARALLEL: start it with at least the local worker count");
+  notes.push(
+    "Ollama runs requests in parallel only up to OLLAMA_NUM_PARALLEL: start it with at least the local worker count",
+  );
   return { suggestions, memorySlots, memoryBudgetBytes, kvBytesPerSlot, weightBytes, usesGpu, notes };
 }

@@ -1,6 +1,6 @@
 /** What every command receives: output, environment, and lazily loaded config. */
 import type { Command } from "commander";
-import { type LoadedConfig, loadConfigOrThrow, type ConfigOverrides } from "../config/load.js";
+import { type ConfigOverrides, type LoadedConfig, loadConfigOrThrow } from "../config/load.js";
 import { findRepoRoot } from "../util/repo-root.js";
 import type { Output } from "./output.js";
 
@@ -24,7 +24,11 @@ export interface CliContext {
   interactive: boolean;
 }
 
-export function createContext(output: Output, env: Record<string, string | undefined>, cwd: string): CliContext {
+export function createContext(
+  output: Output,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): CliContext {
   const context: CliContext = {
     output,
     env,

@@ -56,7 +56,10 @@ export async function runCli(options: RunCliOptions): Promise<number> {
   }
 }
 
-export function buildProgram(context: CliContext, options: Pick<RunCliOptions, "stdout" | "stderr"> = {}): Command {
+export function buildProgram(
+  context: CliContext,
+  options: Pick<RunCliOptions, "stdout" | "stderr"> = {},
+): Command {
   const program = new Command();
   program
     .name("hierocode")

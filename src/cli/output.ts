@@ -34,7 +34,9 @@ export function createOutput(options: {
   const stderr = options.stderr ?? process.stderr;
   const color =
     options.color ??
-    (!process.env.NO_COLOR && !process.env.HIEROCODE_NO_COLOR && Boolean((stdout as { isTTY?: boolean }).isTTY));
+    (!process.env.NO_COLOR &&
+      !process.env.HIEROCODE_NO_COLOR &&
+      Boolean((stdout as { isTTY?: boolean }).isTTY));
   const colors = pc.createColors(color);
   return {
     json: Boolean(options.json),
@@ -72,7 +74,8 @@ export function formatError(error: unknown, output: Pick<Output, "paint" | "debu
   } else {
     const message = error instanceof Error ? error.message : String(error);
     lines.push(`${output.paint.red("error:")} internal error: ${message}`);
-    if (!output.debug) lines.push(`${output.paint.dim("hint:")} run again with --debug for the stack trace, and report it`);
+    if (!output.debug)
+      lines.push(`${output.paint.dim("hint:")} run again with --debug for the stack trace, and report it`);
   }
   if (output.debug && error instanceof Error && error.stack) lines.push(error.stack);
   return lines.join("\n");
@@ -80,5 +83,8 @@ export function formatError(error: unknown, output: Pick<Output, "paint" | "debu
 
 export function errorJson(error: unknown): Record<string, unknown> {
   if (error instanceof HierocodeError) return { ok: false, error: error.toJSON() };
-  return { ok: false, error: { code: "internal", message: error instanceof Error ? error.message : String(error) } };
+  return {
+    ok: false,
+    error: { code: "internal", message: error instanceof Error ? error.message : String(error) },
+  };
 }

@@ -176,8 +176,9 @@ function unknownKeys(schema: z.ZodType, value: unknown, path: string[], out: str
       current = def.in;
     } else break;
   }
-  const def = (current as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType } })
-    .def;
+  const def = (
+    current as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; valueType?: z.ZodType } }
+  ).def;
   if (!isPlain(value)) return;
   if (def.type === "object" && def.shape) {
     for (const [key, child] of Object.entries(value)) {
@@ -195,7 +196,11 @@ function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Validates a merged plain object; returns problems as `dot.path: message`. */
-export function validateConfig(raw: Plain): { config?: HierocodeConfig; errors: string[]; warnings: string[] } {
+export function validateConfig(raw: Plain): {
+  config?: HierocodeConfig;
+  errors: string[];
+  warnings: string[];
+} {
   const warnings: string[] = [];
   const errors: string[] = [];
   const copy = structuredClone(raw);
@@ -305,7 +310,10 @@ export interface ResolvedBinding extends RoleBinding {
 }
 
 /** The binding a role uses: reviewer falls back to planner; missing provider falls back to default_provider. */
-export function resolveRole(config: HierocodeConfig, role: "planner" | "drafter" | "reviewer"): ResolvedBinding | undefined {
+export function resolveRole(
+  config: HierocodeConfig,
+  role: "planner" | "drafter" | "reviewer",
+): ResolvedBinding | undefined {
   const explicit = config.routing[role];
   if (explicit) return { ...explicit, role, inherited: false };
   if (role === "reviewer" && config.routing.planner) {

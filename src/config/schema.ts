@@ -15,7 +15,10 @@ export const providerTypes = [
 
 export const authSchema = z
   .object({
-    type: z.enum(["none", "bearer_env"]).default("none").describe("none, or a bearer token read from env_var"),
+    type: z
+      .enum(["none", "bearer_env"])
+      .default("none")
+      .describe("none, or a bearer token read from env_var"),
     env_var: z.string().min(1).optional().describe("environment variable holding the API key/token"),
   })
   .describe("how to authenticate");
@@ -37,7 +40,11 @@ export const providerSchema = z
   })
   .superRefine((value, context) => {
     if (value.auth.type === "bearer_env" && !value.auth.env_var) {
-      context.addIssue({ code: "custom", path: ["auth", "env_var"], message: "required when auth.type is bearer_env" });
+      context.addIssue({
+        code: "custom",
+        path: ["auth", "env_var"],
+        message: "required when auth.type is bearer_env",
+      });
     }
   });
 
@@ -93,7 +100,10 @@ export const configSchema = z.object({
   tasks: z.record(z.string(), z.string()).default({}).describe("named task aliases"),
   logs: z
     .object({
-      location: z.enum(["repo", "state"]).default("repo").describe("repo: .haco/logs in the repo; state: the state folder"),
+      location: z
+        .enum(["repo", "state"])
+        .default("repo")
+        .describe("repo: .haco/logs in the repo; state: the state folder"),
     })
     .default({ location: "repo" }),
   pricing_file: z.string().optional().describe("path of a pricing.yaml overriding the built-in price table"),

@@ -22,7 +22,9 @@ export function setConfigValue(file: string, dotPath: string, value: unknown): v
   const text = existsSync(file) ? readFileSync(file, "utf8") : "";
   const document = parseDocument(text);
   if (document.errors.length > 0) {
-    throw new ConfigError(`${file}: invalid YAML, not changed (${document.errors[0]?.message.split("\n")[0]})`);
+    throw new ConfigError(
+      `${file}: invalid YAML, not changed (${document.errors[0]?.message.split("\n")[0]})`,
+    );
   }
   if (document.contents === null) document.contents = document.createNode({}) as never;
   document.setIn(dotPath.split("."), value);

@@ -5,10 +5,10 @@
  * `CREATE TABLE IF NOT EXISTS` through `ensureSchema`.
  */
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { DatabaseSync as DatabaseSyncType } from "node:sqlite";
 import { cacheDir, stateDir } from "../config/paths.js";
-import { createRequire } from "node:module";
 
 // node:sqlite prints an ExperimentalWarning on some Node versions; it is expected here.
 const originalEmitWarning = process.emitWarning.bind(process);

@@ -3,7 +3,7 @@
  * on PATH, Apple Silicon unified memory, otherwise none.
  */
 import { spawnSync } from "node:child_process";
-import { availableParallelism, cpus, freemem, platform, totalmem, arch } from "node:os";
+import { arch, availableParallelism, cpus, freemem, platform, totalmem } from "node:os";
 
 export interface GpuInfo {
   name: string;

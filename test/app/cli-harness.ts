@@ -35,9 +35,19 @@ function sink(chunks: string[]): Writable {
   });
 }
 
-export async function cli(argv: string[], env: Record<string, string | undefined>, cwd?: string): Promise<CliRun> {
+export async function cli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  cwd?: string,
+): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli({ argv, env, cwd: cwd ?? env.HOME ?? process.cwd(), stdout: sink(out), stderr: sink(err) });
+  const code = await runCli({
+    argv,
+    env,
+    cwd: cwd ?? env.HOME ?? process.cwd(),
+    stdout: sink(out),
+    stderr: sink(err),
+  });
   return { code, stdout: out.join(""), stderr: err.join("") };
 }

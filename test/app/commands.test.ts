@@ -42,7 +42,10 @@ describe("models, providers, resources, workers, config", () => {
     const text = await cli(["models", "show"], env);
     expect(text.stdout).toMatch(/planner\s+anthropic_api \(anthropic\)\s+claude-haiku-4-5/);
     expect(text.stdout).toMatch(/reviewer\s+anthropic_api .*inherited from planner/);
-    const json = JSON.parse((await cli(["models", "show", "--json"], env)).stdout) as Array<{ role: string; inherited: boolean }>;
+    const json = JSON.parse((await cli(["models", "show", "--json"], env)).stdout) as Array<{
+      role: string;
+      inherited: boolean;
+    }>;
     expect(json.find((view) => view.role === "reviewer")?.inherited).toBe(true);
   });
 
@@ -71,7 +74,11 @@ describe("models, providers, resources, workers, config", () => {
   it("models list asks each provider and reports the unreachable ones without failing", async () => {
     const { env } = await configured();
     const result = await cli(["models", "list", "--json"], { ...env, ANTHROPIC_API_KEY: "" });
-    const entries = JSON.parse(result.stdout) as Array<{ provider: string; models: Array<{ id: string }>; error?: string }>;
+    const entries = JSON.parse(result.stdout) as Array<{
+      provider: string;
+      models: Array<{ id: string }>;
+      error?: string;
+    }>;
     const ollama = entries.find((entry) => entry.provider === "local_ollama");
     expect(ollama?.models.map((model) => model.id)).toContain("qwen2.5-coder:7b");
     expect(entries.find((entry) => entry.provider === "anthropic_api")?.error).toBeTruthy();
@@ -87,15 +94,26 @@ describe("models, providers, resources, workers, config", () => {
 
   it("resources and workers suggest report the host and three strategies", async () => {
     const { env } = await configured();
-    const resources = JSON.parse((await cli(["resources", "--json"], { ...env, HIEROCODE_FAKE_RAM_GIB: "16" })).stdout) as {
+    const resources = JSON.parse(
+      (await cli(["resources", "--json"], { ...env, HIEROCODE_FAKE_RAM_GIB: "16" })).stdout,
+    ) as {
       cpuCount: number;
       totalRamBytes: number;
     };
     expect(resources.cpuCount).toBeGreaterThan(0);
     expect(resources.totalRamBytes).toBe(16 * 1024 ** 3);
     const workers = JSON.parse(
-      (await cli(["workers", "suggest", "--json"], { ...env, HIEROCODE_FAKE_RAM_GIB: "16", HIEROCODE_FAKE_GPU: "RTX:24" })).stdout,
-    ) as { suggestions: Array<{ strategy: string; localWorkers: number }>; drafter: { parameterCount: number } };
+      (
+        await cli(["workers", "suggest", "--json"], {
+          ...env,
+          HIEROCODE_FAKE_RAM_GIB: "16",
+          HIEROCODE_FAKE_GPU: "RTX:24",
+        })
+      ).stdout,
+    ) as {
+      suggestions: Array<{ strategy: string; localWorkers: number }>;
+      drafter: { parameterCount: number };
+    };
     expect(workers.suggestions.map((entry) => entry.strategy)).toEqual(["safe", "balanced", "aggressive"]);
     expect(workers.drafter.parameterCount).toBeGreaterThan(7e9);
     const [safe, balanced, aggressive] = workers.suggestions.map((entry) => entry.localWorkers);
@@ -110,7 +128,9 @@ describe("models, providers, resources, workers, config", () => {
     const result = await cli(["config", "validate"], { ...process.env, ...env });
     expect(result.code).toBe(ExitCode.config);
     expect(result.stdout).toMatch(/policy\.warn_before_escalation: /);
-    const schema = JSON.parse((await cli(["config", "schema"], { ...process.env, ...env })).stdout) as { properties: object };
+    const schema = JSON.parse((await cli(["config", "schema"], { ...process.env, ...env })).stdout) as {
+      properties: object;
+    };
     expect(Object.keys(schema.properties)).toContain("routing");
   });
 

@@ -2,9 +2,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ExitCode } from "../../src/errors.js";
+import type { FakeClis } from "../kit/fake-cli.js";
 import { installFakeClis } from "../kit/fake-cli.js";
 import { startFakeOllama } from "../kit/index.js";
-import type { FakeClis } from "../kit/fake-cli.js";
 import { cli, sandboxHome } from "./cli-harness.js";
 
 const cleanups: Array<() => unknown> = [];
@@ -69,15 +69,17 @@ describe("hierocode doctor", () => {
     cleanups.push(() => fakes.cleanup());
     const { env } = await setup(
       (url) =>
-        `${allOllamaConfig(url)}\n`.replace("routing:\n", "  claude_pro:\n    type: claude_code_cli\nrouting:\n").replace(
-          /planner: .*\n/,
-          'planner: { provider: claude_pro, model: "sonnet" }\n',
-        ),
+        `${allOllamaConfig(url)}\n`
+          .replace("routing:\n", "  claude_pro:\n    type: claude_code_cli\nrouting:\n")
+          .replace(/planner: .*\n/, 'planner: { provider: claude_pro, model: "sonnet" }\n'),
       fakes,
     );
     const result = await cli(["doctor", "--json"], env);
     expect(result.code).toBe(ExitCode.checksFailed);
-    const report = JSON.parse(result.stdout) as { ok: boolean; checks: Array<{ role?: string; status: string; message: string; hint?: string }> };
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      checks: Array<{ role?: string; status: string; message: string; hint?: string }>;
+    };
     expect(report.ok).toBe(false);
     const planner = report.checks.find((check) => check.role === "planner" && check.status === "fail");
     expect(planner?.message).toMatch(/not logged in/i);
@@ -109,7 +111,10 @@ describe("hierocode doctor", () => {
     const missing = await cli(["doctor"], { ...process.env, ...env });
     expect(missing.code).toBe(ExitCode.checksFailed);
     expect(missing.stdout).toContain("hierocode init --wizard");
-    writeFileSync(join(home, ".hierocode.yaml"), "routing:\n  planner: { provider: ghost, model: x }\npolicy: { max_revisions_per_unit: -3 }\n");
+    writeFileSync(
+      join(home, ".hierocode.yaml"),
+      "routing:\n  planner: { provider: ghost, model: x }\npolicy: { max_revisions_per_unit: -3 }\n",
+    );
     const invalid = await cli(["doctor"], { ...process.env, ...env });
     expect(invalid.code).toBe(ExitCode.checksFailed);
     expect(invalid.stdout).toContain("routing.planner.provider: 'ghost' is not defined under providers");

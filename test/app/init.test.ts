@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { recommendedDrafter } from "../../src/app/init.js";
 import { ExitCode } from "../../src/errors.js";
 import { installFakeClis } from "../kit/fake-cli.js";
@@ -18,7 +18,14 @@ type Config = {
   routing: Record<string, { provider: string; model: string }>;
 };
 
-async function wizardSandbox(options: { claudeMode?: "ok" | "not_logged_in"; install?: Array<"claude" | "codex">; ramGib?: number; models?: Parameters<typeof startFakeOllama>[1] } = {}) {
+async function wizardSandbox(
+  options: {
+    claudeMode?: "ok" | "not_logged_in";
+    install?: Array<"claude" | "codex">;
+    ramGib?: number;
+    models?: Parameters<typeof startFakeOllama>[1];
+  } = {},
+) {
   const ollama = await startFakeOllama(undefined, options.models ?? {});
   cleanups.push(() => ollama.close());
   const fakes = installFakeClis({
@@ -65,8 +72,19 @@ describe("hierocode init", () => {
       models: {
         models: [
           { name: "llama3.2:latest", family: "llama", parameterSize: "3.2B", contextLength: 131072 },
-          { name: "qwen2.5-coder:7b", family: "qwen2", architecture: "qwen2", parameterSize: "7.6B", contextLength: 32768 },
-          { name: "nomic-embed-text:latest", family: "nomic-bert", parameterSize: "137M", contextLength: 8192 },
+          {
+            name: "qwen2.5-coder:7b",
+            family: "qwen2",
+            architecture: "qwen2",
+            parameterSize: "7.6B",
+            contextLength: 32768,
+          },
+          {
+            name: "nomic-embed-text:latest",
+            family: "nomic-bert",
+            parameterSize: "137M",
+            contextLength: 8192,
+          },
         ],
       },
     });
@@ -85,7 +103,12 @@ describe("hierocode init", () => {
   it("prefers a pulled model that fits over recommending a download, and recommends by RAM otherwise", async () => {
     const small = await wizardSandbox({
       ramGib: 8,
-      models: { models: [{ name: "qwen2.5-coder:14b", family: "qwen2", parameterSize: "14.8B" }, { name: "llama3.2:1b", family: "llama", parameterSize: "1.2B" }] },
+      models: {
+        models: [
+          { name: "qwen2.5-coder:14b", family: "qwen2", parameterSize: "14.8B" },
+          { name: "llama3.2:1b", family: "llama", parameterSize: "1.2B" },
+        ],
+      },
     });
     await cli(["init", "--wizard", "--yes"], small.env);
     expect((parse(readFileSync(small.file, "utf8")) as Config).routing.drafter?.model).toBe("llama3.2:1b");
@@ -99,7 +122,9 @@ describe("hierocode init", () => {
   it("on a 24 GB machine (23.5 GiB usable) picks the pulled 7B coder over a smaller general model", async () => {
     const sandbox = await wizardSandbox({ ramGib: 23.5 });
     await cli(["init", "--wizard", "--yes"], sandbox.env);
-    expect((parse(readFileSync(sandbox.file, "utf8")) as Config).routing.drafter?.model).toBe("qwen2.5-coder:7b");
+    expect((parse(readFileSync(sandbox.file, "utf8")) as Config).routing.drafter?.model).toBe(
+      "qwen2.5-coder:7b",
+    );
     expect(recommendedDrafter(23.5 * 1024 ** 3).model).toBe("qwen2.5-coder:7b");
     expect(recommendedDrafter(11.6 * 1024 ** 3).model).toBe("llama3.2:1b");
     expect(recommendedDrafter(64 * 1024 ** 3).model).toBe("qwen2.5-coder:14b");

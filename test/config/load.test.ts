@@ -40,7 +40,11 @@ describe("config loading", () => {
     expect(loaded.config.policy.max_revisions_per_unit).toBe(2);
     expect(loaded.config.policy.max_escalations_per_task).toBe(3);
     expect(loaded.config.policy.warn_before_escalation).toBe(true);
-    expect(loaded.config.parallelization).toEqual({ default_strategy: "balanced", max_local_workers: 4, max_remote_workers: 8 });
+    expect(loaded.config.parallelization).toEqual({
+      default_strategy: "balanced",
+      max_local_workers: 4,
+      max_remote_workers: 8,
+    });
     expect(loaded.config.tui.interaction_mode).toBe("prompt");
     expect(resolveRole(loaded.config, "planner")).toBeUndefined();
   });
@@ -60,7 +64,11 @@ describe("config loading", () => {
     expect(fromFiles.sources).toEqual([join(home, ".hierocode.yaml"), join(repo, ".hierocode.yaml")]);
 
     const withEnv = loadConfig({
-      env: { ...env, HIEROCODE_DRAFTER_MODEL: "deepseek-coder:6.7b", HIEROCODE_POLICY__MAX_REVISIONS_PER_UNIT: "4" },
+      env: {
+        ...env,
+        HIEROCODE_DRAFTER_MODEL: "deepseek-coder:6.7b",
+        HIEROCODE_POLICY__MAX_REVISIONS_PER_UNIT: "4",
+      },
       repoRoot: repo,
     });
     expect(withEnv.config.routing.drafter?.model).toBe("deepseek-coder:6.7b");
@@ -78,7 +86,9 @@ describe("config loading", () => {
     const { home, env } = sandbox();
     const other = join(home, "other.yaml");
     writeFileSync(other, userYaml);
-    expect(loadConfig({ env: { ...env, HIEROCODE_CONFIG: other } }).config.routing.planner?.provider).toBe("claude_pro");
+    expect(loadConfig({ env: { ...env, HIEROCODE_CONFIG: other } }).config.routing.planner?.provider).toBe(
+      "claude_pro",
+    );
     const missing = loadConfig({ env: { ...env, HIEROCODE_CONFIG: join(home, "nope.yaml") } });
     expect(missing.errors[0]).toMatch(/HIEROCODE_CONFIG: file .*nope\.yaml does not exist/);
   });
@@ -143,14 +153,21 @@ describe("config loading", () => {
   it("checks that role bindings name defined providers", () => {
     const { home, env } = sandbox();
     writeFileSync(join(home, ".hierocode.yaml"), "routing:\n  planner: { provider: ghost, model: m }\n");
-    expect(loadConfig({ env }).errors).toContain("routing.planner.provider: 'ghost' is not defined under providers");
+    expect(loadConfig({ env }).errors).toContain(
+      "routing.planner.provider: 'ghost' is not defined under providers",
+    );
   });
 
   it("reviewer falls back to the planner binding when unset", () => {
     const { home, env } = sandbox();
     writeFileSync(join(home, ".hierocode.yaml"), userYaml);
     const { config } = loadConfig({ env });
-    expect(resolveRole(config, "reviewer")).toEqual({ provider: "claude_pro", model: "sonnet", role: "reviewer", inherited: true });
+    expect(resolveRole(config, "reviewer")).toEqual({
+      provider: "claude_pro",
+      model: "sonnet",
+      role: "reviewer",
+      inherited: true,
+    });
   });
 
   it("setConfigValue edits one key atomically and keeps comments", () => {
@@ -167,7 +184,15 @@ describe("config loading", () => {
   it("generates a JSON Schema from the zod schema", () => {
     const schema = configJsonSchema() as { properties: Record<string, unknown> };
     expect(Object.keys(schema.properties)).toEqual(
-      expect.arrayContaining(["default_provider", "providers", "routing", "policy", "parallelization", "tui", "tasks"]),
+      expect.arrayContaining([
+        "default_provider",
+        "providers",
+        "routing",
+        "policy",
+        "parallelization",
+        "tui",
+        "tasks",
+      ]),
     );
     expect(defaultConfig().providers).toEqual({});
   });

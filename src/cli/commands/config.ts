@@ -10,7 +10,9 @@ import type { CliContext } from "../context.js";
 export function registerConfig(program: Command, context: CliContext): void {
   const config = program.command("config").description("inspect the configuration");
   const load = () => {
-    const env = context.globals.config ? { ...context.env, HIEROCODE_CONFIG: context.globals.config } : context.env;
+    const env = context.globals.config
+      ? { ...context.env, HIEROCODE_CONFIG: context.globals.config }
+      : context.env;
     const repoRoot = findRepoRoot(context.cwd) ?? undefined;
     return loadConfig({ env, ...(repoRoot ? { repoRoot } : {}) });
   };
@@ -21,7 +23,13 @@ export function registerConfig(program: Command, context: CliContext): void {
     .action(() => {
       const loaded = load();
       const { output } = context;
-      if (output.json) return output.printJson({ config: loaded.config, sources: loaded.sources, warnings: loaded.warnings, errors: loaded.errors });
+      if (output.json)
+        return output.printJson({
+          config: loaded.config,
+          sources: loaded.sources,
+          warnings: loaded.warnings,
+          errors: loaded.errors,
+        });
       output.print(`# sources: ${loaded.sources.length ? loaded.sources.join(", ") : "(defaults only)"}`);
       output.print(stringify(loaded.config, { indent: 2, lineWidth: 0 }));
       for (const warning of loaded.warnings) output.warn(warning);
@@ -35,7 +43,13 @@ export function registerConfig(program: Command, context: CliContext): void {
     .action(() => {
       const loaded = load();
       const { output } = context;
-      if (output.json) output.printJson({ ok: loaded.errors.length === 0, errors: loaded.errors, warnings: loaded.warnings, sources: loaded.sources });
+      if (output.json)
+        output.printJson({
+          ok: loaded.errors.length === 0,
+          errors: loaded.errors,
+          warnings: loaded.warnings,
+          sources: loaded.sources,
+        });
       else {
         for (const error of loaded.errors) output.print(`${output.paint.red("error:")} ${error}`);
         for (const warning of loaded.warnings) output.print(`${output.paint.yellow("warning:")} ${warning}`);
@@ -49,9 +63,16 @@ export function registerConfig(program: Command, context: CliContext): void {
     .option("--json", "machine-readable output")
     .action(() => {
       const loaded = load();
-      const paths = { user_config: loaded.userFile, sources: loaded.sources, state_dir: stateDir(context.env), cache_dir: cacheDir(context.env) };
+      const paths = {
+        user_config: loaded.userFile,
+        sources: loaded.sources,
+        state_dir: stateDir(context.env),
+        cache_dir: cacheDir(context.env),
+      };
       if (context.output.json) context.output.printJson(paths);
-      else for (const [key, value] of Object.entries(paths)) context.output.print(`${key}: ${Array.isArray(value) ? value.join(", ") : value}`);
+      else
+        for (const [key, value] of Object.entries(paths))
+          context.output.print(`${key}: ${Array.isArray(value) ? value.join(", ") : value}`);
     });
   config
     .command("schema")

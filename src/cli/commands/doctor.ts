@@ -9,12 +9,16 @@ import { providerRuntime } from "../runtime.js";
 export function registerDoctor(program: Command, context: CliContext): void {
   program
     .command("doctor")
-    .description("check the config and, for every role, that its provider is reachable, logged in and has the model")
+    .description(
+      "check the config and, for every role, that its provider is reachable, logged in and has the model",
+    )
     .option("--json", "machine-readable report")
     .option("--repo <dir>", "repository whose .hierocode.yaml applies (default: the one containing the cwd)")
     .option("--timeout <seconds>", "per-check timeout", "10")
     .action(async (options: { repo?: string; timeout: string }) => {
-      const env = context.globals.config ? { ...context.env, HIEROCODE_CONFIG: context.globals.config } : context.env;
+      const env = context.globals.config
+        ? { ...context.env, HIEROCODE_CONFIG: context.globals.config }
+        : context.env;
       const repoRoot = findRepoRoot(options.repo ?? context.cwd) ?? undefined;
       // doctor reports config errors itself instead of stopping at the first one.
       const loaded = loadConfig({ env, ...(repoRoot ? { repoRoot } : {}) });
@@ -34,7 +38,8 @@ export function registerDoctor(program: Command, context: CliContext): void {
                 ? output.paint.yellow("warn")
                 : output.paint.red("FAIL");
           output.print(`${mark} ${check.subject}: ${check.message}`);
-          if (check.hint && check.status !== "ok") output.print(`     ${output.paint.dim("→")} ${check.hint}`);
+          if (check.hint && check.status !== "ok")
+            output.print(`     ${output.paint.dim("→")} ${check.hint}`);
         }
         const failures = report.checks.filter((check) => check.status === "fail").length;
         output.print(

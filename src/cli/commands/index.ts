@@ -1,25 +1,25 @@
 /** Every command module registers itself here (one line each). */
 import type { Command } from "commander";
 import type { CliContext, CommandRegistrar } from "../context.js";
+import { registerCache } from "./cache.js";
 import { registerConfig } from "./config.js";
 import { registerDoctor } from "./doctor.js";
+import { registerDraft } from "./draft.js";
+import { registerEstimate } from "./estimate.js";
 import { registerInit } from "./init.js";
 import { registerModels } from "./models.js";
-import { registerProviders } from "./providers.js";
-import { registerResources } from "./resources.js";
-import { registerVersion } from "./version.js";
-import { registerWorkers } from "./workers.js";
-import { registerRepo } from "./repo.js";
-import { registerWorker } from "./worker.js";
-import { registerSupervisor } from "./supervisor.js";
 import { registerPatch } from "./patch.js";
 import { registerPlan } from "./plan.js";
-import { registerRun } from "./run.js";
-import { registerDraft } from "./draft.js";
+import { registerProviders } from "./providers.js";
+import { registerRepo } from "./repo.js";
+import { registerResources } from "./resources.js";
 import { registerReview } from "./review.js";
-import { registerEstimate } from "./estimate.js";
+import { registerRun } from "./run.js";
+import { registerSupervisor } from "./supervisor.js";
 import { registerUsage } from "./usage.js";
-import { registerCache } from "./cache.js";
+import { registerVersion } from "./version.js";
+import { registerWorker } from "./worker.js";
+import { registerWorkers } from "./workers.js";
 
 const registrars: CommandRegistrar[] = [
   registerPlan,

@@ -12,7 +12,11 @@ export function registerModels(program: Command, context: CliContext): void {
     .option("--json", "machine-readable output")
     .action(async (options: { provider?: string }) => {
       const { config } = context.loadConfig();
-      const result = await listAllModels(config, providerRuntime(context), options.provider ? { only: options.provider } : {});
+      const result = await listAllModels(
+        config,
+        providerRuntime(context),
+        options.provider ? { only: options.provider } : {},
+      );
       const { output } = context;
       if (output.json) return output.printJson(result);
       for (const entry of result) {
@@ -63,6 +67,9 @@ export function registerModels(program: Command, context: CliContext): void {
         ...(options.provider ? { provider: options.provider } : {}),
       });
       if (context.output.json) context.output.printJson({ ok: true, ...result, file: loaded.userFile });
-      else context.output.print(`${result.role} → ${result.provider}/${result.model} (saved to ${loaded.userFile})`);
+      else
+        context.output.print(
+          `${result.role} → ${result.provider}/${result.model} (saved to ${loaded.userFile})`,
+        );
     });
 }

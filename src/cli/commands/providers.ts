@@ -21,7 +21,12 @@ export function registerProviders(program: Command, context: CliContext): void {
       if (rows.length === 0) return output.print("no providers configured: run `hierocode init --wizard`");
       for (const row of rows) {
         const url = Array.isArray(row.base_url) ? row.base_url.join(", ") : (row.base_url ?? "");
-        output.print(`${row.name}${row.default ? " (default)" : ""}  ${row.type}  ${url}  auth: ${row.auth}`.replace(/\s+$/, ""));
+        output.print(
+          `${row.name}${row.default ? " (default)" : ""}  ${row.type}  ${url}  auth: ${row.auth}`.replace(
+            /\s+$/,
+            "",
+          ),
+        );
       }
     });
 }

@@ -15,7 +15,9 @@ export function registerResources(program: Command, context: CliContext): void {
         return;
       }
       output.print(`cpus:      ${host.cpuCount} (${host.cpuModel})`);
-      output.print(`ram:       ${formatBytes(host.totalRamBytes)} total, ${formatBytes(host.availableRamBytes)} available`);
+      output.print(
+        `ram:       ${formatBytes(host.totalRamBytes)} total, ${formatBytes(host.availableRamBytes)} available`,
+      );
       if (host.gpus.length === 0) output.print("gpus:      none detected (CPU inference)");
       for (const gpu of host.gpus) output.print(`gpu:       ${gpu.name}, ${formatBytes(gpu.vramBytes)}`);
       output.print(`platform:  ${host.platform}/${host.arch}`);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { type DrafterFootprint, suggestWorkers } from "../../app/workers.js";
 import { modelMatches } from "../../app/model-names.js";
+import { type DrafterFootprint, suggestWorkers } from "../../app/workers.js";
 import { resolveRole } from "../../config/load.js";
 import { describeError } from "../../errors.js";
 import { createProvider } from "../../providers/registry.js";
@@ -33,7 +33,9 @@ export function registerWorkers(program: Command, context: CliContext): void {
           ]);
           const info = models.find((model) => modelMatches(entry.type, model.id, binding.model));
           const parameterCount =
-            capacity?.parameterCount ?? info?.parameterCount ?? parseParameterSize(capacity?.parameterSize ?? info?.parameterSize);
+            capacity?.parameterCount ??
+            info?.parameterCount ??
+            parseParameterSize(capacity?.parameterSize ?? info?.parameterSize);
           if (parameterCount) drafter.parameterCount = parameterCount;
           if (info?.sizeBytes) drafter.weightBytes = info.sizeBytes;
         } catch (error) {
