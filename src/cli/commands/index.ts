@@ -21,14 +21,8 @@ import { registerVersion } from "./version.js";
 import { registerWorker } from "./worker.js";
 import { registerWorkers } from "./workers.js";
 
+// In the order `hierocode --help` lists them: set-up, the pipeline, the tools around it.
 const registrars: CommandRegistrar[] = [
-  registerPlan,
-  registerRun,
-  registerDraft,
-  registerReview,
-  registerEstimate,
-  registerUsage,
-  registerCache,
   registerInit,
   registerDoctor,
   registerConfig,
@@ -36,11 +30,18 @@ const registrars: CommandRegistrar[] = [
   registerModels,
   registerResources,
   registerWorkers,
+  registerEstimate,
+  registerPlan,
+  registerRun,
+  registerDraft,
+  registerReview,
+  registerUsage,
+  registerCache,
   registerPatch,
-  registerVersion,
   registerRepo,
   registerWorker,
   registerSupervisor,
+  registerVersion,
 ];
 
 export function registerAll(program: Command, context: CliContext): void {
