@@ -5,7 +5,8 @@
  * then flows along its edges to the definitions it uses, so the definitions that relevant files
  * depend on rise to the top.
  */
-import { basename, extname } from "node:path";
+import { kindWeight, taskRelevance } from "./task-relevance.js";
+import type { TaskTerms } from "./task-terms.js";
 import type { IndexedFile, RepoSymbol } from "./types.js";
 
 export interface RankRequest {
@@ -15,6 +16,8 @@ export interface RankRequest {
   mentionedIdentifiers?: ReadonlySet<string>;
   /** Repo-relative paths the task mentions. */
   mentionedPaths?: ReadonlySet<string>;
+  /** The task's words (see task-terms.ts): matched against paths and definition names. */
+  taskTerms?: TaskTerms;
 }
 
 export interface RankedEntry {
@@ -31,6 +34,10 @@ export interface RankResult {
 }
 
 const damping = 0.85;
+const lexicalWeight = 10;
+const lexicalSharpness = 3;
+const symbolMatchWeight = 2;
+const leadWeight = 1;
 const iterations = 40;
 
 /** Member names every runtime has; a file using `.length` does not depend on whoever defines one. */
@@ -125,20 +132,32 @@ export function rankRepo(request: RankRequest): RankResult {
     }
   });
 
-  // Personalisation: focus files, mentioned paths, files named like a mentioned identifier.
+  // Personalisation: focus files, mentioned paths, and how well the task's words match each
+  // file's path and definitions. The best lexical match weighs as much as a path the task names.
+  const relevance = request.taskTerms
+    ? taskRelevance(files, request.taskTerms)
+    : taskRelevance(files, { words: new Set(), wholes: new Set(), qualified: [] });
+  const bestLexical = Math.max(0, ...relevance.fileScores);
   const personal = new Float64Array(files.length);
   let personalTotal = 0;
   files.forEach((file, position) => {
     let weight = 0;
     if (focus.has(file.path)) weight += 10;
     if (mentionedPaths.has(file.path)) weight += 10;
-    const stem = basename(file.path, extname(file.path));
-    if (mentioned.has(stem)) weight += 3;
+    // Tests mention everything they test; they are shown, but the task rarely points at them.
+    if (bestLexical > 0 && !isTestPath(file.path))
+      weight += lexicalWeight * (relevance.fileScores[position]! / bestLexical) ** lexicalSharpness;
     // Files defining what the task names are where the work is likely to happen.
-    for (const name of mentionedHere(file)) weight += 5 / (definers.get(name)?.length ?? 1);
+    for (const name of mentionedHere(file)) {
+      const kind = Math.max(
+        ...file.symbols.filter((symbol) => symbol.name === name).map((symbol) => kindWeight(symbol.kind)),
+      );
+      weight += (5 * kind) / (definers.get(name)?.length ?? 1);
+    }
     personal[position] = weight;
     personalTotal += weight;
   });
+  const personalised = personalTotal > 0;
   if (personalTotal === 0) {
     personal.fill(1 / Math.max(1, files.length));
   } else {
@@ -190,11 +209,19 @@ export function rankRepo(request: RankRequest): RankResult {
       return;
     }
     const base = (fileRank * 0.1) / file.symbols.length;
+    const topLevel = Math.max(1, file.symbols.filter((symbol) => !symbol.container).length);
     const testLike = isTestPath(file.path);
     const kindOf = new Map(file.symbols.map((symbol) => [qualifiedName(symbol), symbol.kind]));
     for (const symbol of file.symbols) {
       let value = (definitionRank.get(`${position}\u0000${symbol.name}`) ?? 0) + base;
-      if (mentioned.has(symbol.name)) value = value * 10 + fileRank;
+      // A name the task spells out counts by what it names: a function more than a property.
+      const weight = kindWeight(symbol.kind);
+      if (mentioned.has(symbol.name)) value = value * (1 + 9 * weight) + fileRank * weight;
+      const match = relevance.symbolMatch(symbol);
+      if (match > 0) value += fileRank * weight * match * symbolMatchWeight;
+      // Where the task points, the file's own API leads, ahead of the hubs the graph favours.
+      if (personalised && personal[position]! > 0 && !symbol.container)
+        value += (leadWeight * personal[position]! * weight) / Math.sqrt(topLevel);
       if (focus.has(file.path) || mentionedPaths.has(file.path)) value += fileRank;
       // Members are shown under their type; the type itself should not rank below them.
       if (symbol.kind === "field" || symbol.kind === "property" || symbol.kind === "variable") value *= 0.5;

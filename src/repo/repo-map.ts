@@ -9,6 +9,7 @@ import { type IndexOptions, indexRepo } from "./indexer.js";
 import { hashFile } from "./parse-file.js";
 import { type RankResult, rankRepo } from "./rank.js";
 import { fitToBudget } from "./render-map.js";
+import { taskTerms } from "./task-terms.js";
 import type { IndexedFile } from "./types.js";
 
 export interface RepoMapRequest {
@@ -94,6 +95,7 @@ export function rankForTask(
     focusFiles,
     mentionedIdentifiers: mentions.identifiers,
     mentionedPaths: mentions.paths,
+    taskTerms: taskTerms(request.task ?? ""),
   });
 }
 
