@@ -77,7 +77,8 @@ export function walkRepo(repoRoot: string, options: WalkOptions = {}): WalkResul
     for (const entry of entries) {
       const relative = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (entry.name === ".git") continue;
+        // hierocode's own run logs (.haco/logs) are never part of what the planner sees.
+        if (entry.name === ".git" || entry.name === ".haco") continue;
         if (vendoredFolders.has(entry.name) && !options.includeVendored) {
           skipped.vendored++;
           continue;

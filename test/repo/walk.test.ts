@@ -37,6 +37,16 @@ describe("ignore-aware walk", () => {
     ]);
   });
 
+  it("leaves out hierocode's own .haco folder without being told", async () => {
+    repo = tempRepo({
+      "src/app.ts": "export const a = 1;\n",
+      ".haco/logs/run-1/plan.json": "{}",
+      "packages/web/.haco/logs/run-2/events.jsonl": "{}",
+    });
+    expect(await paths(repo.root)).toEqual(["src/app.ts"]);
+    expect(await paths(repo.root, { exclude: [".haco/"] })).toEqual(["src/app.ts"]);
+  });
+
   it("a deeper .gitignore can re-include what a shallower one excluded", async () => {
     repo = tempRepo({
       ".gitignore": "*.md\n",
