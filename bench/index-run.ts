@@ -34,6 +34,7 @@ console.log(
     parsed: result.parsed,
     reused: result.reused,
     workers: result.workers,
+    timings: result.timings,
     files: result.files.length,
     sourceFiles: result.files.filter((file) => file.language).length,
     symbols: result.files.reduce((sum, file) => sum + file.symbols.length, 0),

@@ -5,7 +5,6 @@
  */
 import { type Database, ensureSchema, transaction } from "../store/database.js";
 import type { LanguageId } from "./file-kinds.js";
-import type { Extraction, RepoSymbol, SymbolKind } from "./types.js";
 
 /** Bump when queries or extraction change: older rows are then re-parsed. */
 export const indexFormatVersion = 11;
@@ -41,33 +40,7 @@ export interface CachedFile {
   lines: number;
 }
 
-type SymbolRow = [string, SymbolKind, string | null, string, number, number];
-
-export function encodeSymbols(symbols: RepoSymbol[]): string {
-  return JSON.stringify(
-    symbols.map(
-      (symbol): SymbolRow => [
-        symbol.name,
-        symbol.kind,
-        symbol.container,
-        symbol.signature,
-        symbol.line,
-        symbol.endLine,
-      ],
-    ),
-  );
-}
-
-export function decodeSymbols(json: string): RepoSymbol[] {
-  return (JSON.parse(json) as SymbolRow[]).map(([name, kind, container, signature, line, endLine]) => ({
-    name,
-    kind,
-    container,
-    signature,
-    line,
-    endLine,
-  }));
-}
+export { decodeSymbols, encodeSymbols } from "./symbol-codec.js";
 
 export class IndexStore {
   private readonly database: Database;
@@ -103,7 +76,18 @@ export class IndexStore {
     return out;
   }
 
-  /** Writes new extractions, refreshes re-verified rows and drops rows of vanished files in one go. */
+  /** True when nothing is cached for this repository (a cold index is coming). */
+  isEmpty(): boolean {
+    return (
+      this.database.prepare("SELECT 1 FROM repo_index_files WHERE repo = ? LIMIT 1").get(this.repo) ===
+      undefined
+    );
+  }
+
+  /**
+   * Writes new extractions, refreshes re-verified rows and drops rows of vanished files in one
+   * transaction, each statement prepared once.
+   */
   save(
     fresh: Array<{
       path: string;
@@ -111,7 +95,9 @@ export class IndexStore {
       mtimeMs: number;
       sha256: string;
       language: LanguageId;
-      extraction: Extraction;
+      lines: number;
+      symbolsJson: string;
+      refs: string;
     }>,
     verified: Array<{ path: string; mtimeMs: number }>,
     removed: string[],
@@ -136,9 +122,9 @@ export class IndexStore {
           file.language,
           nowMs,
           indexFormatVersion,
-          file.extraction.lines,
-          encodeSymbols(file.extraction.symbols),
-          file.extraction.references.join(" "),
+          file.lines,
+          file.symbolsJson,
+          file.refs,
         );
       }
       const touch = this.database.prepare(

@@ -7,19 +7,25 @@
  * indexed is only trusted after its content hash is checked again.
  */
 import { realpathSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { openIndexDatabase } from "../store/database.js";
-import { clearAllIndexes, decodeSymbols, IndexStore, indexFormatVersion } from "./index-store.js";
+import { clearAllIndexes, IndexStore, indexFormatVersion } from "./index-store.js";
 import { hashFile, type ParseJob, type ParseOutcome, parseFile } from "./parse-file.js";
-import { parseInWorkers } from "./parse-pool.js";
-import type { IndexedFile } from "./types.js";
+import { ParsePool, type PoolResult } from "./parse-pool.js";
+import { decodeSymbols, encodeSymbols } from "./symbol-codec.js";
+import type { IndexedFile, RepoSymbol } from "./types.js";
 import { type WalkOptions, type WalkResult, walkRepo } from "./walk.js";
 
 const racyWindowMs = 2000;
 
 export interface IndexOptions extends WalkOptions {
   env?: Record<string, string | undefined>;
-  /** Worker threads for parsing; default: 2 when more than `workerThresholdBytes` need parsing. */
+  /**
+   * Worker threads parsing beside the main thread; default: one per core beyond the first (at
+   * most 3), used when more than `workerThresholdBytes` (default 1.5 MB) need parsing. 0: parse
+   * on this thread only.
+   */
   workers?: number;
   workerThresholdBytes?: number;
   /** Injectable clock (tests). */
@@ -37,6 +43,23 @@ export interface IndexResult {
   /** Worker threads that parsed (0: parsed in-process). */
   workers: number;
   skipped: WalkResult["skipped"] & { unparsable: number };
+  /** Where the time went (wall clock): walk + cache lookup, parsing, writing the cache. */
+  timings: IndexTimings;
+}
+
+export interface IndexTimings {
+  walkMs: number;
+  parseMs: number;
+  saveMs: number;
+  totalMs: number;
+}
+
+const defaultWorkerThresholdBytes = 1536 * 1024;
+
+async function parseHere(jobs: ParseJob[]): Promise<ParseOutcome[]> {
+  const outcomes: ParseOutcome[] = [];
+  for (const job of jobs) outcomes.push(await parseFile(job));
+  return outcomes;
 }
 
 /** Forgets the cached index of one repository, or of all of them; returns rows removed. */
@@ -58,27 +81,96 @@ export function repoKey(repoRoot: string): string {
   }
 }
 
-async function parseAll(
-  jobs: ParseJob[],
-  bytes: number,
-  options: IndexOptions,
-): Promise<{ outcomes: ParseOutcome[]; workers: number }> {
-  // Each worker pays ~0.3–0.6 s to boot and compile its grammars, so small jobs stay in-process.
-  const threshold = options.workerThresholdBytes ?? 6 * 1024 * 1024;
-  const workers = options.workers ?? (bytes > threshold ? 2 : 0);
-  if (workers > 0 && jobs.length > 1) {
-    const pooled = await parseInWorkers(jobs, workers);
-    if (pooled) return { outcomes: pooled, workers: Math.min(workers, jobs.length) };
+interface FreshFile {
+  path: string;
+  sha256: string;
+  lines: number;
+  symbols: RepoSymbol[];
+  references: string[];
+  symbolsJson: string;
+  refs: string;
+}
+
+/** Both kinds of outcome as one shape: objects for the result, strings for the store. */
+function freshFiles(result: PoolResult): { fresh: FreshFile[]; failed: string[] } {
+  const fresh: FreshFile[] = [];
+  const failed: string[] = [];
+  for (const outcome of result.local) {
+    if (!outcome.ok) {
+      failed.push(outcome.path);
+      continue;
+    }
+    const { extraction } = outcome;
+    fresh.push({
+      path: outcome.path,
+      sha256: outcome.sha256,
+      lines: extraction.lines,
+      symbols: extraction.symbols,
+      references: extraction.references,
+      symbolsJson: encodeSymbols(extraction.symbols),
+      refs: extraction.references.join(" "),
+    });
   }
-  const outcomes: ParseOutcome[] = [];
-  for (const job of jobs) outcomes.push(await parseFile(job));
-  return { outcomes, workers: 0 };
+  for (const [path, sha256, lines, symbolsJson, refs] of result.remote) {
+    if (sha256 === null) {
+      failed.push(path);
+      continue;
+    }
+    fresh.push({
+      path,
+      sha256,
+      lines,
+      symbols: decodeSymbols(symbolsJson),
+      references: refs === "" ? [] : refs.split(" "),
+      symbolsJson,
+      refs,
+    });
+  }
+  return { fresh, failed };
+}
+
+function defaultWorkers(): number {
+  return Math.max(1, Math.min(3, availableParallelism() - 1));
 }
 
 export async function indexRepo(repoRoot: string, options: IndexOptions = {}): Promise<IndexResult> {
   const now = options.now ?? Date.now;
-  const walk = walkRepo(repoRoot, options);
+  const clock = performance.now();
+  const timings: IndexTimings = { walkMs: 0, parseMs: 0, saveMs: 0, totalMs: 0 };
   const store = new IndexStore(openIndexDatabase(options.env ?? process.env), repoKey(repoRoot));
+  const workerCount = options.workers ?? defaultWorkers();
+  // Never indexed here: workers will almost surely be needed, so they boot during the walk.
+  let pool = workerCount > 0 && store.isEmpty() ? new ParsePool(workerCount) : null;
+  try {
+    return await indexWith(
+      repoRoot,
+      options,
+      store,
+      now,
+      clock,
+      timings,
+      () => {
+        pool ??= new ParsePool(workerCount);
+        return pool;
+      },
+      workerCount,
+    );
+  } finally {
+    await (pool as ParsePool | null)?.close();
+  }
+}
+
+async function indexWith(
+  repoRoot: string,
+  options: IndexOptions,
+  store: IndexStore,
+  now: () => number,
+  clock: number,
+  timings: IndexTimings,
+  startPool: () => ParsePool,
+  workerCount: number,
+): Promise<IndexResult> {
+  const walk = walkRepo(repoRoot, options);
   const cached = store.loadAll();
 
   const files: IndexedFile[] = [];
@@ -120,46 +212,56 @@ export async function indexRepo(repoRoot: string, options: IndexOptions = {}): P
       file.lines = row.lines;
       reused++;
     } else {
-      jobs.push({ path: entry.path, absolute: join(repoRoot, entry.path), language: entry.language });
+      jobs.push({
+        path: entry.path,
+        absolute: join(repoRoot, entry.path),
+        language: entry.language,
+        size: entry.size,
+      });
       bytesToParse += entry.size;
     }
   }
 
-  const { outcomes, workers } = await parseAll(jobs, bytesToParse, options);
-  const fresh: Parameters<IndexStore["save"]>[0] = [];
-  let unparsable = 0;
-  for (const outcome of outcomes) {
-    const file = byPath.get(outcome.path);
-    if (!file) continue;
-    if (!outcome.ok) {
-      // A NUL byte in a ".c" file: treat it as the binary it is.
-      unparsable++;
-      byPath.delete(outcome.path);
-      continue;
-    }
-    file.sha256 = outcome.sha256;
-    file.symbols = outcome.extraction.symbols;
-    file.references = outcome.extraction.references;
-    file.lines = outcome.extraction.lines;
-    if (file.language) {
-      fresh.push({
-        ...file,
-        sha256: outcome.sha256,
-        language: file.language,
-        extraction: outcome.extraction,
-      });
-    }
+  timings.walkMs = performance.now() - clock;
+
+  // Each worker costs ~0.3 s of boot and grammar compilation, so small jobs stay on this thread
+  // unless workers were asked for.
+  const threshold = options.workerThresholdBytes ?? defaultWorkerThresholdBytes;
+  const wanted = options.workers !== undefined || bytesToParse > threshold;
+  const pool = workerCount > 0 && jobs.length > 1 && wanted ? startPool() : null;
+  const parseStarted = performance.now();
+  const result: PoolResult = pool
+    ? await pool.run(jobs)
+    : { local: await parseHere(jobs), remote: [], workersUsed: 0 };
+  timings.parseMs = performance.now() - parseStarted;
+
+  const { fresh, failed } = freshFiles(result);
+  const rows: Parameters<IndexStore["save"]>[0] = [];
+  for (const parsed of fresh) {
+    const file = byPath.get(parsed.path);
+    if (!file?.language) continue;
+    file.sha256 = parsed.sha256;
+    file.symbols = parsed.symbols;
+    file.references = parsed.references;
+    file.lines = parsed.lines;
+    rows.push({ ...parsed, size: file.size, mtimeMs: file.mtimeMs, language: file.language });
   }
-  const kept = unparsable === 0 ? files : files.filter((file) => byPath.has(file.path));
+  // A NUL byte in a ".c" file: treat it as the binary it is.
+  for (const path of failed) byPath.delete(path);
+  const kept = failed.length === 0 ? files : files.filter((file) => byPath.has(file.path));
   const removed = [...cached.keys()].filter((path) => !byPath.get(path)?.language);
-  store.save(fresh, verifiedRows, removed, now());
+  const saveStarted = performance.now();
+  store.save(rows, verifiedRows, removed, now());
+  timings.saveMs = performance.now() - saveStarted;
+  timings.totalMs = performance.now() - clock;
 
   return {
     files: kept,
-    parsed: outcomes.length,
+    parsed: fresh.length + failed.length,
     reused,
     verified: verifiedRows.length,
-    workers,
-    skipped: { ...walk.skipped, unparsable },
+    workers: result.workersUsed,
+    skipped: { ...walk.skipped, unparsable: failed.length },
+    timings,
   };
 }

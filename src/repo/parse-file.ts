@@ -10,11 +10,26 @@ export interface ParseJob {
   path: string;
   absolute: string;
   language: LanguageId;
+  /** From the walk; used to hand out work largest first and in batches of similar weight. */
+  size?: number;
 }
 
 export type ParseOutcome =
   | { path: string; ok: true; sha256: string; extraction: Extraction }
   | { path: string; ok: false; reason: "binary" | "unreadable" };
+
+/**
+ * A parse outcome as a worker posts it: plain strings, already in the index store's encoding, so
+ * the structured clone copies a few strings instead of thousands of small symbol objects.
+ * `sha256` null means the file could not be parsed (binary or unreadable).
+ */
+export type WireOutcome = [
+  path: string,
+  sha256: string | null,
+  lines: number,
+  symbolsJson: string,
+  refs: string,
+];
 
 export function sha256Hex(content: Uint8Array | string): string {
   return createHash("sha256").update(content).digest("hex");

@@ -1,15 +1,22 @@
 /**
- * Parses files on worker threads. Each worker loads its own tree-sitter runtime and grammars,
- * then pulls batches until the queue is empty, so a few huge files do not stall the others.
- * Returns null when workers cannot start (e.g. running from TypeScript sources without a
- * loader), and the caller parses in-process instead.
+ * Parses files on the main thread and on worker threads at once. Workers are started early (the
+ * indexer starts them before walking a repository it has never indexed), each loads its own
+ * tree-sitter runtime, and both sides pull from one queue ordered largest file first, so no core
+ * idles while another finishes a huge file. Workers get batches of similar weight, a few in
+ * flight so they never wait for the main thread to come back to the event loop. A worker that
+ * cannot start or dies hands its batches back to the queue, and the main thread parses them:
+ * running from TypeScript sources without a loader simply means parsing in-process.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { ParseJob, ParseOutcome } from "./parse-file.js";
+import { type ParseJob, type ParseOutcome, parseFile, type WireOutcome } from "./parse-file.js";
 
-const batchSize = 8;
+const batchBytes = 192 * 1024;
+const batchFiles = 48;
+const batchesInFlight = 3;
+/** How long the main thread parses before letting worker messages in. */
+const yieldEveryMs = 8;
 
 function workerFile(): URL | null {
   const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
@@ -17,39 +24,126 @@ function workerFile(): URL | null {
   return existsSync(fileURLToPath(url)) ? url : null;
 }
 
-export async function parseInWorkers(jobs: ParseJob[], count: number): Promise<ParseOutcome[] | null> {
-  const file = workerFile();
-  if (!file) return null;
-  const queue = [...jobs];
-  const outcomes: ParseOutcome[] = [];
-  const workers: Worker[] = [];
-  try {
-    await Promise.all(
-      Array.from({ length: Math.min(count, jobs.length) }, () => {
-        const worker = new Worker(file);
-        workers.push(worker);
-        return new Promise<void>((resolve, reject) => {
-          const next = () => {
-            const batch = queue.splice(0, batchSize);
-            if (batch.length === 0) resolve();
-            else worker.postMessage(batch);
-          };
-          worker.on("message", (results: ParseOutcome[]) => {
-            outcomes.push(...results);
-            next();
-          });
-          worker.on("error", reject);
-          worker.on("exit", (code) => {
-            if (code !== 0) reject(new Error(`parse worker exited with code ${code}`));
-          });
-          next();
-        });
-      }),
-    );
-  } catch {
-    return null;
-  } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+export interface PoolResult {
+  /** Parsed here, as objects. */
+  local: ParseOutcome[];
+  /** Parsed by workers, in wire form. */
+  remote: WireOutcome[];
+  /** Workers that parsed at least one batch. */
+  workersUsed: number;
+}
+
+interface Slot {
+  worker: Worker;
+  inFlight: ParseJob[][];
+  alive: boolean;
+  used: boolean;
+  /** Booted: until then one batch waits for it, the rest stays for whoever is free first. */
+  ready: boolean;
+}
+
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class ParsePool {
+  private readonly slots: Slot[] = [];
+  private queue: ParseJob[] = [];
+  private next = 0;
+  private readonly remote: WireOutcome[] = [];
+  private wake: (() => void) | null = null;
+
+  /** Starts `count` workers now; they boot while the caller walks the repository. */
+  constructor(count: number) {
+    const file = workerFile();
+    if (!file) return;
+    for (let index = 0; index < count; index++) {
+      let worker: Worker;
+      try {
+        worker = new Worker(file);
+      } catch {
+        continue;
+      }
+      const slot: Slot = { worker, inFlight: [], alive: true, used: false, ready: false };
+      worker.on("message", (outcomes: WireOutcome[] | "ready") => {
+        if (outcomes === "ready") {
+          slot.ready = true;
+          this.feed(slot);
+          return;
+        }
+        slot.inFlight.shift();
+        slot.used = true;
+        for (const outcome of outcomes) this.remote.push(outcome);
+        this.feed(slot);
+        this.notify();
+      });
+      const fail = () => {
+        if (!slot.alive) return;
+        slot.alive = false;
+        // Its unfinished batches go back to the queue for the main thread (or another worker).
+        for (const batch of slot.inFlight) this.queue.push(...batch);
+        slot.inFlight = [];
+        this.notify();
+      };
+      worker.on("error", fail);
+      worker.on("exit", fail);
+      this.slots.push(slot);
+    }
   }
-  return outcomes;
+
+  get size(): number {
+    return this.slots.filter((slot) => slot.alive).length;
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private take(): ParseJob | undefined {
+    return this.next < this.queue.length ? this.queue[this.next++] : undefined;
+  }
+
+  private feed(slot: Slot): void {
+    const limit = slot.ready ? batchesInFlight : 1;
+    while (slot.alive && slot.inFlight.length < limit && this.next < this.queue.length) {
+      const batch: ParseJob[] = [];
+      let bytes = 0;
+      while (this.next < this.queue.length && batch.length < batchFiles && bytes < batchBytes) {
+        const job = this.queue[this.next++]!;
+        batch.push(job);
+        bytes += job.size ?? 0;
+      }
+      slot.inFlight.push(batch);
+      slot.worker.postMessage(batch);
+    }
+  }
+
+  async run(jobs: ParseJob[]): Promise<PoolResult> {
+    this.queue = [...jobs].sort((a, b) => (b.size ?? 0) - (a.size ?? 0));
+    this.next = 0;
+    for (const slot of this.slots) this.feed(slot);
+    const local: ParseOutcome[] = [];
+    let lastYield = performance.now();
+    for (;;) {
+      const job = this.take();
+      if (job) {
+        local.push(await parseFile(job));
+        if (performance.now() - lastYield > yieldEveryMs) {
+          await yieldToEvents();
+          lastYield = performance.now();
+        }
+        continue;
+      }
+      if (!this.slots.some((slot) => slot.alive && slot.inFlight.length > 0)) break;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+    return { local, remote: this.remote, workersUsed: this.slots.filter((slot) => slot.used).length };
+  }
+
+  async close(): Promise<void> {
+    for (const slot of this.slots) slot.alive = false;
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
 }

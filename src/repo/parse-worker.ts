@@ -1,16 +1,34 @@
-/** Worker thread body: parses batches of files sent by the pool and posts the outcomes back. */
+/**
+ * Worker thread body: parses batches of files sent by the pool and posts the outcomes back in
+ * their wire form (strings in the index store's encoding). The tree-sitter runtime starts
+ * compiling as soon as the thread boots, while the pool is still walking the repository.
+ */
 import { parentPort } from "node:worker_threads";
-import { type ParseJob, type ParseOutcome, parseFile } from "./parse-file.js";
+import { initParser } from "./grammars.js";
+import { type ParseJob, parseFile, type WireOutcome } from "./parse-file.js";
+import { encodeSymbols } from "./symbol-codec.js";
 
 const port = parentPort;
 if (port) {
+  // The pool sends more work once the runtime is up.
+  void initParser().then(() => port.postMessage("ready"));
   port.on("message", async (batch: ParseJob[]) => {
-    const outcomes: ParseOutcome[] = [];
+    const outcomes: WireOutcome[] = [];
     for (const job of batch) {
       try {
-        outcomes.push(await parseFile(job));
+        const outcome = await parseFile(job);
+        if (outcome.ok) {
+          const { extraction } = outcome;
+          outcomes.push([
+            job.path,
+            outcome.sha256,
+            extraction.lines,
+            encodeSymbols(extraction.symbols),
+            extraction.references.join(" "),
+          ]);
+        } else outcomes.push([job.path, null, 0, "", ""]);
       } catch {
-        outcomes.push({ path: job.path, ok: false, reason: "unreadable" });
+        outcomes.push([job.path, null, 0, "", ""]);
       }
     }
     port.postMessage(outcomes);

@@ -27,7 +27,7 @@ function manyFiles(count: number): Record<string, string> {
 const root = join(import.meta.dirname, "..", "..");
 
 describe("parsing on worker threads", () => {
-  it("two workers parse every file and agree with the in-process result", async () => {
+  it("workers parse beside the main thread and agree with the in-process result", async () => {
     repo = tempRepo(manyFiles(40));
     const output = execFileSync(
       process.execPath,
@@ -41,7 +41,9 @@ describe("parsing on worker threads", () => {
       { encoding: "utf8", env: { ...repo.env } },
     );
     const pooled = JSON.parse(output.trim().split("\n").pop() ?? "{}");
-    expect(pooled).toMatchObject({ parsed: 40, reused: 0, workers: 2, files: 40, symbols: 80 });
+    expect(pooled).toMatchObject({ parsed: 40, reused: 0, files: 40, symbols: 80 });
+    // The first worker's first batch holds these 40 small files: at least one worker parsed.
+    expect(pooled.workers).toBeGreaterThanOrEqual(1);
     const inProcess = await indexRepo(repo.root, {
       env: { ...repo.env, HIEROCODE_CACHE_DIR: `${repo.env.HIEROCODE_CACHE_DIR}-2` },
       workers: 0,
