@@ -7,7 +7,7 @@ import { type Language, type Node, Parser, Query } from "web-tree-sitter";
 import type { LanguageId } from "./file-kinds.js";
 import { loadGrammar } from "./grammars.js";
 import { identifierReferences } from "./references.js";
-import { tagQueries } from "./tag-queries.js";
+import { prototypeParents, tagQueries } from "./tag-queries.js";
 import { type Extraction, type RepoSymbol, type SymbolKind, typeLikeKinds } from "./types.js";
 
 interface Loaded {
@@ -91,6 +91,10 @@ function collectDefinitions(query: Query, root: Node): RawDefinition[] {
       else if (capture.name === "scope") {
         definition = capture.node;
         kind = "scope";
+      } else if (capture.name === "definition.prototype") {
+        // A C/C++ prototype is API only outside function bodies (see tag-queries.ts).
+        definition = capture.node;
+        kind = prototypeParents.has(capture.node.parent?.type ?? "") ? "function" : null;
       } else if (capture.name.startsWith("definition.")) {
         definition = capture.node;
         kind = capture.name.slice("definition.".length) as SymbolKind;
