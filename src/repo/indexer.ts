@@ -55,6 +55,7 @@ export interface IndexTimings {
 }
 
 const defaultWorkerThresholdBytes = 1536 * 1024;
+const prestartedThresholdBytes = 256 * 1024;
 
 async function parseHere(jobs: ParseJob[]): Promise<ParseOutcome[]> {
   const outcomes: ParseOutcome[] = [];
@@ -133,43 +134,42 @@ function defaultWorkers(): number {
   return Math.max(1, Math.min(3, availableParallelism() - 1));
 }
 
+/** What one index run carries from its start to the parse: the store, the clock, the workers. */
+interface IndexRun {
+  repoRoot: string;
+  options: IndexOptions;
+  store: IndexStore;
+  now: () => number;
+  started: number;
+  workerCount: number;
+  /** Started before the walk when nothing was cached; otherwise started on demand. */
+  pool: ParsePool | null;
+}
+
 export async function indexRepo(repoRoot: string, options: IndexOptions = {}): Promise<IndexResult> {
-  const now = options.now ?? Date.now;
-  const clock = performance.now();
-  const timings: IndexTimings = { walkMs: 0, parseMs: 0, saveMs: 0, totalMs: 0 };
+  const started = performance.now();
   const store = new IndexStore(openIndexDatabase(options.env ?? process.env), repoKey(repoRoot));
   const workerCount = options.workers ?? defaultWorkers();
-  // Never indexed here: workers will almost surely be needed, so they boot during the walk.
-  let pool = workerCount > 0 && store.isEmpty() ? new ParsePool(workerCount) : null;
+  const run: IndexRun = {
+    repoRoot,
+    options,
+    store,
+    now: options.now ?? Date.now,
+    started,
+    workerCount,
+    // Never indexed here: workers will almost surely be needed, so they boot during the walk.
+    pool: workerCount > 0 && store.isEmpty() ? new ParsePool(workerCount) : null,
+  };
   try {
-    return await indexWith(
-      repoRoot,
-      options,
-      store,
-      now,
-      clock,
-      timings,
-      () => {
-        pool ??= new ParsePool(workerCount);
-        return pool;
-      },
-      workerCount,
-    );
+    return await indexWith(run);
   } finally {
-    await (pool as ParsePool | null)?.close();
+    await run.pool?.close();
   }
 }
 
-async function indexWith(
-  repoRoot: string,
-  options: IndexOptions,
-  store: IndexStore,
-  now: () => number,
-  clock: number,
-  timings: IndexTimings,
-  startPool: () => ParsePool,
-  workerCount: number,
-): Promise<IndexResult> {
+async function indexWith(run: IndexRun): Promise<IndexResult> {
+  const { repoRoot, options, store, now } = run;
+  const timings: IndexTimings = { walkMs: 0, parseMs: 0, saveMs: 0, totalMs: 0 };
   const walk = walkRepo(repoRoot, options);
   const cached = store.loadAll();
 
@@ -222,13 +222,15 @@ async function indexWith(
     }
   }
 
-  timings.walkMs = performance.now() - clock;
+  timings.walkMs = performance.now() - run.started;
 
   // Each worker costs ~0.3 s of boot and grammar compilation, so small jobs stay on this thread
-  // unless workers were asked for.
-  const threshold = options.workerThresholdBytes ?? defaultWorkerThresholdBytes;
+  // unless workers were asked for; workers already booting are worth using for less.
+  const threshold =
+    options.workerThresholdBytes ?? (run.pool ? prestartedThresholdBytes : defaultWorkerThresholdBytes);
   const wanted = options.workers !== undefined || bytesToParse > threshold;
-  const pool = workerCount > 0 && jobs.length > 1 && wanted ? startPool() : null;
+  if (run.workerCount > 0 && jobs.length > 1 && wanted) run.pool ??= new ParsePool(run.workerCount);
+  const pool = run.workerCount > 0 && jobs.length > 1 && wanted ? run.pool : null;
   const parseStarted = performance.now();
   const result: PoolResult = pool
     ? await pool.run(jobs)
@@ -253,7 +255,7 @@ async function indexWith(
   const saveStarted = performance.now();
   store.save(rows, verifiedRows, removed, now());
   timings.saveMs = performance.now() - saveStarted;
-  timings.totalMs = performance.now() - clock;
+  timings.totalMs = performance.now() - run.started;
 
   return {
     files: kept,

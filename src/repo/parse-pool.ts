@@ -15,6 +15,8 @@ import { type ParseJob, type ParseOutcome, parseFile, type WireOutcome } from ".
 const batchBytes = 192 * 1024;
 const batchFiles = 48;
 const batchesInFlight = 3;
+/** Below this much code in a language, only the main thread loads its grammar. */
+const sharedLanguageBytes = 512 * 1024;
 /** How long the main thread parses before letting worker messages in. */
 const yieldEveryMs = 8;
 
@@ -119,13 +121,21 @@ export class ParsePool {
   }
 
   async run(jobs: ParseJob[]): Promise<PoolResult> {
-    this.queue = [...jobs].sort((a, b) => (b.size ?? 0) - (a.size ?? 0));
+    // Loading a grammar and compiling its tags query costs 5–250 ms per thread (C++ the most):
+    // languages with little code are parsed on this thread only, while the workers boot.
+    const bytes = new Map<string, number>();
+    for (const job of jobs) bytes.set(job.language, (bytes.get(job.language) ?? 0) + (job.size ?? 0));
+    const sorted = [...jobs].sort((a, b) => (b.size ?? 0) - (a.size ?? 0));
+    const shared = (job: ParseJob) => (bytes.get(job.language) ?? 0) >= sharedLanguageBytes;
+    const mineOnly = sorted.filter((job) => !shared(job));
+    this.queue = sorted.filter(shared);
     this.next = 0;
     for (const slot of this.slots) this.feed(slot);
     const local: ParseOutcome[] = [];
     let lastYield = performance.now();
+    let mine = 0;
     for (;;) {
-      const job = this.take();
+      const job = mine < mineOnly.length ? mineOnly[mine++] : this.take();
       if (job) {
         local.push(await parseFile(job));
         if (performance.now() - lastYield > yieldEveryMs) {
