@@ -233,7 +233,7 @@ async function indexWith(run: IndexRun): Promise<IndexResult> {
   const pool = run.workerCount > 0 && jobs.length > 1 && wanted ? run.pool : null;
   const parseStarted = performance.now();
   const result: PoolResult = pool
-    ? await pool.run(jobs)
+    ? await pool.run(jobs, options.workers !== undefined)
     : { local: await parseHere(jobs), remote: [], workersUsed: 0 };
   timings.parseMs = performance.now() - parseStarted;
 

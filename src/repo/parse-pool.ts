@@ -120,13 +120,14 @@ export class ParsePool {
     }
   }
 
-  async run(jobs: ParseJob[]): Promise<PoolResult> {
+  /** `shareAll`: every language goes to the workers too (workers were asked for explicitly). */
+  async run(jobs: ParseJob[], shareAll = false): Promise<PoolResult> {
     // Loading a grammar and compiling its tags query costs 5–250 ms per thread (C++ the most):
     // languages with little code are parsed on this thread only, while the workers boot.
     const bytes = new Map<string, number>();
     for (const job of jobs) bytes.set(job.language, (bytes.get(job.language) ?? 0) + (job.size ?? 0));
     const sorted = [...jobs].sort((a, b) => (b.size ?? 0) - (a.size ?? 0));
-    const shared = (job: ParseJob) => (bytes.get(job.language) ?? 0) >= sharedLanguageBytes;
+    const shared = (job: ParseJob) => shareAll || (bytes.get(job.language) ?? 0) >= sharedLanguageBytes;
     const mineOnly = sorted.filter((job) => !shared(job));
     this.queue = sorted.filter(shared);
     this.next = 0;
