@@ -4,10 +4,11 @@
  * definition's header (everything before its body) into a one-line signature.
  */
 import { type Language, type Node, Parser, Query } from "web-tree-sitter";
+import { resolveFunctionDeclarator } from "./c-functions.js";
 import type { LanguageId } from "./file-kinds.js";
 import { loadGrammar } from "./grammars.js";
 import { identifierReferences } from "./references.js";
-import { prototypeParents, tagQueries } from "./tag-queries.js";
+import { tagQueries } from "./tag-queries.js";
 import { type Extraction, type RepoSymbol, type SymbolKind, typeLikeKinds } from "./types.js";
 
 interface Loaded {
@@ -76,7 +77,7 @@ export function signatureOf(source: string, node: Node): string {
   return header;
 }
 
-function collectDefinitions(query: Query, root: Node): RawDefinition[] {
+function collectDefinitions(query: Query, root: Node, language: LanguageId): RawDefinition[] {
   const byNode = new Map<string, RawDefinition>();
   for (const match of query.matches(root)) {
     let definition: Node | null = null;
@@ -91,10 +92,15 @@ function collectDefinitions(query: Query, root: Node): RawDefinition[] {
       else if (capture.name === "scope") {
         definition = capture.node;
         kind = "scope";
-      } else if (capture.name === "definition.prototype") {
-        // A C/C++ prototype is API only outside function bodies (see tag-queries.ts).
-        definition = capture.node;
-        kind = prototypeParents.has(capture.node.parent?.type ?? "") ? "function" : null;
+      } else if (capture.name === "function_declarator") {
+        const resolved = resolveFunctionDeclarator(capture.node, language === "cpp");
+        if (resolved) {
+          definition = resolved.definition;
+          kind = resolved.kind;
+          container = resolved.container;
+        }
+        name = resolved?.name ?? null;
+        break;
       } else if (capture.name.startsWith("definition.")) {
         definition = capture.node;
         kind = capture.name.slice("definition.".length) as SymbolKind;
@@ -179,7 +185,7 @@ export async function extractSymbols(language: LanguageId, source: string): Prom
   if (!tree)
     return { symbols: [], references: identifierReferences(source, new Set()), lines: countLines(source) };
   try {
-    const symbols = symbolsFromDefinitions(source, collectDefinitions(query, tree.rootNode));
+    const symbols = symbolsFromDefinitions(source, collectDefinitions(query, tree.rootNode, language));
     const defined = new Set(symbols.map((symbol) => symbol.name));
     return {
       symbols,
