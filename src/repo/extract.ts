@@ -7,6 +7,7 @@ import { type Language, type Node, Parser, Query } from "web-tree-sitter";
 import { resolveFunctionDeclarator } from "./c-functions.js";
 import type { LanguageId } from "./file-kinds.js";
 import { loadGrammar } from "./grammars.js";
+import { pythonDefinitions } from "./python-definitions.js";
 import { identifierReferences } from "./references.js";
 import { tagQueries } from "./tag-queries.js";
 import { type Extraction, type RepoSymbol, type SymbolKind, typeLikeKinds } from "./types.js";
@@ -179,13 +180,45 @@ function endLineOf(node: Node): number {
   return end.column === 0 && end.row > node.startPosition.row ? end.row : end.row + 1;
 }
 
+/** What the tags query alone finds (for tests comparing it with the Python statement walk). */
+export async function queryDefinitions(
+  language: LanguageId,
+  source: string,
+): Promise<Array<{ kind: string; name: string; start: number; end: number }>> {
+  const { parser, query } = await load(language);
+  const tree = parser.parse(source);
+  if (!tree) return [];
+  try {
+    return collectDefinitions(query, tree.rootNode, language).map(({ kind, name, start, end }) => ({
+      kind,
+      name,
+      start,
+      end,
+    }));
+  } finally {
+    tree.delete();
+  }
+}
+
 export async function extractSymbols(language: LanguageId, source: string): Promise<Extraction> {
   const { parser, query } = await load(language);
   const tree = parser.parse(source);
   if (!tree)
     return { symbols: [], references: identifierReferences(source, new Set()), lines: countLines(source) };
   try {
-    const symbols = symbolsFromDefinitions(source, collectDefinitions(query, tree.rootNode, language));
+    const definitions =
+      language === "python" && parser.language
+        ? pythonDefinitions(tree.rootNode, parser.language).map(
+            (definition): RawDefinition => ({
+              ...definition,
+              explicitContainer: null,
+              alias: null,
+              start: definition.node.startIndex,
+              end: definition.node.endIndex,
+            }),
+          )
+        : collectDefinitions(query, tree.rootNode, language);
+    const symbols = symbolsFromDefinitions(source, definitions);
     const defined = new Set(symbols.map((symbol) => symbol.name));
     return {
       symbols,
