@@ -1,8 +1,9 @@
 /**
  * Parses files on the main thread and on worker threads at once. Workers are started early (the
  * indexer starts them before walking a repository it has never indexed), each loads its own
- * tree-sitter runtime, and both sides pull from one queue ordered largest file first, so no core
- * idles while another finishes a huge file. Workers get batches of similar weight, a few in
+ * tree-sitter runtime, and both sides pull from one queue ordered by size: workers from the
+ * large end, the main thread from the small end, meeting in the middle, so no core idles while
+ * another finishes a huge file. Workers get batches of similar weight, a few in
  * flight so they never wait for the main thread to come back to the event loop. A worker that
  * cannot start or dies hands its batches back to the queue, and the main thread parses them:
  * running from TypeScript sources without a loader simply means parsing in-process.
@@ -13,6 +14,7 @@ import { Worker } from "node:worker_threads";
 import { type ParseJob, type ParseOutcome, parseFile, type WireOutcome } from "./parse-file.js";
 
 const batchBytes = 192 * 1024;
+const minBatchBytes = 24 * 1024;
 const batchFiles = 48;
 const batchesInFlight = 3;
 /** Below this much code in a language, only the main thread loads its grammar. */
@@ -49,7 +51,10 @@ const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve)
 export class ParsePool {
   private readonly slots: Slot[] = [];
   private queue: ParseJob[] = [];
+  /** Workers take from the front (largest first), the main thread from the back (smallest). */
   private next = 0;
+  private end = 0;
+  private remainingBytes = 0;
   private readonly remote: WireOutcome[] = [];
   private wake: (() => void) | null = null;
 
@@ -81,7 +86,11 @@ export class ParsePool {
         if (!slot.alive) return;
         slot.alive = false;
         // Its unfinished batches go back to the queue for the main thread (or another worker).
-        for (const batch of slot.inFlight) this.queue.push(...batch);
+        for (const batch of slot.inFlight) {
+          this.queue.splice(this.end, 0, ...batch);
+          this.end += batch.length;
+          for (const job of batch) this.remainingBytes += job.size ?? 0;
+        }
         slot.inFlight = [];
         this.notify();
       };
@@ -102,19 +111,26 @@ export class ParsePool {
   }
 
   private take(): ParseJob | undefined {
-    return this.next < this.queue.length ? this.queue[this.next++] : undefined;
+    // Small files keep this thread coming back to the event loop, so workers are fed promptly.
+    if (this.next >= this.end) return undefined;
+    const job = this.queue[--this.end]!;
+    this.remainingBytes -= job.size ?? 0;
+    return job;
   }
 
   private feed(slot: Slot): void {
     const limit = slot.ready ? batchesInFlight : 1;
-    while (slot.alive && slot.inFlight.length < limit && this.next < this.queue.length) {
+    while (slot.alive && slot.inFlight.length < limit && this.next < this.end) {
+      // Smaller batches towards the end, so nobody waits long for the last one.
+      const target = Math.max(minBatchBytes, Math.min(batchBytes, this.remainingBytes / 8));
       const batch: ParseJob[] = [];
       let bytes = 0;
-      while (this.next < this.queue.length && batch.length < batchFiles && bytes < batchBytes) {
+      while (this.next < this.end && batch.length < batchFiles && bytes < target) {
         const job = this.queue[this.next++]!;
         batch.push(job);
         bytes += job.size ?? 0;
       }
+      this.remainingBytes -= bytes;
       slot.inFlight.push(batch);
       slot.worker.postMessage(batch);
     }
@@ -131,6 +147,8 @@ export class ParsePool {
     const mineOnly = sorted.filter((job) => !shared(job));
     this.queue = sorted.filter(shared);
     this.next = 0;
+    this.end = this.queue.length;
+    this.remainingBytes = this.queue.reduce((sum, job) => sum + (job.size ?? 0), 0);
     for (const slot of this.slots) this.feed(slot);
     const local: ParseOutcome[] = [];
     let lastYield = performance.now();
