@@ -137,7 +137,8 @@ export function rankRepo(request: RankRequest): RankResult {
   const relevance = request.taskTerms
     ? taskRelevance(files, request.taskTerms)
     : taskRelevance(files, { words: new Set(), wholes: new Set(), qualified: [] });
-  const bestLexical = Math.max(0, ...relevance.fileScores);
+  let bestLexical = 0;
+  for (const score of relevance.fileScores) if (score > bestLexical) bestLexical = score;
   const personal = new Float64Array(files.length);
   let personalTotal = 0;
   files.forEach((file, position) => {
