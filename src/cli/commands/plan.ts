@@ -1,7 +1,11 @@
 /** `hierocode plan -t …`: print the validated plan (JSON with --json), no drafting. */
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { planTask } from "../../app/plan.js";
 import { describeProfile } from "../../pipeline/capacity.js";
+import { renderPlanMarkdown } from "../../supervisor/plan-markdown.js";
+import { writeFileAtomic } from "../../util/atomic-write.js";
+import { detectVerifyCommand } from "../../verify/index.js";
 import type { CliContext } from "../context.js";
 import { providerRuntime } from "../runtime.js";
 import { configFor, type ModelFlags, repositoryFor, totalsLines, withInterrupt } from "./run.js";
@@ -16,7 +20,11 @@ export function registerPlan(program: Command, context: CliContext): void {
     .option("--drafter-model <model>", "override the drafter's model (its capacity shapes the plan)")
     .option("--refresh-plan", "ignore the plan cache")
     .option("--json", "print the plan as JSON")
-    .action(async (flags: ModelFlags & { task: string; refreshPlan?: boolean }) => {
+    .option(
+      "--write <file>",
+      "also write the plan as HACO tickets (e.g. PLAN.md; relative to the repository)",
+    )
+    .action(async (flags: ModelFlags & { task: string; refreshPlan?: boolean; write?: string }) => {
       const { output } = context;
       const repoRoot = repositoryFor(context, flags.repo);
       const config = configFor(context, repoRoot, flags);
@@ -31,6 +39,15 @@ export function registerPlan(program: Command, context: CliContext): void {
           ...(flags.refreshPlan ? { refreshPlan: true } : {}),
         }),
       );
+      if (flags.write) {
+        const verifyCommand = config.policy.verify_command ?? detectVerifyCommand(repoRoot)?.command;
+        const markdown = renderPlanMarkdown(outcome.plan, {
+          task: flags.task,
+          ...(verifyCommand ? { verifyCommand } : {}),
+        });
+        writeFileAtomic(resolve(repoRoot, flags.write), markdown);
+        output.note(`wrote ${flags.write}`);
+      }
       if (output.json) {
         output.printJson({
           ok: true,

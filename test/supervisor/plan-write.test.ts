@@ -1,0 +1,59 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type FakeOllama, startFakeOllama } from "../kit/index.js";
+import { gitEnv } from "../verify/git-repo.js";
+import { isolatedEnv, runInProcess } from "../worker/cli-io.js";
+
+let fake: FakeOllama | null = null;
+afterEach(async () => {
+  await fake?.close();
+  fake = null;
+});
+
+describe("hierocode plan --write", () => {
+  it("renders the plan as HACO tickets with the detected test command", async () => {
+    const root = mkdtempSync(join(tmpdir(), "hierocode-planmd-"));
+    cpSync(resolve("test/fixtures/hello-node"), root, { recursive: true });
+    execFileSync("git", ["init", "-q"], { cwd: root });
+    execFileSync("git", ["add", "-A"], { cwd: root });
+    execFileSync("git", ["commit", "-q", "-m", "init"], { cwd: root, env: { ...process.env, ...gitEnv } });
+    const plan = {
+      summary: "Create src/slug.js.",
+      units: [
+        {
+          id: "u1",
+          goal: "Implement slugify",
+          target_files: ["src/slug.js"],
+          new_files: ["src/slug.js"],
+          context_files: ["test/slug.test.js"],
+          acceptance: ["test/slug.test.js passes"],
+          depends_on: [],
+          est_input_tokens: 500,
+          complexity: 2,
+        },
+      ],
+    };
+    fake = await startFakeOllama({ default: { json: plan } });
+    const env = isolatedEnv();
+    const configFile = join(env.HOME ?? "", "plan.yaml");
+    writeFileSync(
+      configFile,
+      `providers:\n  local:\n    type: ollama\n    base_url: ${fake.url}\nrouting:\n  planner: { provider: local, model: llama3.2 }\n  drafter: { provider: local, model: qwen2.5-coder:7b }\n`,
+    );
+    const result = await runInProcess(["plan", "-t", "Add slugify", "--write", "PLAN.md", "--repo", root], {
+      ...env,
+      HIEROCODE_CONFIG: configFile,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("wrote PLAN.md");
+    const markdown = readFileSync(join(root, "PLAN.md"), "utf8");
+    expect(markdown.split("\n")[0]).toBe("# PLAN: Add slugify");
+    expect(markdown).toContain("### 1. Implement slugify");
+    expect(markdown).toContain("- Files: `src/slug.js` (new)");
+    expect(markdown).toContain("  - [ ] test/slug.test.js passes");
+    expect(markdown).toContain("```sh\nnpm test\n```");
+  });
+});
