@@ -126,4 +126,20 @@ describe("hierocode run --verify", { timeout: 60_000 }, () => {
     expect(readFileSync(join(sandbox.repo, "src/app/math.ts"), "utf8")).toBe(files["src/app/math.ts"]);
     expect(readFileSync(join(sandbox.repo, "src/app/strings.ts"), "utf8")).toContain("  return text;");
   });
+
+  it("verifies with policy.verify_command alone, and --no-verify skips it", async () => {
+    setup({ verify_command: "node check.mjs", max_verify_rounds: 0 });
+    ollama.script.on(
+      { user: "Unit u1:" },
+      { text: searchReplace("src/app/math.ts", "  return a + b;", "  return a - b;") },
+    );
+    const verified = await runCliProcess(sandbox, ["run", "-t", "tweak math and strings", "--json"]);
+    expect(verified.code, verified.stderr).toBe(11);
+    const result = JSON.parse(verified.stdout) as { verification?: { verifiedUnits: string[] } };
+    expect(result.verification?.verifiedUnits).toEqual(["u2"]);
+
+    const skipped = await runCliProcess(sandbox, ["run", "-t", "tweak math and strings", "--no-verify", "--json"]);
+    expect(skipped.code, skipped.stderr).toBe(0);
+    expect((JSON.parse(skipped.stdout) as { verification?: unknown }).verification).toBeUndefined();
+  });
 });

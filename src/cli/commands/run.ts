@@ -10,7 +10,7 @@ import type { Verifier } from "../../pipeline/hooks.js";
 import type { RoleTotals } from "../../pipeline/model-call.js";
 import type { PipelineResult } from "../../pipeline/pipeline.js";
 import type { Confirm } from "../../pipeline/ports.js";
-import { createVerifierFromOptions } from "../../verify/index.js";
+import { verifierForRun } from "../../verify/index.js";
 import type { CliContext } from "../context.js";
 import type { Output } from "../output.js";
 import { repositoryFor } from "../repository.js";
@@ -176,7 +176,7 @@ interface RunFlags extends ModelFlags {
   resume?: string;
   refreshPlan?: boolean;
   checks?: boolean;
-  verify?: string | true;
+  verify?: string | boolean;
 }
 
 export function registerRun(program: Command, context: CliContext): void {
@@ -198,6 +198,7 @@ export function registerRun(program: Command, context: CliContext): void {
       "--verify [command]",
       "run the project's tests after the units (default: policy.verify_command or detected)",
     )
+    .option("--no-verify", "do not run policy.verify_command for this run")
     .option("--json", "print the full result as JSON")
     .action(async (flags: RunFlags) => {
       const { output } = context;
@@ -220,16 +221,14 @@ export function registerRun(program: Command, context: CliContext): void {
         return;
       }
       await withInterrupt(async (signal) => {
-        let verifier: Verifier | undefined;
-        if (flags.verify !== undefined) {
-          const command = flags.verify === true ? (config.policy.verify_command ?? true) : flags.verify;
-          verifier = await createVerifierFromOptions({
-            repoRoot,
-            command,
-            timeoutSeconds: config.policy.verify_timeout_seconds,
-            env: context.env,
-          });
-        }
+        // --verify CMD, bare --verify (policy command or detected), or policy.verify_command alone;
+        // --no-verify skips it.
+        const verifier: Verifier | undefined = await verifierForRun({
+          repoRoot,
+          flag: flags.verify,
+          policy: config.policy,
+          env: context.env,
+        });
         const { result, logFile, setup } = await runTask({
           config,
           env: context.env,
