@@ -138,7 +138,13 @@ describe("hierocode run --verify", { timeout: 60_000 }, () => {
     const result = JSON.parse(verified.stdout) as { verification?: { verifiedUnits: string[] } };
     expect(result.verification?.verifiedUnits).toEqual(["u2"]);
 
-    const skipped = await runCliProcess(sandbox, ["run", "-t", "tweak math and strings", "--no-verify", "--json"]);
+    const skipped = await runCliProcess(sandbox, [
+      "run",
+      "-t",
+      "tweak math and strings",
+      "--no-verify",
+      "--json",
+    ]);
     expect(skipped.code, skipped.stderr).toBe(0);
     expect((JSON.parse(skipped.stdout) as { verification?: unknown }).verification).toBeUndefined();
   });
