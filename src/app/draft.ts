@@ -49,10 +49,12 @@ export interface DraftFileOutcome {
   totals: Record<PipelineRole, RoleTotals>;
 }
 
-export async function draftFile(options: SingleFileOptions): Promise<DraftFileOutcome> {
-  const setup = setupPipeline(options);
-  const file = checkedFile(options.file);
-  const caller = new ModelCaller({
+/** The model caller of a one-off `draft` / `review`: ledger on, no run log. */
+export function singleCallCaller(
+  options: SingleFileOptions,
+  setup: ReturnType<typeof setupPipeline>,
+): ModelCaller {
+  return new ModelCaller({
     runId: newRunId(),
     roles: setup.roles,
     repoRoot: options.repoRoot,
@@ -62,6 +64,12 @@ export async function draftFile(options: SingleFileOptions): Promise<DraftFileOu
     ...(options.emit ? { emit: options.emit } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+}
+
+export async function draftFile(options: SingleFileOptions): Promise<DraftFileOutcome> {
+  const setup = setupPipeline(options);
+  const file = checkedFile(options.file);
+  const caller = singleCallCaller(options, setup);
   const profile = await probeCapacity(setup.roles.drafter.provider, setup.roles.drafter.model, {
     memory: setup.memory,
     exactTokens: setup.counter.exact,

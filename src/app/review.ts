@@ -5,13 +5,9 @@
 import { spawnSync } from "node:child_process";
 import { UsageError } from "../errors.js";
 import type { PipelineRole } from "../pipeline/events.js";
-import { ModelCaller, type RoleTotals } from "../pipeline/model-call.js";
-import { systemClock } from "../pipeline/ports.js";
+import type { RoleTotals } from "../pipeline/model-call.js";
 import { type ReviewOutcome, reviewUnit } from "../pipeline/review.js";
-import { openStateDatabase } from "../store/database.js";
-import { newRunId } from "../store/run-log.js";
-import { usageLedger } from "../store/usage-ledger.js";
-import { checkedFile, type SingleFileOptions, singleFileUnit } from "./draft.js";
+import { checkedFile, type SingleFileOptions, singleCallCaller, singleFileUnit } from "./draft.js";
 import { setupPipeline } from "./run.js";
 
 export interface ReviewFileOutcome {
@@ -31,16 +27,7 @@ export async function reviewFile(options: SingleFileOptions): Promise<ReviewFile
   const file = checkedFile(options.file);
   const content = setup.repo.readFile(file);
   if (content === null) throw new UsageError(`--file: ${file} does not exist`);
-  const caller = new ModelCaller({
-    runId: newRunId(),
-    roles: setup.roles,
-    repoRoot: options.repoRoot,
-    priceTable: setup.priceTable,
-    clock: systemClock,
-    ledger: usageLedger(openStateDatabase(options.env)),
-    ...(options.emit ? { emit: options.emit } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const caller = singleCallCaller(options, setup);
   const diff = workingTreeDiff(options.repoRoot, file);
   const review = await reviewUnit(
     caller,
