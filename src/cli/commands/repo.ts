@@ -2,12 +2,15 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Command } from "commander";
+import { countTokens } from "../../app/token-count.js";
+import type { HierocodeConfig } from "../../config/schema.js";
 import { UsageError } from "../../errors.js";
 import { buildRepoMap, defaultMapTokens, indexRepo } from "../../repo/index.js";
 import type { TokenCounter } from "../../tokens/counter.js";
 import { defaultTokenCounter, tokenCounterFor } from "../../tokens/select.js";
 import { findRepoRoot } from "../../util/repo-root.js";
 import type { CliContext } from "../context.js";
+import { providerRuntime } from "../runtime.js";
 
 function repoRootFor(context: CliContext, option: string | undefined): string {
   const start = resolve(context.cwd, option ?? context.globals.repo ?? ".");
@@ -139,32 +142,49 @@ export function registerRepo(program: Command, context: CliContext): void {
   const tokens = program.command("tokens").description("token counting");
   tokens
     .command("count")
-    .description("count the tokens of a file (or stdin) with a model's tokenizer")
+    .description(
+      "count the tokens of a file (or stdin) with a model's tokenizer (Claude: count_tokens when a key is set)",
+    )
     .argument("[file]", "file to count, or - for stdin", "-")
     .option("--model <model>", "model whose tokenizer to use (default: calibrated estimate)")
     .option("--family <family>", "model family as Ollama reports it (llama, qwen2, gemma3…)")
+    .option(
+      "-p, --provider <name>",
+      "Claude models: the anthropic provider whose count_tokens endpoint to use",
+    )
     .option("--json", "machine-readable output")
-    .action((file: string, options: { model?: string; family?: string }) => {
+    .action(async (file: string, options: { model?: string; family?: string; provider?: string }) => {
       let text: string;
       try {
         text = file === "-" ? readStdin() : readFileSync(resolve(context.cwd, file), "utf8");
       } catch {
         throw new UsageError(`cannot read ${file}`);
       }
-      const counter =
-        options.model || options.family
-          ? tokenCounterFor(options.model ?? "", options.family)
-          : defaultTokenCounter();
-      const count = counter.count(text);
-      if (context.output.json) {
-        context.output.printJson({
-          tokens: count,
-          estimator: counter.name,
-          exact: counter.exact,
-          characters: text.length,
-        });
-      } else {
-        context.output.print(`${count} tokens (${counter.name}${counter.exact ? "" : ", estimate"})`);
+      // The config only matters for Claude models (which anthropic provider and key to use).
+      let config: HierocodeConfig | undefined;
+      if (options.model && /claude/i.test(options.model)) {
+        try {
+          config = context.loadConfig().config;
+        } catch (error) {
+          if (options.provider) throw error;
+        }
       }
+      const result = await countTokens({
+        text,
+        env: context.env,
+        runtime: providerRuntime(context),
+        ...(options.model ? { model: options.model } : {}),
+        ...(options.family ? { family: options.family } : {}),
+        ...(options.provider ? { provider: options.provider } : {}),
+        ...(config ? { config } : {}),
+      });
+      if (context.output.json) {
+        context.output.printJson(result);
+        return;
+      }
+      context.output.print(
+        `${result.tokens} tokens (${result.estimator}${result.exact ? "" : ", estimate"})`,
+      );
+      if (result.note) context.output.note(result.note);
     });
 }
