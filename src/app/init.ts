@@ -4,6 +4,8 @@
  * GPU, then builds a tailored config. Detection never spends money.
  */
 import { detectClaude, detectCodex } from "../providers/cli-detect.js";
+import { lmStudioBaseUrl } from "../providers/lmstudio.js";
+import { ollamaBaseUrl } from "../providers/ollama.js";
 import { createProvider } from "../providers/registry.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
 import type { ModelInfo } from "../providers/spec.js";
@@ -14,15 +16,9 @@ type Plain = Record<string, unknown>;
 
 export const defaultDrafterModel = "llama3.2:3b";
 
-export function ollamaBaseUrl(env: Record<string, string | undefined>): string {
-  const host = env.OLLAMA_HOST?.trim();
-  if (!host) return "http://localhost:11434";
-  const withScheme = /^https?:\/\//.test(host) ? host : `http://${host}`;
-  return /:\d+(\/|$)/.test(withScheme.replace(/^https?:\/\//, "")) ? withScheme : `${withScheme}:11434`;
-}
-
-export function lmStudioBaseUrl(env: Record<string, string | undefined>): string {
-  return env.LMSTUDIO_HOST?.trim() || "http://localhost:1234/v1";
+/** Where the wizard looks for Ollama: `OLLAMA_HOST` (may be a bare host:port) or the default. */
+export function wizardOllamaUrl(env: Record<string, string | undefined>): string {
+  return ollamaBaseUrl({ type: "ollama", auth: { type: "none" } }, env);
 }
 
 const basePolicy = { max_revisions_per_unit: 2, max_escalations_per_task: 3, warn_before_escalation: true };
@@ -33,7 +29,7 @@ export function minimalConfig(env: Record<string, string | undefined>): Plain {
   const binding = { provider: "local_ollama", model: defaultDrafterModel };
   return {
     default_provider: "local_ollama",
-    providers: { local_ollama: { type: "ollama", base_url: ollamaBaseUrl(env), auth: { type: "none" } } },
+    providers: { local_ollama: { type: "ollama", base_url: wizardOllamaUrl(env), auth: { type: "none" } } },
     routing: { planner: binding, drafter: binding, reviewer: binding },
     policy: basePolicy,
     parallelization: baseParallel,
@@ -95,7 +91,7 @@ export async function detectEnvironment(options: {
   const [claude, codex, ollama, lmstudio] = await Promise.all([
     detectClaude(env),
     detectCodex(env),
-    probeServer("ollama", ollamaBaseUrl(env), runtime, timeoutMs),
+    probeServer("ollama", wizardOllamaUrl(env), runtime, timeoutMs),
     probeServer("lmstudio", lmStudioBaseUrl(env), runtime, timeoutMs),
   ]);
   return {

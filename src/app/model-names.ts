@@ -1,14 +1,10 @@
 /** Model-name matching per backend: Ollama's `llama3.2` means `llama3.2:latest`. */
-
-export function normalizeOllamaName(name: string): string {
-  const trimmed = name.trim();
-  const base = trimmed.split("/").pop() ?? trimmed;
-  return base.includes(":") ? trimmed : `${trimmed}:latest`;
-}
+import { normalizeOllamaModel } from "../providers/ollama.js";
 
 export function modelMatches(providerType: string, available: string, wanted: string): boolean {
   if (available === wanted) return true;
-  if (providerType === "ollama") return normalizeOllamaName(available) === normalizeOllamaName(wanted);
+  if (providerType === "ollama")
+    return normalizeOllamaModel(available.trim()) === normalizeOllamaModel(wanted.trim());
   return false;
 }
 
