@@ -131,8 +131,32 @@ function progressNotes(output: Output): (event: PipelineEvent) => void {
       output.note(
         output.paint.yellow(`plan rejected (attempt ${event.attempt}): ${event.problems[0] ?? ""}`),
       );
-    } else if (event.type === "escalation" && !event.approved) {
-      output.note(output.paint.yellow(`escalation of ${event.unitId} declined`));
+    } else if (event.type === "escalation") {
+      output.note(
+        event.approved
+          ? output.paint.dim(`${event.unitId}: escalated to the planner (${event.reason})`)
+          : output.paint.yellow(`escalation of ${event.unitId} declined`),
+      );
+    } else if (event.type === "verdict" && event.effectiveAction !== "accept") {
+      // Accepts are reported once the unit finishes; the other verdicts explain what happens next.
+      const feedback = event.verdict.feedback ? `: ${event.verdict.feedback.split("\n")[0]}` : "";
+      output.note(output.paint.dim(`${event.unitId}: reviewer says ${event.effectiveAction}${feedback}`));
+    } else if (event.type === "edit-failed") {
+      output.note(
+        output.paint.dim(
+          `${event.unitId}: the draft's edit did not apply (attempt ${event.attempt}); asking again`,
+        ),
+      );
+    } else if (event.type === "split") {
+      output.note(output.paint.dim(`${event.unitId}: split into ${event.subUnitIds.join(", ")}`));
+    } else if (event.type === "verify" && !event.outcome.ok) {
+      const label =
+        event.phase === "baseline" ? "baseline tests already fail" : `tests fail (round ${event.round})`;
+      output.note(
+        output.paint.dim(
+          `verify: ${label}${event.newFailures.length ? `; new: ${event.newFailures.slice(0, 3).join(", ")}` : ""}`,
+        ),
+      );
     }
   };
 }
