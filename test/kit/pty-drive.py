@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Runs a command in a pseudo-terminal and answers its prompts, like a person at a keyboard.
+
+usage: pty-drive.py STEPS_JSON -- COMMAND [ARG...]
+STEPS_JSON is a list of [text_to_wait_for, keys_to_send]; keys may contain \\r, \\x1b[B (down) etc.
+Prints the whole transcript on stdout and exits with the command's exit status (124 on timeout).
+"""
+import fcntl
+import json
+import os
+import pty
+import select
+import struct
+import sys
+import termios
+import time
+
+TIMEOUT_S = 20
+
+
+def main() -> int:
+    separator = sys.argv.index("--")
+    steps = json.loads(sys.argv[1])
+    command = sys.argv[separator + 1:]
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["TERM"] = "xterm-256color"
+        os.execvp(command[0], command)
+    # A real terminal size: prompt libraries wrap at the width, and 0 columns wraps every character.
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    transcript = b""
+    seen = 0  # transcript offset after the last matched prompt
+    deadline = time.time() + TIMEOUT_S
+    status = None
+    while time.time() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the child closed the terminal (it exited)
+                chunk = b""
+            if not chunk:
+                _, status = os.waitpid(pid, 0)
+                break
+            transcript += chunk
+        if steps:
+            wanted, keys = steps[0]
+            position = transcript.find(wanted.encode(), seen)
+            if position >= 0:
+                time.sleep(0.15)  # let the prompt finish drawing and enter raw mode
+                os.write(fd, keys.encode())
+                seen = position + len(wanted)
+                steps.pop(0)
+        finished, code = os.waitpid(pid, os.WNOHANG)
+        if finished:
+            status = code
+            # drain what is left
+            while True:
+                ready, _, _ = select.select([fd], [], [], 0.05)
+                if not ready:
+                    break
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                transcript += chunk
+            break
+    sys.stdout.write(transcript.decode("utf-8", "replace"))
+    if status is None:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        return 124
+    return os.waitstatus_to_exitcode(status)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
