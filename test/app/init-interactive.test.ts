@@ -3,18 +3,16 @@
  * person): the defaults are offered first, arrow keys pick another drafter, and declining the
  * final question writes nothing.
  */
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { startFakeOllama } from "../kit/index.js";
+import { keys, runInTerminal } from "../kit/terminal.js";
 import { sandboxHome } from "./cli-harness.js";
 
-const driver = fileURLToPath(new URL("../kit/pty-drive.py", import.meta.url));
 const cliEntry = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
-const down = "\u001b[B";
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -35,21 +33,9 @@ async function drive(steps: Array<[string, string]>) {
     OPENAI_API_KEY: "",
     PATH: `${join(home, "no-bin")}:/usr/bin:/bin`,
   };
-  delete childEnv.CI; // the wizard only asks when stdin is a terminal and CI is unset
-  // Asynchronous: the fake Ollama answers from this process while the wizard runs.
-  const child = spawn(
-    "python3",
-    [driver, JSON.stringify(steps), "--", process.execPath, cliEntry, "init", "--wizard"],
-    {
-      env: childEnv,
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  let transcript = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    transcript += chunk;
+  const { code, transcript } = await runInTerminal(steps, [process.execPath, cliEntry, "init", "--wizard"], {
+    env: childEnv,
   });
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   return { code, transcript, file: join(home, ".hierocode.yaml") };
 }
 
@@ -57,7 +43,7 @@ describe.skipIf(!existsSync(cliEntry))("hierocode init --wizard in a terminal", 
   it("offers the detected choices first and lets the user pick another drafter with the arrow keys", async () => {
     const run = await drive([
       ["planner", "\r"],
-      ["drafter", `${down}\r`],
+      ["drafter", `${keys.down}${keys.enter}`],
       ["write", "\r"],
     ]);
     expect(run.code, run.transcript).toBe(0);

@@ -3,7 +3,8 @@
 
 usage: pty-drive.py STEPS_JSON -- COMMAND [ARG...]
 STEPS_JSON is a list of [text_to_wait_for, keys_to_send]; keys may contain \\r, \\x1b[B (down) etc.
-Prints the whole transcript on stdout and exits with the command's exit status (124 on timeout).
+Prints the whole transcript on stdout and exits with the command's exit status (124 on timeout,
+125 when a prompt it waited for never appeared).
 """
 import fcntl
 import json
@@ -72,6 +73,10 @@ def main() -> int:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
         return 124
+    if steps:
+        # A prompt the test expected never appeared: that is a failure, whatever the exit code.
+        sys.stdout.write("\npty-drive: never saw: " + ", ".join(repr(step[0]) for step in steps) + "\n")
+        return 125
     return os.waitstatus_to_exitcode(status)
 
 
