@@ -148,4 +148,21 @@ describe("hierocode run --verify", { timeout: 60_000 }, () => {
     expect(skipped.code, skipped.stderr).toBe(0);
     expect((JSON.parse(skipped.stdout) as { verification?: unknown }).verification).toBeUndefined();
   });
+
+  it("says plainly when the test command still fails as it did before the run", async () => {
+    setup();
+    ollama.script.on(
+      { user: "Unit u1:" },
+      { text: searchReplace("src/app/math.ts", "  return a + b;", "  return a + b + 0;") },
+    );
+    const run = await runCliProcess(sandbox, [
+      "run",
+      "-t",
+      "tweak math and strings",
+      "--verify",
+      "node -e \"console.log('FAIL legacy: already broken'); process.exit(1)\"",
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/verify: `.*` still fails as it did before the run.*no new failures/);
+  });
 });

@@ -108,6 +108,20 @@ function renderSummary(
       `${status} ${unit.id}${unit.parentId ? ` (part of ${unit.parentId})` : ""}: ${unit.goal}${by}${verified}${unit.reason ? paint.dim(` — ${unit.reason}`) : ""}`,
     );
   }
+  const verification = result.verification;
+  if (verification) {
+    const final = verification.final ?? verification.baseline;
+    if (final.ok) output.note(paint.green(`verify: \`${verification.command}\` passes`));
+    else if (verification.newFailures.length === 0 && !verification.baseline.ok) {
+      // No failure is blamed on the drafts, but the command still fails: say so plainly.
+      const still = final.failingTests.slice(0, 5).join(", ");
+      output.note(
+        paint.yellow(
+          `verify: \`${verification.command}\` still fails as it did before the run${still ? ` (${still})` : ""}; no new failures`,
+        ),
+      );
+    }
+  }
   output.note(
     `units: ${result.accepted.length} accepted, ${result.failed.length} failed, ${result.skipped.length} skipped · revisions ${result.revisions} · escalations ${result.escalations}${result.planFromCache ? " · plan from cache" : ""}`,
   );
