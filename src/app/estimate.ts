@@ -6,6 +6,7 @@ import { type Estimate, estimateRun } from "../cost/estimate.js";
 import { type CapacityProfile, probeCapacity } from "../pipeline/capacity.js";
 import type { PipelineRole } from "../pipeline/events.js";
 import { planCacheKey } from "../pipeline/planner.js";
+import { plannerMapTokens } from "../pipeline/prepare-plan.js";
 import { openStateDatabase } from "../store/database.js";
 import { planCache } from "../store/plan-cache.js";
 import { type SetupInput, setupPipeline } from "./run.js";
@@ -33,7 +34,7 @@ export async function estimateTask(options: EstimateTaskOptions): Promise<Estima
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const skeleton = await setup.repo.buildSkeleton({
-    tokens: 4096,
+    tokens: await plannerMapTokens(setup.roles.planner, options.signal),
     task: options.task,
     counter: setup.counter,
   });

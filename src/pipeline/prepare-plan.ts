@@ -1,10 +1,30 @@
 /** Capacity probe, repository skeleton and plan (cached) — shared by `plan` and `run`. */
+
+import { defaultMapTokens } from "../repo/repo-map.js";
 import { probeCapacity } from "./capacity.js";
 import type { PipelineRole } from "./events.js";
-import { ModelCaller, type RoleTotals } from "./model-call.js";
+import { ModelCaller, type RoleRuntime, type RoleTotals } from "./model-call.js";
 import type { PipelineDeps, PipelineOptions, PreparedPlan } from "./pipeline-types.js";
 import { obtainPlan, planCacheKey } from "./planner.js";
 import { systemClock } from "./ports.js";
+
+/**
+ * The repository map's budget when none is given: an eighth of the planner's context window,
+ * between 1,024 and 8,192 tokens (4,096 when the provider cannot say). Asking costs nothing
+ * (`/api/show`, `/v1/models/{id}`, or the CLIs' catalogue).
+ */
+export async function plannerMapTokens(planner: RoleRuntime, signal?: AbortSignal): Promise<number> {
+  let window: number | undefined;
+  try {
+    const capacity = await planner.provider.capacity?.(planner.model, {
+      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000),
+    });
+    window = capacity?.contextLength;
+  } catch {
+    window = undefined;
+  }
+  return defaultMapTokens(window);
+}
 
 export function callerFor(
   deps: PipelineDeps,
@@ -40,7 +60,7 @@ export async function preparePlan(
   deps.emit?.({ type: "capacity", profile });
   deps.log?.append({ type: "capacity", profile });
   const skeleton = await deps.repo.buildSkeleton({
-    tokens: options.skeletonTokens ?? 4096,
+    tokens: options.skeletonTokens ?? (await plannerMapTokens(deps.roles.planner, deps.signal)),
     task: options.task,
     counter: deps.counter,
   });
