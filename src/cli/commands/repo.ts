@@ -5,6 +5,8 @@ import type { Command } from "commander";
 import { countTokens } from "../../app/token-count.js";
 import type { HierocodeConfig } from "../../config/schema.js";
 import { UsageError } from "../../errors.js";
+import { plannerMapTokens } from "../../pipeline/prepare-plan.js";
+import { createProviderForRole } from "../../providers/registry.js";
 import { buildRepoMap, defaultMapTokens, indexRepo } from "../../repo/index.js";
 import type { TokenCounter } from "../../tokens/counter.js";
 import { defaultTokenCounter, tokenCounterFor } from "../../tokens/select.js";
@@ -45,6 +47,21 @@ function readStdin(): string {
   return readFileSync(0, "utf8");
 }
 
+/** The same default the pipeline uses, so the preview matches what the planner sees. */
+async function plannerBudget(context: CliContext, repoRoot: string): Promise<number> {
+  try {
+    const { config } = context.loadConfig({ repoRoot });
+    const planner = createProviderForRole(config, "planner", providerRuntime(context));
+    return await plannerMapTokens({
+      providerName: planner.binding.provider,
+      provider: planner.provider,
+      model: planner.model,
+    });
+  } catch {
+    return defaultMapTokens();
+  }
+}
+
 export function registerRepo(program: Command, context: CliContext): void {
   const repo = program.command("repo").description("inspect the repository index the planner sees");
 
@@ -52,7 +69,11 @@ export function registerRepo(program: Command, context: CliContext): void {
     .command("map")
     .description("print the ranked repository map (signatures, most relevant first) within a token budget")
     .option("--repo <dir>", "repository folder (default: the repository of the current folder)")
-    .option("--tokens <n>", `token budget (default ${defaultMapTokens()})`, parsePositive)
+    .option(
+      "--tokens <n>",
+      `token budget (default: an eighth of the planner's context window, 1,024–8,192; ${defaultMapTokens()} without a planner)`,
+      parsePositive,
+    )
     .option("--focus <file...>", "files to rank towards (repo-relative)")
     .option("--task <text>", "task text; identifiers and paths it mentions are ranked up")
     .option("--model <model>", "count tokens with this model's tokenizer (default: the planner's)")
@@ -68,7 +89,7 @@ export function registerRepo(program: Command, context: CliContext): void {
         const repoRoot = repoRootFor(context, options.repo);
         const map = await buildRepoMap({
           repoRoot,
-          tokens: options.tokens ?? defaultMapTokens(),
+          tokens: options.tokens ?? (await plannerBudget(context, repoRoot)),
           ...(options.focus ? { focusFiles: options.focus } : {}),
           ...(options.task ? { task: options.task } : {}),
           counter: counterFor(context, options.model),
