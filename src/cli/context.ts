@@ -1,6 +1,6 @@
 /** What every command receives: output, environment, and lazily loaded config. */
 import type { Command } from "commander";
-import { type ConfigOverrides, type LoadedConfig, loadConfigOrThrow } from "../config/load.js";
+import type { ConfigOverrides, LoadedConfig } from "../config/load.js";
 import { findRepoRoot } from "../util/repo-root.js";
 import type { Output } from "./output.js";
 
@@ -22,6 +22,11 @@ export interface CliContext {
   loadConfig(options?: { repoRoot?: string; overrides?: ConfigOverrides }): LoadedConfig;
   /** Whether stdin is an interactive terminal (prompts allowed). */
   interactive: boolean;
+  /**
+   * Loads what `loadConfig` needs (zod, yaml); the shell awaits it before any command's action, so
+   * `--help` and `--version` never pay for it.
+   */
+  prepare(): Promise<void>;
 }
 
 export function createContext(
@@ -29,6 +34,7 @@ export function createContext(
   env: Record<string, string | undefined>,
   cwd: string,
 ): CliContext {
+  let configModule: typeof import("../config/load.js") | undefined;
   const context: CliContext = {
     output,
     env,
@@ -37,13 +43,17 @@ export function createContext(
     interactive: Boolean(process.stdin.isTTY) && !env.CI,
     loadConfig(options = {}) {
       const repoRoot = options.repoRoot ?? findRepoRoot(context.globals.repo ?? cwd) ?? undefined;
-      const loaded = loadConfigOrThrow({
+      if (!configModule) throw new Error("loadConfig before prepare()");
+      const loaded = configModule.loadConfigOrThrow({
         env: context.globals.config ? { ...env, HIEROCODE_CONFIG: context.globals.config } : env,
         ...(repoRoot ? { repoRoot } : {}),
         ...(options.overrides ? { overrides: options.overrides } : {}),
       });
       for (const warning of loaded.warnings) output.warn(warning);
       return loaded;
+    },
+    async prepare() {
+      configModule ??= await import("../config/load.js");
     },
   };
   return context;
