@@ -39,6 +39,7 @@ import {
 import { usageLedger } from "../store/usage-ledger.js";
 import { readResources } from "../system/resources.js";
 import { tokenCounterFor } from "../tokens/index.js";
+import { preflight } from "./preflight.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -187,6 +188,8 @@ export interface RunTaskOptions extends SetupInput {
   verifier?: Verifier;
   /** Deterministic draft checks; the built-in set by default, null to turn them off. */
   checker?: DraftChecker | null;
+  /** Check every role like `doctor` before the first paid call (default true). */
+  preflight?: boolean;
 }
 
 export interface RunTaskOutcome {
@@ -221,9 +224,19 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
     logFile = join(runLogDirectory({ repoRoot, location: config.logs.location, env }), `${runId}.jsonl`);
   }
   const setup = setupPipeline(options);
+  // Nothing is paid before every role has passed doctor's checks (issue 9).
+  const checked =
+    options.preflight === false
+      ? undefined
+      : await preflight({
+          roles: setup.roles,
+          ...(options.verifier ? { verifyRepoRoot: repoRoot } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
   const database = openStateDatabase(env);
   if (config.logs.location === "repo") ignoreLogFolder(repoRoot);
   const log = openRunLog(logFile, { redact: createRedactor(env) });
+  if (checked) log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
   const checker = options.checker === null ? undefined : (options.checker ?? createDraftChecker());
   const result = await runPipeline(
     {
