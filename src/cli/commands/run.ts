@@ -141,6 +141,10 @@ function progressNotes(output: Output): (event: PipelineEvent) => void {
           `plan: ${event.plan.units.length} unit(s)${event.fromCache ? " (cached, no planner call)" : ""}${event.fromLog ? " (from the run log)" : ""}`,
         ),
       );
+    } else if (event.type === "json-repaired" && output.debug) {
+      output.note(
+        output.paint.dim(`debug: ${event.role} ${event.purpose}: repaired ${event.repairs.join("; ")}`),
+      );
     } else if (event.type === "plan-invalid") {
       output.note(
         output.paint.yellow(`plan rejected (attempt ${event.attempt}): ${event.problems[0] ?? ""}`),
