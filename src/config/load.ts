@@ -9,6 +9,7 @@ import type { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { projectConfigName, userConfigPath } from "./paths.js";
 import { configSchema, type HierocodeConfig, legacyKeys, type RoleBinding } from "./schema.js";
+import { applyTrust, type ProjectTrust, sha256Hex } from "./trust.js";
 
 type Env = Record<string, string | undefined>;
 type Plain = Record<string, unknown>;
@@ -35,6 +36,8 @@ export interface LoadedConfig {
   sources: string[];
   userFile: string;
   userFileExists: boolean;
+  /** The project file's trust: present when a project `.hierocode.yaml` was read. */
+  trust?: ProjectTrust;
 }
 
 function isPlain(value: unknown): value is Plain {
@@ -127,7 +130,11 @@ function lineColumn(text: string, offset: number): { line: number; col: number }
  * YAML errors as `file:line:col: invalid YAML (…)`, a file over {@link maxConfigBytes}, duplicate
  * keys, and alias expansion past 100 aliases (a YAML "billion laughs" bomb).
  */
-export function readYamlFile(file: string, errors: string[]): Plain | undefined {
+export function readYamlFile(
+  file: string,
+  errors: string[],
+  onBytes?: (bytes: Buffer) => void,
+): Plain | undefined {
   let text: string;
   try {
     const size = statSync(file).size;
@@ -140,6 +147,7 @@ export function readYamlFile(file: string, errors: string[]): Plain | undefined 
       errors.push(`${file}: ${bytes.length} bytes is larger than the 1 MB a config file may have`);
       return undefined;
     }
+    onBytes?.(bytes);
     text = bytes.toString("utf8");
   } catch (error) {
     errors.push(`${file}: cannot read (${(error as Error).message})`);
@@ -320,6 +328,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const errors: string[] = [];
   const sources: string[] = [];
   let merged: Plain = {};
+  let trust: ProjectTrust | undefined;
 
   const userFile = userConfigPath(env);
   const userFileExists = existsSync(userFile);
@@ -336,9 +345,16 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   if (options.repoRoot) {
     const projectFile = join(options.repoRoot, projectConfigName);
     if (projectFile !== userFile && existsSync(projectFile)) {
-      const value = readYamlFile(projectFile, errors);
+      let sha256 = "";
+      const value = readYamlFile(projectFile, errors, (bytes) => {
+        sha256 = sha256Hex(bytes);
+      });
       if (value) {
-        merged = deepMerge(merged, value);
+        // Settings that run programs or send credentials apply only from a trusted file.
+        const applied = applyTrust({ file: projectFile, sha256, project: value, below: merged, env });
+        trust = applied.trust;
+        if (applied.trust.warning) warnings.push(applied.trust.warning);
+        merged = deepMerge(merged, applied.project);
         sources.push(projectFile);
       }
     }
@@ -358,7 +374,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   warnings.push(...result.warnings);
   errors.push(...result.errors);
   const config = result.config ?? configSchema.parse({});
-  return { config, warnings, errors, sources, userFile, userFileExists };
+  return { config, warnings, errors, sources, userFile, userFileExists, ...(trust ? { trust } : {}) };
 }
 
 /** Loads and throws a ConfigError when the config is invalid. */

@@ -16,6 +16,7 @@ import { registerResources } from "./resources.js";
 import { registerReview } from "./review.js";
 import { registerRun } from "./run.js";
 import { registerSupervisor } from "./supervisor.js";
+import { registerTrust } from "./trust.js";
 import { registerUsage } from "./usage.js";
 import { registerVersion } from "./version.js";
 import { registerWorker } from "./worker.js";
@@ -26,6 +27,7 @@ const registrars: CommandRegistrar[] = [
   registerInit,
   registerDoctor,
   registerConfig,
+  registerTrust,
   registerProviders,
   registerModels,
   registerResources,
