@@ -1,6 +1,7 @@
 /** What every command receives: output, environment, and lazily loaded config. */
 import type { Command } from "commander";
-import { type ConfigOverrides, type LoadedConfig, loadConfigOrThrow } from "../config/load.js";
+import { type ConfigOverrides, type LoadedConfig, loadConfig, loadConfigOrThrow } from "../config/load.js";
+import { configureProtectedPaths } from "../edits/path-rules.js";
 import { findRepoRoot } from "../util/repo-root.js";
 import type { Output } from "./output.js";
 
@@ -43,10 +44,27 @@ export function createContext(
         ...(options.overrides ? { overrides: options.overrides } : {}),
       });
       for (const warning of loaded.warnings) output.warn(warning);
+      // Every apply path refuses these files for the rest of this command.
+      configureProtectedPaths({
+        patterns: loaded.config.policy.protected_paths,
+        userConfig: loaded.userFile,
+      });
       return loaded;
     },
   };
   return context;
+}
+
+/**
+ * Sets the files edits may never write from the config (`policy.protected_paths`, the user config)
+ * for commands that otherwise need no config (`patch apply`): a broken config leaves the defaults.
+ */
+export function protectFromConfig(context: CliContext, repoRoot: string): void {
+  const env = context.globals.config
+    ? { ...context.env, HIEROCODE_CONFIG: context.globals.config }
+    : context.env;
+  const loaded = loadConfig({ env, repoRoot });
+  configureProtectedPaths({ patterns: loaded.config.policy.protected_paths, userConfig: loaded.userFile });
 }
 
 export type CommandRegistrar = (program: Command, context: CliContext) => void;

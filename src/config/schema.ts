@@ -3,6 +3,7 @@
  * the generated JSON Schema (`schema/hierocode.schema.json`).
  */
 import { z } from "zod";
+import { defaultProtectedPaths } from "../edits/path-rules.js";
 
 export const providerTypes = [
   "ollama",
@@ -90,6 +91,12 @@ export const policySchema = z.object({
   verify_command: z.string().optional().describe("command that proves a change works (e.g. npm test)"),
   verify_timeout_seconds: z.number().positive().default(600),
   max_verify_rounds: z.number().int().min(0).max(10).default(2),
+  protected_paths: z
+    .array(z.string().min(1))
+    .default([...defaultProtectedPaths])
+    .describe(
+      "gitignore patterns of files a model's edit may never write (default: .env*, CI and git hook files); .hierocode.yaml and .haco/ are always protected",
+    ),
 });
 
 export const parallelizationSchema = z.object({

@@ -101,7 +101,11 @@ function isPlain(value: unknown): value is Plain {
  * Anything added to the schema later that executes, reads an arbitrary path or moves a
  * credential belongs in this list or in {@link sensitiveProviderKeys}.
  */
-const sensitivePaths: ReadonlyArray<readonly string[]> = [["policy", "verify_command"], ["pricing_file"]];
+const sensitivePaths: ReadonlyArray<readonly string[]> = [
+  ["policy", "verify_command"],
+  ["policy", "protected_paths"],
+  ["pricing_file"],
+];
 
 /** Provider keys that always need trust: the program to run and which environment variable to send. */
 const sensitiveProviderKeys = ["binary", "auth"] as const;
@@ -116,7 +120,8 @@ function sendsCredentials(provider: Plain): boolean {
 
 /**
  * The settings of a project file that need trust, as dot paths, given what the layers below it
- * (defaults, user file) already say. `policy.verify_command`, `pricing_file`, every provider's
+ * (defaults, user file) already say. `policy.verify_command`, `policy.protected_paths` (a project
+ * may not unprotect its CI files), `pricing_file`, every provider's
  * `binary` and `auth`; a provider's `base_url` when the provider (with the user's own `auth`)
  * sends credentials; and a change of the `type` of a provider the user defined.
  */
