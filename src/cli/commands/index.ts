@@ -46,6 +46,14 @@ export const commandEntries: CommandEntry[] = [
     load: async () => (await import("./config.js")).registerConfig,
   },
   {
+    name: "trust",
+    term: "[options]",
+    summary:
+      "allow this repository's .hierocode.yaml to run programs and send credentials (verify_command, binary, auth, base_url, pricing_file)",
+    module: "trust",
+    load: async () => (await import("./trust.js")).registerTrust,
+  },
+  {
     name: "providers",
     summary: "configured providers",
     module: "providers",
