@@ -72,6 +72,22 @@ describe("the index reads only the repository", () => {
     expect(map.text).toContain("def load_settings()");
   });
 
+  it("the drafter's packer does not read a context file that links outside either", async () => {
+    const { packContext } = await import("../../src/repo/index.js");
+    repo = tempRepo({ "app.py": "def app():\n    return 1\n" });
+    writeFileSync(join(dirname(repo.root), "credentials.py"), fakeKeys);
+    link("../credentials.py", "local_settings.py");
+    const packed = await packContext({
+      repoRoot: repo.root,
+      targetFiles: ["app.py"],
+      contextFiles: ["local_settings.py"],
+      budgetTokens: 2000,
+      counter: heuristicCounter(),
+    });
+    expect(JSON.stringify(packed)).not.toContain("AKIAIOSFODNN7EXAMPLE");
+    expect(packed.blocks.map((block) => block.file)).toEqual(["app.py"]);
+  });
+
   it("a file swapped for an outside symlink after the walk is not followed when read", async () => {
     const { readRepoFile } = await import("../../src/repo/safe-read.js");
     repo = tempRepo({ "a.py": "x = 1\n" });
