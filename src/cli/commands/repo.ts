@@ -8,6 +8,7 @@ import { UsageError } from "../../errors.js";
 import { plannerMapTokens } from "../../pipeline/prepare-plan.js";
 import { createProviderForRole } from "../../providers/registry.js";
 import { buildRepoMap, defaultMapTokens, indexRepo } from "../../repo/index.js";
+import { writeSymbolsJson } from "../../repo/symbols-json.js";
 import type { TokenCounter } from "../../tokens/counter.js";
 import { defaultTokenCounter, tokenCounterFor } from "../../tokens/select.js";
 import { findRepoRoot } from "../../util/repo-root.js";
@@ -131,6 +132,11 @@ export function registerRepo(program: Command, context: CliContext): void {
           wanted.length === 0 ||
           wanted.some((path) => path === "" || file.path === path || file.path.startsWith(`${path}/`)),
       );
+      if (context.output.json) {
+        // Streamed: a large repository's rows never exist as one string.
+        writeSymbolsJson(selected, (chunk) => context.output.print(chunk));
+        return;
+      }
       const rows = selected.flatMap((file) =>
         file.symbols.map((symbol) => ({
           path: file.path,
@@ -142,10 +148,6 @@ export function registerRepo(program: Command, context: CliContext): void {
           signature: symbol.signature,
         })),
       );
-      if (context.output.json) {
-        context.output.printJson(rows);
-        return;
-      }
       let current = "";
       for (const row of rows) {
         if (row.path !== current) {
