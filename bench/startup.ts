@@ -255,7 +255,9 @@ try {
   writeFileSync(join(home, ".hierocode.yaml"), config);
 
   const node = process.execPath;
-  const hc = (...args: string[]) => [cli, ...args];
+  // BENCH_STARTUP_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to every CLI process.
+  const nodeFlags = (process.env.BENCH_STARTUP_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+  const hc = (...args: string[]) => [...nodeFlags, cli, ...args];
   const runTrivial = hc("run", "-t", "trivial change", "--refresh-plan", "--no-verify");
   const runSixteen = hc("run", "-t", "bump every value", "--refresh-plan", "--no-verify");
 
