@@ -21,7 +21,7 @@ function sandbox() {
 }
 
 /** Anchors and aliases in a YAML text (none is the goal). */
-export function anchorsAndAliases(text: string): string[] {
+function anchorsAndAliases(text: string): string[] {
   const found: string[] = [];
   visit(parseDocument(text), {
     Alias(_key, node) {
