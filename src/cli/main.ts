@@ -137,6 +137,12 @@ if (isMainModule()) {
       throw error;
     });
   }
-  const code = await runCli({ argv: process.argv.slice(2) });
-  process.exitCode = code;
+  const argv = process.argv.slice(2);
+  if (argv.length === 0 && process.stdin.isTTY && process.stdout.isTTY) {
+    // Bare `hierocode` on a terminal opens the REPL; without a terminal it prints the help as before.
+    const { startRepl } = await import("../repl/index.js");
+    process.exitCode = await startRepl({ runCli, env: process.env, cwd: process.cwd() });
+  } else {
+    process.exitCode = await runCli({ argv });
+  }
 }

@@ -74,6 +74,10 @@ export const policySchema = z.object({
   verify_command: z.string().optional().describe("command that proves a change works (e.g. npm test)"),
   verify_timeout_seconds: z.number().positive().default(600),
   max_verify_rounds: z.number().int().min(0).max(10).default(2),
+  auto_apply: z
+    .boolean()
+    .default(false)
+    .describe("REPL: write a run's accepted files without asking (writes stay atomic)"),
 });
 
 export const parallelizationSchema = z.object({
