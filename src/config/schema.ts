@@ -97,6 +97,10 @@ export const policySchema = z.object({
     .describe(
       "gitignore patterns of files a model's edit may never write (default: .env*, CI and git hook files); .hierocode.yaml and .haco/ are always protected",
     ),
+  auto_apply: z
+    .boolean()
+    .default(false)
+    .describe("REPL: write a run's accepted files without asking (writes stay atomic)"),
 });
 
 export const parallelizationSchema = z.object({
