@@ -7,6 +7,7 @@ import { registerDoctor } from "./doctor.js";
 import { registerDraft } from "./draft.js";
 import { registerEstimate } from "./estimate.js";
 import { registerInit } from "./init.js";
+import { registerMcp } from "./mcp.js";
 import { registerModels } from "./models.js";
 import { registerPatch } from "./patch.js";
 import { registerPlan } from "./plan.js";
@@ -41,6 +42,7 @@ const registrars: CommandRegistrar[] = [
   registerRepo,
   registerWorker,
   registerSupervisor,
+  registerMcp,
   registerVersion,
 ];
 
