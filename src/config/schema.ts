@@ -109,6 +109,33 @@ export const parallelizationSchema = z.object({
   max_remote_workers: z.number().int().min(1).max(128).default(8),
 });
 
+/** `hierocode serve` and the task queue (README "Service"). */
+export const serviceSchema = z.object({
+  host: z.string().default("127.0.0.1").describe("address `serve` binds (loopback by default)"),
+  port: z.number().int().min(0).max(65535).default(8765),
+  token: z
+    .string()
+    .optional()
+    .describe("bearer token required from clients (HIEROCODE_SERVICE_TOKEN wins); needed off loopback"),
+  queue: z
+    .string()
+    .default("sqlite")
+    .describe("sqlite (queue.db in the state folder) or a postgres://… URL shared by several machines"),
+  workers: z.number().int().min(0).max(64).optional().describe("jobs at once (default: max_local_workers)"),
+  lease_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(60)
+    .describe("a dead worker's job is taken over after this"),
+  max_attempts: z.number().int().min(1).max(20).default(3),
+  watch: z
+    .array(z.string())
+    .default([])
+    .describe("repositories whose .haco/queue/ ticket files are picked up"),
+});
+
 export const configSchema = z.object({
   default_provider: z.string().optional().describe("provider used when a role names none"),
   providers: z.record(z.string(), providerSchema).default({}),
@@ -134,6 +161,7 @@ export const configSchema = z.object({
     })
     .default({ location: "repo" }),
   pricing_file: z.string().optional().describe("path of a pricing.yaml overriding the built-in price table"),
+  service: serviceSchema.default(serviceSchema.parse({})),
 });
 
 export type HierocodeConfig = z.infer<typeof configSchema>;

@@ -160,6 +160,13 @@ export const commandEntries: CommandEntry[] = [
     load: async () => (await import("./supervisor.js")).registerSupervisor,
   },
   {
+    name: "mcp",
+    summary:
+      "serve the MCP tools (draft_code, drafter_info, usage_summary, submit_task, task_status) on stdio",
+    module: "mcp",
+    load: async () => (await import("./mcp.js")).registerMcp,
+  },
+  {
     name: "version",
     term: "[options]",
     summary: "print the installed version",
