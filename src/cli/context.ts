@@ -29,12 +29,19 @@ export interface CliContext {
   prepare(): Promise<void>;
 }
 
+/** The modules `loadConfig` needs, loaded by `prepare()` so `--help`/`--version` never pay for them. */
+let modules:
+  | {
+      config: typeof import("../config/load.js");
+      pathRules: typeof import("../edits/path-rules.js");
+    }
+  | undefined;
+
 export function createContext(
   output: Output,
   env: Record<string, string | undefined>,
   cwd: string,
 ): CliContext {
-  let configModule: typeof import("../config/load.js") | undefined;
   const context: CliContext = {
     output,
     env,
@@ -43,20 +50,44 @@ export function createContext(
     interactive: Boolean(process.stdin.isTTY) && !env.CI,
     loadConfig(options = {}) {
       const repoRoot = options.repoRoot ?? findRepoRoot(context.globals.repo ?? cwd) ?? undefined;
-      if (!configModule) throw new Error("loadConfig before prepare()");
-      const loaded = configModule.loadConfigOrThrow({
+      if (!modules) throw new Error("loadConfig before prepare()");
+      const loaded = modules.config.loadConfigOrThrow({
         env: context.globals.config ? { ...env, HIEROCODE_CONFIG: context.globals.config } : env,
         ...(repoRoot ? { repoRoot } : {}),
         ...(options.overrides ? { overrides: options.overrides } : {}),
       });
       for (const warning of loaded.warnings) output.warn(warning);
+      // Every apply path refuses these files for the rest of this command.
+      modules.pathRules.configureProtectedPaths({
+        patterns: loaded.config.policy.protected_paths,
+        userConfig: loaded.userFile,
+      });
       return loaded;
     },
     async prepare() {
-      configModule ??= await import("../config/load.js");
+      modules ??= {
+        config: await import("../config/load.js"),
+        pathRules: await import("../edits/path-rules.js"),
+      };
     },
   };
   return context;
+}
+
+/**
+ * Sets the files edits may never write from the config (`policy.protected_paths`, the user config)
+ * for commands that otherwise need no config (`patch apply`): a broken config leaves the defaults.
+ */
+export function protectFromConfig(context: CliContext, repoRoot: string): void {
+  const env = context.globals.config
+    ? { ...context.env, HIEROCODE_CONFIG: context.globals.config }
+    : context.env;
+  if (!modules) throw new Error("protectFromConfig before prepare()");
+  const loaded = modules.config.loadConfig({ env, repoRoot });
+  modules.pathRules.configureProtectedPaths({
+    patterns: loaded.config.policy.protected_paths,
+    userConfig: loaded.userFile,
+  });
 }
 
 export type CommandRegistrar = (program: Command, context: CliContext) => void;

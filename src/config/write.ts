@@ -83,3 +83,10 @@ export function setConfigValue(file: string, dotPath: string, value: unknown): v
 export function schemaFile(): string {
   return fileURLToPath(schemaUrl());
 }
+
+/** Removes one dot-path from an existing YAML file (comments and other keys kept), atomically. */
+export function deleteConfigValue(file: string, dotPath: string): void {
+  const document = editableConfigDocument(file);
+  document.deleteIn(dotPath.split("."));
+  writeFileAtomic(file, document.toString({ indent: 2, lineWidth: 0 }));
+}

@@ -46,6 +46,14 @@ export const commandEntries: CommandEntry[] = [
     load: async () => (await import("./config.js")).registerConfig,
   },
   {
+    name: "trust",
+    term: "[options]",
+    summary:
+      "allow this repository's .hierocode.yaml to run programs and send credentials (verify_command, binary, auth, base_url, pricing_file)",
+    module: "trust",
+    load: async () => (await import("./trust.js")).registerTrust,
+  },
+  {
     name: "providers",
     summary: "configured providers",
     module: "providers",
@@ -150,6 +158,13 @@ export const commandEntries: CommandEntry[] = [
     summary: "set a repository up for a supervising agent (Claude Code, Codex) that delegates to the worker",
     module: "supervisor",
     load: async () => (await import("./supervisor.js")).registerSupervisor,
+  },
+  {
+    name: "mcp",
+    summary:
+      "serve the MCP tools (draft_code, drafter_info, usage_summary, submit_task, task_status) on stdio",
+    module: "mcp",
+    load: async () => (await import("./mcp.js")).registerMcp,
   },
   {
     name: "version",
