@@ -7,8 +7,9 @@
 import type { ZodType } from "zod";
 import type { PriceTable } from "../cost/price-table.js";
 import { costOfCall } from "../cost/usage-cost.js";
-import { AbortError, isAbortLike, ModelOutputError, ProviderError } from "../errors.js";
+import { AbortError, ContextOverflowError, isAbortLike, ModelOutputError, ProviderError } from "../errors.js";
 import { extractJson } from "../providers/json-output.js";
+import { estimatePromptTokens, joinedSystemText } from "../providers/provider-support.js";
 import {
   addUsage,
   emptyUsage,
@@ -18,7 +19,15 @@ import {
   type Usage,
 } from "../providers/spec.js";
 import type { EventSink, PipelineRole } from "./events.js";
-import type { Clock, RunLogSink, UsageRecord, UsageSink } from "./ports.js";
+import type { Clock, RunLogSink, TokenCounter, UsageRecord, UsageSink } from "./ports.js";
+
+/** The context a run fixed for one model (Ollama): sent on every call, prompts measured against it. */
+export interface ContextBudget {
+  /** `num_ctx` for every call to this model in this run, in every role. */
+  numCtx: number;
+  /** The model's own tokenizer when known (else a conservative chars/3.5 estimate is used). */
+  counter?: TokenCounter;
+}
 
 export interface RoleRuntime {
   /** Configured provider name (the key under `providers`). */
@@ -26,6 +35,8 @@ export interface RoleRuntime {
   provider: Provider;
   model: string;
   exploration?: "passive" | "active";
+  /** Ollama: the provider config's pinned `num_ctx`, used instead of the run's choice. */
+  pinnedNumCtx?: number;
 }
 
 export interface RoleTotals {
@@ -70,6 +81,7 @@ export class ModelCaller {
   };
 
   private readonly options: ModelCallerOptions;
+  private readonly contexts = new Map<string, ContextBudget>();
 
   constructor(options: ModelCallerOptions) {
     this.options = options;
@@ -77,6 +89,21 @@ export class ModelCaller {
 
   role(role: PipelineRole): RoleRuntime {
     return this.options.roles[role];
+  }
+
+  /**
+   * Fixes the context of one model for the rest of the run: every call to it (any role) sends
+   * this `num_ctx`, so Ollama never reloads the runner mid-run, and every prompt is measured
+   * against it before sending.
+   */
+  fixContext(providerName: string, model: string, budget: ContextBudget): void {
+    this.contexts.set(`${providerName}\u0000${model}`, budget);
+  }
+
+  /** The context fixed for a role's model, if any. */
+  contextOf(role: PipelineRole): ContextBudget | undefined {
+    const binding = this.options.roles[role];
+    return this.contexts.get(`${binding.providerName}\u0000${binding.model}`);
   }
 
   async call(role: PipelineRole, request: CallRequest, meta: CallMeta): Promise<GenerateResult> {
@@ -91,6 +118,21 @@ export class ModelCaller {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.timeoutMs && request.timeoutMs === undefined ? { timeoutMs: options.timeoutMs } : {}),
     };
+    const budget = this.contextOf(role);
+    if (budget) {
+      full.numCtx = budget.numCtx;
+      const promptTokens = measurePrompt(full, budget.counter);
+      const over = promptTokens + full.maxOutputTokens - budget.numCtx;
+      if (over > 0) {
+        throw new ContextOverflowError(
+          `the ${role}'s prompt (${promptTokens} tokens) plus its output budget (${full.maxOutputTokens}) exceeds the context of ${binding.model} (num_ctx ${budget.numCtx}) by ${over} tokens; nothing was sent`,
+          {
+            hint: "shorten the task, use a model with a larger window (or pin num_ctx in the provider config), or narrow the files (draft --file excerpts)",
+            details: { role, promptTokens, maxOutputTokens: full.maxOutputTokens, numCtx: budget.numCtx },
+          },
+        );
+      }
+    }
     const started = options.clock.now();
     options.log?.append({
       type: "prompt",
@@ -102,7 +144,7 @@ export class ModelCaller {
       cachedContext: request.cachedContext,
       messages: request.messages,
       maxOutputTokens: request.maxOutputTokens,
-      ...(request.numCtx ? { numCtx: request.numCtx } : {}),
+      ...(full.numCtx ? { numCtx: full.numCtx } : {}),
     });
     options.emit?.({
       type: "call-started",
@@ -233,6 +275,18 @@ export class ModelCaller {
       outcome,
     });
   }
+}
+
+/**
+ * Prompt tokens of a request as the model sees it: system text, cached context and messages,
+ * each with ~8 tokens of chat-template overhead; the model's tokenizer when given.
+ */
+export function measurePrompt(request: GenerateRequest, counter?: TokenCounter): number {
+  if (!counter) return estimatePromptTokens(request);
+  const system = joinedSystemText(request);
+  let total = system ? counter.count(system) + 8 : 0;
+  for (const message of request.messages) total += counter.count(message.content) + 8;
+  return total;
 }
 
 function unitOf(meta: CallMeta): { unitId?: string } {

@@ -135,6 +135,15 @@ function renderSummary(
 
 function progressNotes(output: Output): (event: PipelineEvent) => void {
   return (event) => {
+    if (event.type === "contexts" && output.debug) {
+      for (const context of event.contexts) {
+        output.note(
+          output.paint.dim(
+            `num_ctx ${context.numCtx} for ${context.provider}/${context.model} (${context.roles.join(", ")}; window ${context.window ?? "unknown"})${context.notes.length > 0 ? `: ${context.notes.join("; ")}` : ""}`,
+          ),
+        );
+      }
+    }
     if (event.type === "plan-ready") {
       output.note(
         output.paint.dim(
