@@ -107,6 +107,7 @@ export function roleRuntimes(
       provider,
       model: binding.model,
       ...(binding.exploration ? { exploration: binding.exploration } : {}),
+      ...(providerConfig.num_ctx ? { pinnedNumCtx: providerConfig.num_ctx } : {}),
     };
   }
   return { roles, reviewerInherited };
