@@ -325,7 +325,8 @@ export function alreadyApplied(
   if (applied.kind !== "found") return false;
   if (located.kind === "not-found") return true;
   if (located.kind === "found") return located.start >= applied.start && located.end <= applied.end;
-  return false;
+  // Ambiguous: one of the places is inside the applied text, so the change is there already.
+  return located.lines.some((line) => line - 1 >= applied.start && line - 1 < applied.end);
 }
 
 /** Lines at least this long are "long lines" (minified bundles, one-line JSON) a SEARCH may match inside. */

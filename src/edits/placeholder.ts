@@ -11,7 +11,7 @@ import { diffArrays } from "diff";
 
 /** Comment openers: C family, shell/Python/Ruby/YAML, SQL/Lua/Haskell, Lisp/asm/ini, TeX/Erlang, HTML/Markdown, JSX, OCaml/Pascal, Haskell block. */
 const COMMENT_LINE =
-  /^\s*(?:\/\/+!?|\/\*+|\*(?!\*?\/)|#+(?!!)|--+|;+|%+|<!--|\{\/\*|\(\*|\{-|REM\b|')\s*(.*?)\s*(?:\*+\/\}?|-->|\*\)|-\})?\s*$/i;
+  /^\s*(?:\/\/+!?|\/\*+|\*(?!\*?\/)|#+(?!!)|--+|;+|%+|<!--|\{\/\*|\(\*|\{-|REM\b)\s*(.*?)\s*(?:\*+\/\}?|-->|\*\)|-\})?\s*$/i;
 /** A line that is only a bracketed note: `(rest unchanged)`, `[... unchanged ...]`. */
 const BRACKET_LINE = /^\s*[([]\s*(.*?)\s*[)\]]\s*$/;
 
@@ -57,10 +57,14 @@ export interface PlaceholderFinding {
   dropped: number;
 }
 
+/** How far (in lines of the new text) a removal may be from a placeholder to count as what it stands for. */
+const WINDOW = 10;
+
 /**
- * Finds a placeholder in `after` that replaces real lines of `before`: the placeholder line is
- * added in a change that also removes non-blank original lines. A placeholder that already was in
- * `before`, or that only adds (drops nothing), is not reported. Returns null when there is none.
+ * Finds a placeholder in `after` that replaces real lines of `before`: near the placeholder line
+ * (within WINDOW lines) the change removes more non-blank lines than it writes. A rewritten comment
+ * may become a placeholder-like comment (one removed comment pays for one placeholder). A placeholder
+ * that already was in `before`, or that drops nothing (a genuine comment), is not reported.
  */
 export function findDroppingPlaceholder(
   before: readonly string[],
@@ -71,38 +75,28 @@ export function findDroppingPlaceholder(
   const changes = diffArrays(before as string[], after as string[], {
     comparator: (left, right) => left.trimEnd() === right.trimEnd(),
   });
+  const removed: { at: number; comment: boolean }[] = [];
+  const added: { at: number; line: string }[] = [];
   let afterIndex = 0;
-  for (let index = 0; index < changes.length; index++) {
-    const change = changes[index];
-    if (!change) continue;
-    if (!change.added && !change.removed) {
-      afterIndex += change.count ?? change.value.length;
-      continue;
-    }
-    // A change block: consecutive removed/added parts.
-    let removed = 0;
-    const added: { line: string; index: number }[] = [];
-    let probe = index;
-    for (; probe < changes.length; probe++) {
-      const part = changes[probe];
-      if (!part || (!part.added && !part.removed)) break;
-      // Only code counts: a comment that became another comment dropped nothing.
-      if (part.removed)
-        removed += part.value.filter((line) => line.trim() !== "" && noteText(line) === null).length;
-      else {
-        for (const line of part.value) added.push({ line, index: afterIndex++ });
-      }
-    }
-    index = probe - 1;
-    const placeholder = added.find(
-      (entry) => isPlaceholderLine(entry.line) && !present.has(entry.line.trim()),
-    );
-    if (!placeholder) continue;
-    // Lines are dropped when the change removes more code than it writes: a comment next to a
-    // rewritten line is a genuine comment; a comment where lines vanish stands in for them.
-    const written = added.filter((entry) => entry.line.trim() !== "" && noteText(entry.line) === null).length;
-    const dropped = removed - written;
-    if (dropped > 0) return { index: placeholder.index, line: placeholder.line.trim(), dropped };
+  for (const change of changes) {
+    if (change.removed) {
+      for (const line of change.value)
+        if (line.trim() !== "") removed.push({ at: afterIndex, comment: noteText(line) !== null });
+    } else if (change.added) {
+      for (const line of change.value) added.push({ at: afterIndex++, line });
+    } else afterIndex += change.value.length;
+  }
+  for (const entry of added) {
+    if (!isPlaceholderLine(entry.line) || present.has(entry.line.trim())) continue;
+    const near = (at: number) => at >= entry.at - WINDOW && at <= entry.at + WINDOW + 1;
+    const gone = removed.filter((line) => near(line.at));
+    const written = added.filter(
+      (line) => near(line.at) && line.line.trim() !== "" && !isPlaceholderLine(line.line),
+    ).length;
+    const placeholders = added.filter((line) => near(line.at) && isPlaceholderLine(line.line)).length;
+    const rewrittenComments = Math.min(placeholders, gone.filter((line) => line.comment).length);
+    const dropped = gone.length - written - rewrittenComments;
+    if (dropped > 0) return { index: entry.at, line: entry.line.trim(), dropped };
   }
   return null;
 }
