@@ -104,6 +104,8 @@ export function registerPatch(program: Command, context: CliContext): void {
             format: outcome.format,
             status: outcome.status,
             ...(outcome.strategy ? { strategy: outcome.strategy } : {}),
+            ...(outcome.note ? { note: outcome.note } : {}),
+            ...(outcome.repeats ? { repeats: outcome.repeats } : {}),
             ...(outcome.reason ? { reason: outcome.reason } : {}),
             ...(outcome.didYouMean !== undefined
               ? { didYouMean: outcome.didYouMean, didYouMeanLine: outcome.didYouMeanLine }
