@@ -2,7 +2,7 @@ import { relative } from "node:path";
 import * as prompts from "@clack/prompts";
 import type { Command } from "commander";
 import { estimateTask } from "../../app/estimate.js";
-import { type ApplyDecision, applyChanges, runTask } from "../../app/run.js";
+import { type ApplyDecision, appliedUnits, applyChanges, runTask, unwrittenCount } from "../../app/run.js";
 import type { HierocodeConfig } from "../../config/schema.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import type { PipelineEvent, PipelineRole } from "../../pipeline/events.js";
@@ -267,7 +267,7 @@ export function registerRun(program: Command, context: CliContext): void {
           policy: config.policy,
           env: context.env,
         });
-        const { result, logFile, setup } = await runTask({
+        const { result, logFile, setup, finish } = await runTask({
           config,
           env: context.env,
           repoRoot,
@@ -277,6 +277,8 @@ export function registerRun(program: Command, context: CliContext): void {
           ...(flags.refreshPlan ? { refreshPlan: true } : {}),
           ...(flags.checks === false ? { checker: null } : {}),
           ...(verifier ? { verifier } : {}),
+          // With --apply the run is marked finished only after its writes.
+          ...(flags.apply ? { deferFinish: true } : {}),
           confirm: escalationConfirm(context, Boolean(flags.yes)),
           emit: progressNotes(output),
           signal,
@@ -286,16 +288,22 @@ export function registerRun(program: Command, context: CliContext): void {
           drafter: setup.roles.drafter.model,
           reviewer: setup.roles.reviewer.model,
         };
-        const apply = () =>
-          applyChanges(
+        let unwritten = 0;
+        const apply = async () => {
+          const applied = await applyChanges(
             repoRoot,
             result.applicable,
             flags.yes ? undefined : (change) => askApply(change.file),
+            { units: appliedUnits(result), env: context.env },
           );
+          unwritten = unwrittenCount(applied);
+          finish({ applied });
+          return applied;
+        };
         if (output.json) {
           const applied = flags.apply ? await apply() : undefined;
           output.printJson({
-            ok: result.failed.length === 0,
+            ok: result.failed.length === 0 && unwritten === 0,
             logFile,
             ...result,
             ...(applied ? { applied } : {}),
@@ -308,12 +316,20 @@ export function registerRun(program: Command, context: CliContext): void {
             const applied = await apply();
             if (applied.written.length > 0)
               output.note(output.paint.green(`wrote ${applied.written.join(", ")}`));
+            if (applied.alreadyWritten.length > 0)
+              output.note(`already written by an earlier apply: ${applied.alreadyWritten.join(", ")}`);
             if (applied.skipped.length > 0) output.note(`not written: ${applied.skipped.join(", ")}`);
             if (applied.conflicts.length > 0) {
               output.warn(
                 `changed on disk since the run read them, not written: ${applied.conflicts.join(", ")}`,
               );
             }
+            for (const refusal of applied.refused)
+              output.warn(`refused, not written: ${refusal.file} (${refusal.reason})`);
+            for (const held of applied.heldBack)
+              output.warn(
+                `not written: ${held.file} (unit ${held.units.join(", ")} depends on ${held.because.join(", ")}, which could not be written)`,
+              );
           } else if (result.diff) {
             output.note(
               output.paint.dim(
@@ -322,7 +338,11 @@ export function registerRun(program: Command, context: CliContext): void {
             );
           }
         }
-        if (result.failed.length > 0 || result.skipped.length > 0) process.exitCode = ExitCode.unitsFailed;
+        if (!flags.apply) finish();
+        // Accepted work that was not written outranks every other outcome: the tree is not what the run says.
+        if (unwritten > 0) process.exitCode = ExitCode.editsFailed;
+        else if (result.failed.length > 0 || result.skipped.length > 0)
+          process.exitCode = ExitCode.unitsFailed;
         else if (result.verification && result.verification.unverifiedUnits.length > 0)
           process.exitCode = ExitCode.verifyFailed;
       });
