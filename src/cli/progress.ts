@@ -377,9 +377,13 @@ function findingLine(unitId: string, finding: CheckFinding, paint: Paint): strin
   return `${unitId}: ${finding.check} check ${severity} ${where}: ${finding.message}`;
 }
 
-/** Lines that stay in the scrollback (both modes), or undefined. */
-export function noteFor(event: PipelineEvent, paint: Paint): string[] {
+/** Lines that stay in the scrollback (both modes); `debug` adds the repaired-JSON notes. */
+export function noteFor(event: PipelineEvent, paint: Paint, debug = false): string[] {
   switch (event.type) {
+    case "json-repaired":
+      return debug
+        ? [paint.dim(`debug: ${event.role} ${event.purpose}: repaired ${event.repairs.join("; ")}`)]
+        : [];
     case "plan-ready":
       return [
         paint.dim(
@@ -428,6 +432,8 @@ export interface ProgressViewOptions {
   /** In-place panel (a terminal) or one plain line per change. */
   live: boolean;
   paint: Paint;
+  /** Also print debug notes (repaired JSON answers). */
+  debug?: boolean;
   /** Redraws per second at most (≤ 10). */
   fps?: number;
   now?: () => number;
@@ -481,7 +487,7 @@ export class ProgressView {
     if (this.stopped) return;
     const changed = applyEvent(this.state, event, this.now());
     if (event.type === "call-finished") this.refreshQuota();
-    const notes = noteFor(event, this.options.paint);
+    const notes = noteFor(event, this.options.paint, this.options.debug);
     if (this.options.live) {
       if (notes.length > 0) this.printAbove(notes);
     } else {

@@ -3,6 +3,7 @@
  * the generated JSON Schema (`schema/hierocode.schema.json`).
  */
 import { z } from "zod";
+import { defaultProtectedPaths } from "../edits/path-rules.js";
 
 export const providerTypes = [
   "ollama",
@@ -23,11 +24,27 @@ export const authSchema = z
   })
   .describe("how to authenticate");
 
+/**
+ * An http:// or https:// URL. Other schemes (`file:`, `ftp:`, `javascript:`, `unix:`) are refused:
+ * every provider speaks HTTP, and a file URL would let a config read local files.
+ */
+export const httpUrlSchema = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be an http:// or https:// URL (e.g. http://localhost:11434)" },
+);
+
 export const providerSchema = z
   .object({
     type: z.enum(providerTypes).describe("backend kind"),
     base_url: z
-      .union([z.string().url(), z.array(z.string().url()).min(1)])
+      .union([httpUrlSchema, z.array(httpUrlSchema).min(1)])
       .optional()
       .describe("server URL, or a list of hosts serving the same models (least-busy healthy host wins)"),
     auth: authSchema.default({ type: "none" }),
@@ -78,6 +95,12 @@ export const policySchema = z.object({
     .boolean()
     .default(false)
     .describe("REPL: write a run's accepted files without asking (writes stay atomic)"),
+  protected_paths: z
+    .array(z.string().min(1))
+    .default([...defaultProtectedPaths])
+    .describe(
+      "gitignore patterns of files a model's edit may never write (default: .env*, CI and git hook files); .hierocode.yaml and .haco/ are always protected",
+    ),
 });
 
 export const parallelizationSchema = z.object({

@@ -17,6 +17,8 @@ export type PipelineEvent =
   | { type: "capacity"; profile: CapacityProfile }
   | { type: "plan-cache"; hit: boolean; key: string }
   | { type: "plan-invalid"; attempt: number; problems: string[] }
+  /** A model's JSON answer was usable only after repair (syntax or shape); shown with --debug. */
+  | { type: "json-repaired"; role: PipelineRole; purpose: string; unitId?: string; repairs: string[] }
   | { type: "plan-ready"; plan: Plan; fromCache: boolean; fromLog: boolean }
   | { type: "unit-started"; unitId: string; goal: string }
   | { type: "call-started"; role: PipelineRole; model: string; purpose: string; unitId?: string }

@@ -181,6 +181,7 @@ export function progressViewFor(
     stream,
     live: wantsLiveView(stream, context.env),
     paint: output.paint,
+    debug: output.debug,
   });
 }
 
