@@ -217,3 +217,13 @@ async function emulate(text: string): Promise<string> {
   terminal.dispose();
   return lines.join("\n").trimEnd();
 }
+
+describe("choosing the renderer", () => {
+  it("is live only on a terminal whose TERM is not dumb", async () => {
+    const { wantsLiveView } = await import("../../src/cli/progress.js");
+    const tty = Object.assign(new Collect(), { isTTY: true });
+    expect(wantsLiveView(tty, { TERM: "xterm-256color" })).toBe(true);
+    expect(wantsLiveView(tty, { TERM: "dumb" })).toBe(false);
+    expect(wantsLiveView(new Collect(), { TERM: "xterm-256color" })).toBe(false);
+  });
+});
