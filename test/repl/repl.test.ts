@@ -116,6 +116,14 @@ describe("the REPL in a terminal", { timeout: 90_000 }, () => {
     expect(await entry(pty, "/task delete fixit")).toContain("deleted task fixit");
     expect(userConfig(sandbox).tasks ?? {}).toEqual({});
     expect(await entry(pty, "/task fixit")).toContain("error: no saved task 'fixit'");
+    // A trailing backslash continues the entry on the next line.
+    since = pty.mark();
+    pty.type("/task save two first line\\\r");
+    await pty.waitFor(/\n… ?$/, { since });
+    pty.type("second line\r");
+    await pty.waitFor(/saved task two\nhierocode>$/, { since });
+    expect((userConfig(sandbox).tasks as Record<string, string>).two).toBe("first line\nsecond line");
+    expect(await entry(pty, "/task delete two")).toContain("deleted task two");
 
     // Plain text in prompt mode asks; n drops it, e puts it back on the line to edit.
     since = pty.mark();
