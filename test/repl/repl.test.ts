@@ -217,6 +217,17 @@ describe("the REPL in a terminal", { timeout: 90_000 }, () => {
     const sandbox = sandboxWith();
     const pty = open(sandbox);
     await pty.waitFor(prompt);
+    // Tab completes model names (asked of the providers) and file paths.
+    let since = pty.mark();
+    pty.type("/models set drafter qwen2.5-coder:\t");
+    await pty.waitFor(/hierocode> \/models set drafter qwen2\.5-coder:7b$/, { since });
+    pty.type(ctrl.c);
+    await pty.waitFor(prompt, { since });
+    since = pty.mark();
+    pty.type("/draft tidy src/app/ma\t");
+    await pty.waitFor(/hierocode> \/draft tidy src\/app\/math\.ts/, { since });
+    pty.type(ctrl.c);
+    await pty.waitFor(prompt, { since });
     const start = pty.mark();
     pty.type("/run tidy three files\r");
     // The panel is redrawn in place: watch the screen change.
@@ -243,7 +254,6 @@ describe("the REPL in a terminal", { timeout: 90_000 }, () => {
     ).toHaveLength(1);
     expect(runId).toMatch(/\S/);
 
-    let since: number;
     const diff = await entry(pty, "/diff");
     expect(diff).toContain("+  return b + a;");
     expect(diff).toContain("+    return 2 * x");
