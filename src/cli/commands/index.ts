@@ -16,6 +16,7 @@ import { registerRepo } from "./repo.js";
 import { registerResources } from "./resources.js";
 import { registerReview } from "./review.js";
 import { registerRun } from "./run.js";
+import { registerServe } from "./serve.js";
 import { registerSupervisor } from "./supervisor.js";
 import { registerUsage } from "./usage.js";
 import { registerVersion } from "./version.js";
@@ -43,6 +44,7 @@ const registrars: CommandRegistrar[] = [
   registerWorker,
   registerSupervisor,
   registerMcp,
+  registerServe,
   registerVersion,
 ];
 
