@@ -15,7 +15,7 @@ import { type FakeOllama, startFakeOllama } from "../kit/fake-ollama.js";
 import { type FakeOpenAi, startFakeOpenAI } from "../kit/fake-openai.js";
 import { gitIn, makeSandbox, roleConfig, runCliProcess, type Sandbox } from "../pipeline/support/e2e.js";
 import { searchReplace, unit, wholeFile } from "../pipeline/support/harness.js";
-import { type ServeProcess, spawnServe, waitForTask } from "./support.js";
+import { type ServeProcess, spawnServe, waitForTask, withRetries } from "./support.js";
 
 let anthropic: FakeAnthropic;
 let ollama: FakeOllama;
@@ -26,7 +26,7 @@ const accept = { json: { action: "accept", feedback: "", issues: [], confidence:
 
 function configure(service: Record<string, unknown> = {}) {
   const config = {
-    ...roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl }),
+    ...withRetries(roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl })),
     service: { lease_seconds: 2, workers: 2, ...service },
   };
   writeFileSync(join(sandbox.home, ".hierocode.yaml"), stringify(config));

@@ -66,3 +66,15 @@ export async function waitForTask(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * The e2e role config with the providers' default-like retries: several service processes on
+ * two cores can reuse a keep-alive socket the fake server is just closing, which a real client
+ * retries (a request that got no response).
+ */
+export function withRetries<T extends { providers: Record<string, Record<string, unknown>> }>(config: T): T {
+  const providers: Record<string, Record<string, unknown>> = {};
+  for (const [name, provider] of Object.entries(config.providers))
+    providers[name] = { ...provider, max_retries: 2 };
+  return { ...config, providers };
+}
