@@ -171,7 +171,13 @@ export async function main(argv: string[]): Promise<void> {
       throw error;
     });
   }
-  process.exitCode = await runCli({ argv });
+  if (argv.length === 0 && process.stdin.isTTY && process.stdout.isTTY) {
+    // Bare `hierocode` on a terminal opens the REPL; without a terminal it prints the help as before.
+    const { startRepl } = await import("../repl/index.js");
+    process.exitCode = await startRepl({ runCli, env: process.env, cwd: process.cwd() });
+  } else {
+    process.exitCode = await runCli({ argv });
+  }
 }
 
 // `node dist/cli/main.js …` (the tests) runs like the binary, minus the Node.js version check.
