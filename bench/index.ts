@@ -195,7 +195,7 @@ function main(): number {
     );
     const checks: Array<[string, boolean]> = [
       [`cold CPU ${fixed(coldRatio, 1)}× ctags (goal ≤ ${goals.coldCpu}×)`, coldRatio <= goals.coldCpu],
-      [`warm CPU ${fixed(warmRatio)}× ctags (goal < ${goals.warmCpu}×)`, warmRatio < goals.warmCpu],
+      [`warm CPU ${fixed(warmRatio, 3)}× ctags (goal < ${goals.warmCpu}×)`, warmRatio < goals.warmCpu],
       [
         `peak RSS ${fixed(rssRatio, 1)}× source (goal ≤ ${goals.rssPerSourceByte}×)`,
         rssRatio <= goals.rssPerSourceByte,
