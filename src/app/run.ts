@@ -237,7 +237,10 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
   const database = openStateDatabase(env);
   if (config.logs.location === "repo") ignoreLogFolder(repoRoot);
   const log = openRunLog(logFile, { redact: createRedactor(env) });
-  if (checked) log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
+  if (checked) {
+    log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
+    for (const message of checked.warnings) options.emit?.({ type: "warning", message });
+  }
   const checker = options.checker === null ? undefined : (options.checker ?? createDraftChecker());
   const result = await runPipeline(
     {

@@ -135,6 +135,7 @@ function renderSummary(
 
 function progressNotes(output: Output): (event: PipelineEvent) => void {
   return (event) => {
+    if (event.type === "warning") output.note(output.paint.yellow(`warning: ${event.message}`));
     if (event.type === "contexts" && output.debug) {
       for (const context of event.contexts) {
         output.note(
