@@ -25,6 +25,7 @@ import {
   isLocalUrl,
   joinedSystemText,
   parseOllamaHost,
+  replyCharLimit,
 } from "./provider-support.js";
 import { type ProviderRuntime, singleBaseUrl, transportFor } from "./runtime.js";
 import type {
@@ -269,16 +270,25 @@ export class OllamaProvider implements Provider {
 
   private buildResult(
     request: GenerateRequest,
-    text: string,
+    replyText: string,
     final: OllamaChunk,
     start: number,
   ): GenerateResult {
+    let text = replyText;
     const warnings: string[] = [];
     const numCtx = ollamaContextSize(request);
     const inputTokens = final.prompt_eval_count ?? 0;
     const outputTokens = final.eval_count ?? 0;
     let finishReason: FinishReason = "stop";
-    if (final.done_reason === "length") {
+    const limit = replyCharLimit(request.maxOutputTokens);
+    if (text.length > limit || outputTokens > request.maxOutputTokens) {
+      // The server ignored num_predict: never accept more than was asked for.
+      finishReason = "length";
+      warnings.push(
+        `output truncated: ${this.name} sent more than the ${request.maxOutputTokens} output tokens requested (num_predict); the reply was cut`,
+      );
+      text = text.slice(0, limit);
+    } else if (final.done_reason === "length") {
       finishReason = "length";
       warnings.push(
         `output truncated: ${this.name} stopped at the token limit (num_predict ${request.maxOutputTokens}, num_ctx ${numCtx})`,
@@ -361,6 +371,11 @@ export class OllamaProvider implements Provider {
           yield { type: "text-delta", text: delta };
         }
         if (chunk.done) final = chunk;
+        else if (text.length > replyCharLimit(request.maxOutputTokens)) {
+          // Past any reply to this budget: stop reading rather than buffer a runaway answer.
+          await chunks.return(undefined);
+          final = { done: true, done_reason: "length", eval_count: request.maxOutputTokens + 1 };
+        }
       }
       if (!final) {
         throw new ProviderError(

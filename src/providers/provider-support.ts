@@ -142,3 +142,13 @@ export function callTimeoutMs(
     request.timeoutMs ?? (config.timeout_seconds !== undefined ? config.timeout_seconds * 1000 : defaultMs)
   );
 }
+
+/**
+ * Upper bound on the characters of a reply to a request for `maxOutputTokens` tokens: no
+ * tokenizer in use averages more than 16 characters per token, so anything longer means the
+ * server ignored the limit (num_predict / max_tokens) and the reply is cut and reported as
+ * truncated instead of accepted (a 5 MB "draft" for num_predict 2048 was once accepted).
+ */
+export function replyCharLimit(maxOutputTokens: number): number {
+  return Math.max(4096, maxOutputTokens * 16);
+}
