@@ -27,6 +27,7 @@ import {
   parseOllamaHost,
   replyCharLimit,
 } from "./provider-support.js";
+import { mergeReasoning, splitReasoning } from "./reasoning.js";
 import { type ProviderRuntime, singleBaseUrl, transportFor } from "./runtime.js";
 import type {
   Capacity,
@@ -270,12 +271,16 @@ export class OllamaProvider implements Provider {
 
   private buildResult(
     request: GenerateRequest,
-    replyText: string,
+    content: string,
     final: OllamaChunk,
     start: number,
+    thinking = "",
   ): GenerateResult {
-    let text = replyText;
     const warnings: string[] = [];
+    // `message.thinking` when the server parsed the reasoning out; inline `<think>` when it did not.
+    const { answer, reasoning: inline } = splitReasoning(content);
+    let text = answer;
+    const reasoning = mergeReasoning(thinking, inline);
     const numCtx = ollamaContextSize(request);
     const inputTokens = final.prompt_eval_count ?? 0;
     const outputTokens = final.eval_count ?? 0;
@@ -304,6 +309,7 @@ export class OllamaProvider implements Provider {
     const json = request.jsonSchema ? attachJson(text, warnings) : undefined;
     return {
       text,
+      ...(reasoning ? { reasoning } : {}),
       ...(request.jsonSchema ? { json } : {}),
       usage: { inputTokens, outputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 },
       finishReason,
@@ -328,7 +334,7 @@ export class OllamaProvider implements Provider {
       if (json.error !== undefined) {
         throw new ProviderError("server", `${this.name}: ${json.error}`, { provider: this.name });
       }
-      return this.buildResult(request, json.message?.content ?? "", json, start);
+      return this.buildResult(request, json.message?.content ?? "", json, start, json.message?.thinking);
     } finally {
       scope.dispose();
     }
@@ -344,6 +350,7 @@ export class OllamaProvider implements Provider {
     try {
       const response = await openStream(this.transport, call);
       let text = "";
+      let thinking = "";
       let final: OllamaChunk | undefined;
       const chunks = readNdjson(response.body ?? new ReadableStream());
       while (!final) {
@@ -365,6 +372,7 @@ export class OllamaProvider implements Provider {
             retryable: false,
           });
         }
+        thinking += chunk.message?.thinking ?? "";
         const delta = chunk.message?.content;
         if (delta) {
           text += delta;
@@ -387,7 +395,7 @@ export class OllamaProvider implements Provider {
           },
         );
       }
-      const result = this.buildResult(request, text, final, start);
+      const result = this.buildResult(request, text, final, start, thinking);
       for (const warning of result.warnings) yield { type: "warning", message: warning };
       yield { type: "usage", usage: result.usage };
       yield { type: "finish", result };

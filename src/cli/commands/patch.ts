@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { applyReplyToRepo, failureReport, type RepoApplyReport } from "../../edits/index.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import type { CliContext } from "../context.js";
+import { type CliContext, protectFromConfig } from "../context.js";
 import { repositoryFor } from "../repository.js";
 
 interface PatchApplyFlags {
@@ -89,10 +89,12 @@ export function registerPatch(program: Command, context: CliContext): void {
     .action(async (file: string | undefined, flags: PatchApplyFlags) => {
       const repoRoot = repositoryFor(context, flags.repo);
       const reply = await readInput(context, file);
+      protectFromConfig(context, repoRoot);
       const report = applyReplyToRepo(repoRoot, reply, {
         dryRun: flags.dryRun ?? false,
         partial: flags.partial ?? false,
         knownFiles: trackedFiles(repoRoot),
+        env: context.env,
       });
       if (context.output.json) {
         context.output.printJson({
@@ -103,6 +105,8 @@ export function registerPatch(program: Command, context: CliContext): void {
             format: outcome.format,
             status: outcome.status,
             ...(outcome.strategy ? { strategy: outcome.strategy } : {}),
+            ...(outcome.note ? { note: outcome.note } : {}),
+            ...(outcome.repeats ? { repeats: outcome.repeats } : {}),
             ...(outcome.reason ? { reason: outcome.reason } : {}),
             ...(outcome.didYouMean !== undefined
               ? { didYouMean: outcome.didYouMean, didYouMeanLine: outcome.didYouMeanLine }
