@@ -11,7 +11,7 @@ import type { HierocodeConfig, PolicyConfig } from "../config/schema.js";
 import type { PriceTable } from "../cost/price-table.js";
 import { loadPriceTable } from "../cost/pricing-file.js";
 import { readRepoFile, writeChangesAtomically } from "../edits/index.js";
-import { ConfigError, UsageError } from "../errors.js";
+import { ConfigError, ExitCode, HierocodeError, UsageError } from "../errors.js";
 import type { HostMemory } from "../pipeline/capacity.js";
 import { defaultEditEngine } from "../pipeline/edit-engine.js";
 import type { EventSink, PipelineRole } from "../pipeline/events.js";
@@ -39,6 +39,7 @@ import {
 import { usageLedger } from "../store/usage-ledger.js";
 import { readResources } from "../system/resources.js";
 import { tokenCounterFor } from "../tokens/index.js";
+import { preflight } from "./preflight.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -111,7 +112,11 @@ export function roleRuntimes(
   return { roles, reviewerInherited };
 }
 
-/** The repository view: git-aware listing plus the ranked symbol map (basic list if indexing fails). */
+/**
+ * The repository view: git-aware listing plus the ranked symbol map. A failing index (database
+ * that cannot be opened, parser failure) is an error the user sees, never a silent fallback to a
+ * bare file list the planner would plan from without knowing.
+ */
 export function repoAccessFor(repoRoot: string, env: Env): RepoAccess {
   const basic = basicRepoAccess(repoRoot);
   return {
@@ -127,8 +132,17 @@ export function repoAccessFor(repoRoot: string, env: Env): RepoAccess {
           index: { env, exclude: [".haco/"] },
         });
         return { text: map.text, tokens: map.tokens, files: map.files };
-      } catch {
-        return basic.buildSkeleton({ tokens, task, counter });
+      } catch (error) {
+        if (error instanceof HierocodeError) throw error;
+        throw new HierocodeError(
+          "index_failed",
+          `could not index the repository for the planner's map: ${error instanceof Error ? error.message : String(error)}`,
+          ExitCode.internal,
+          {
+            hint: "run `hierocode repo symbols` to see the failure; deleting the index database (in the cache folder) rebuilds it",
+            cause: error,
+          },
+        );
       }
     },
   };
@@ -187,6 +201,8 @@ export interface RunTaskOptions extends SetupInput {
   verifier?: Verifier;
   /** Deterministic draft checks; the built-in set by default, null to turn them off. */
   checker?: DraftChecker | null;
+  /** Check every role like `doctor` before the first paid call (default true). */
+  preflight?: boolean;
 }
 
 export interface RunTaskOutcome {
@@ -221,9 +237,19 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
     logFile = join(runLogDirectory({ repoRoot, location: config.logs.location, env }), `${runId}.jsonl`);
   }
   const setup = setupPipeline(options);
+  // Nothing is paid before every role has passed doctor's checks (issue 9).
+  const checked =
+    options.preflight === false
+      ? undefined
+      : await preflight({
+          roles: setup.roles,
+          ...(options.verifier ? { verifyRepoRoot: repoRoot } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
   const database = openStateDatabase(env);
   if (config.logs.location === "repo") ignoreLogFolder(repoRoot);
   const log = openRunLog(logFile, { redact: createRedactor(env) });
+  if (checked) log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
   const checker = options.checker === null ? undefined : (options.checker ?? createDraftChecker());
   const result = await runPipeline(
     {

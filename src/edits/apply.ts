@@ -18,7 +18,7 @@ import {
 } from "./file-text.js";
 import { ALREADY_APPLIED, alreadyApplied, locate, locateWithinLine } from "./locate.js";
 import { nearestLines } from "./nearest.js";
-import { checkRelativePath } from "./path-rules.js";
+import { checkWritablePath } from "./path-rules.js";
 import { findDroppingPlaceholder } from "./placeholder.js";
 import type {
   ApplyOptions,
@@ -226,7 +226,7 @@ export function applyEditsInMemory(
     }
     let state: FileState | undefined;
     try {
-      checkRelativePath(edit.file);
+      checkWritablePath(edit.file);
       state = files.get(edit.file);
       if (!state) {
         const original = read(edit.file);

@@ -17,7 +17,7 @@ import {
 import { dirname } from "node:path";
 import { ExitCode, HierocodeError } from "../errors.js";
 import { tempPathFor } from "../util/atomic-write.js";
-import { readRepoFile, resolveRepoPath } from "./repo-files.js";
+import { readRepoFile, resolveWritablePath } from "./repo-files.js";
 import type { FileChange } from "./types.js";
 
 export interface WriteFileSystem {
@@ -82,7 +82,7 @@ export function writeChangesAtomically(
   fileSystem: WriteFileSystem = { rename: renameSync },
 ): void {
   const plans: Plan[] = changes.map((change) => {
-    const path = resolveRepoPath(repoRoot, change.file);
+    const path = resolveWritablePath(repoRoot, change.file);
     if (readRepoFile(repoRoot, change.file) !== change.before) {
       throw new HierocodeError(
         "file_changed",

@@ -39,6 +39,8 @@ export type PipelineEvent =
   | { type: "escalation"; unitId: string; approved: boolean; reason: string }
   | { type: "split"; unitId: string; subUnitIds: string[] }
   | { type: "unit-finished"; unitId: string; status: UnitStatus; reason?: string }
+  /** The project's tests started: the baseline (before any change, alongside planning) or a round. */
+  | { type: "verify-started"; phase: "baseline" | "round"; round: number; command: string }
   | {
       type: "verify";
       phase: "baseline" | "round";

@@ -3,6 +3,7 @@
  * returned as plain sentences, because they go back to the planner verbatim on the retry.
  */
 import { isAbsolute, normalize } from "node:path";
+import { protectedReason } from "../edits/path-rules.js";
 import type { Plan, PlanUnit } from "./plan-schema.js";
 
 export interface PlanLimits {
@@ -91,6 +92,11 @@ function validateUnit(unit: PlanUnit, ids: Set<string>, context: PlanValidationC
     const path = normalizeRepoPath(file);
     if (!path) {
       problems.push(`${where}: target '${file}' is outside the repository`);
+      continue;
+    }
+    const refused = protectedReason(path);
+    if (refused) {
+      problems.push(`${where}: target '${file}' may not be edited (${refused}); leave it out of the plan`);
       continue;
     }
     const exists = context.fileExists(path);

@@ -112,6 +112,8 @@ export interface HealthStatus {
   /** one line: what to do */
   hint?: string;
   version?: string;
+  /** A server answered but is not the configured kind (e.g. an OpenAI-compatible server set up as Ollama). */
+  kindMismatch?: boolean;
 }
 
 export interface Capacity {

@@ -4,7 +4,17 @@
  * line intact; a torn last line is ignored when reading. Secrets are redacted before writing.
  */
 import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { stateDir } from "../config/paths.js";
 
@@ -109,12 +119,36 @@ export function openRunLog(
     file,
     append(record) {
       const line = JSON.stringify(redactDeep({ at: now(), ...record }, redact));
-      appendFileSync(file, `${line}\n`);
+      // After a torn write (killed mid-append) the file ends without a newline: start on a fresh
+      // line, so the torn fragment stays alone on its line and this record stays readable.
+      appendFileSync(file, `${endsMidLine(file) ? "\n" : ""}${line}\n`);
     },
   };
 }
 
-/** Reads every complete record; a partially written last line (killed mid-write) is skipped. */
+/** True when the file exists, is not empty and its last byte is not a newline. */
+function endsMidLine(file: string): boolean {
+  let descriptor: number;
+  try {
+    descriptor = openSync(file, "r");
+  } catch {
+    return false;
+  }
+  try {
+    const size = fstatSync(descriptor).size;
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    readSync(descriptor, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/**
+ * Reads every complete record. A torn line (killed mid-write) is skipped wherever it is, and a
+ * record that was appended onto a torn line by an older version is recovered from that line.
+ */
 export function readRunLog(file: string): RunLogEntry[] {
   const records: RunLogEntry[] = [];
   for (const line of readFileSync(file, "utf8").split("\n")) {
@@ -122,7 +156,15 @@ export function readRunLog(file: string): RunLogEntry[] {
     try {
       records.push(JSON.parse(line) as RunLogEntry);
     } catch {
-      // torn final line from an interrupted write
+      // A torn fragment, possibly with a whole record glued to its end: keep the record.
+      const start = line.lastIndexOf('{"at":');
+      if (start > 0) {
+        try {
+          records.push(JSON.parse(line.slice(start)) as RunLogEntry);
+        } catch {
+          // only the torn fragment
+        }
+      }
     }
   }
   return records;
