@@ -94,6 +94,7 @@ export function registerPatch(program: Command, context: CliContext): void {
         dryRun: flags.dryRun ?? false,
         partial: flags.partial ?? false,
         knownFiles: trackedFiles(repoRoot),
+        env: context.env,
       });
       if (context.output.json) {
         context.output.printJson({
