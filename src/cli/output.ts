@@ -1,5 +1,6 @@
 /** Terminal output for the CLI shell only: colors (respecting NO_COLOR), JSON, error lines. */
 import pc from "picocolors";
+import { createRedactor } from "../checks/redact.js";
 import { HierocodeError } from "../errors.js";
 
 export interface Output {
@@ -10,9 +11,11 @@ export interface Output {
   print(text?: string): void;
   /** Machine-readable output (stdout). */
   printJson(value: unknown): void;
-  /** Notes, warnings, progress (stderr). */
+  /** Notes, warnings, progress (stderr); secrets are redacted as in the run log. */
   note(text: string): void;
   warn(text: string): void;
+  /** The redaction applied to stderr and to error JSON (auth env values, the secret scanner's findings). */
+  redact(text: string): string;
   paint: {
     green(text: string): string;
     red(text: string): string;
@@ -29,7 +32,10 @@ export function createOutput(options: {
   color?: boolean;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
+  /** Environment whose auth-looking values are redacted from stderr and error JSON. */
+  env?: Record<string, string | undefined>;
 }): Output {
+  const redact = createRedactor(options.env ?? process.env);
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const color =
@@ -49,11 +55,12 @@ export function createOutput(options: {
       stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     },
     note(text) {
-      stderr.write(`${text}\n`);
+      stderr.write(`${redact(text)}\n`);
     },
     warn(text) {
-      stderr.write(`${colors.yellow("warning:")} ${text}\n`);
+      stderr.write(`${colors.yellow("warning:")} ${redact(text)}\n`);
     },
+    redact,
     paint: {
       green: colors.green,
       red: colors.red,
@@ -81,10 +88,28 @@ export function formatError(error: unknown, output: Pick<Output, "paint" | "debu
   return lines.join("\n");
 }
 
-export function errorJson(error: unknown): Record<string, unknown> {
-  if (error instanceof HierocodeError) return { ok: false, error: error.toJSON() };
-  return {
-    ok: false,
-    error: { code: "internal", message: error instanceof Error ? error.message : String(error) },
-  };
+/**
+ * The `--json` form of an error. Every string in it goes through `redact` (the output's
+ * redactor), so a key a server echoed in its error message is not printed raw.
+ */
+export function errorJson(
+  error: unknown,
+  redact: (text: string) => string = (text) => text,
+): Record<string, unknown> {
+  const body =
+    error instanceof HierocodeError
+      ? error.toJSON()
+      : { code: "internal", message: error instanceof Error ? error.message : String(error) };
+  return { ok: false, error: redactStrings(body, redact) };
+}
+
+function redactStrings(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = redactStrings(item, redact);
+    return out;
+  }
+  return value;
 }

@@ -161,6 +161,16 @@ function progressNotes(output: Output): (event: PipelineEvent) => void {
           `${event.unitId}: the draft's edit did not apply (attempt ${event.attempt}); asking again`,
         ),
       );
+    } else if (event.type === "secrets-redacted") {
+      const parts = [];
+      if (event.count > 0)
+        parts.push(
+          `replaced ${event.count} secret${event.count === 1 ? "" : "s"} (${event.rules.join(", ")}) with placeholders`,
+        );
+      if (event.withheldFiles.length > 0) parts.push(`withheld ${event.withheldFiles.join(", ")}`);
+      output.warn(
+        `${event.unitId ? `${event.unitId}: ` : ""}${parts.join("; ")} before sending to the ${event.role}; edits get the real values back locally`,
+      );
     } else if (event.type === "split") {
       output.note(output.paint.dim(`${event.unitId}: split into ${event.subUnitIds.join(", ")}`));
     } else if (event.type === "verify" && !event.outcome.ok) {
