@@ -6,6 +6,7 @@ import type { Usage } from "../providers/spec.js";
 import type { CapacityProfile } from "./capacity.js";
 import type { CheckFinding, VerifyOutcome } from "./hooks.js";
 import type { Plan } from "./plan-schema.js";
+import type { FixedContext } from "./prepare-plan.js";
 import type { ReviewVerdict } from "./review-schema.js";
 
 export type PipelineRole = "planner" | "drafter" | "reviewer";
@@ -15,8 +16,12 @@ export type UnitStatus = "accepted" | "failed" | "skipped";
 export type PipelineEvent =
   | { type: "run-started"; runId: string; task: string; resumed: boolean }
   | { type: "capacity"; profile: CapacityProfile }
+  /** One `num_ctx` per Ollama model, chosen before its first call (issue 9). */
+  | { type: "contexts"; contexts: FixedContext[] }
   | { type: "plan-cache"; hit: boolean; key: string }
   | { type: "plan-invalid"; attempt: number; problems: string[] }
+  /** A model's JSON answer was usable only after repair (syntax or shape); shown with --debug. */
+  | { type: "json-repaired"; role: PipelineRole; purpose: string; unitId?: string; repairs: string[] }
   | { type: "plan-ready"; plan: Plan; fromCache: boolean; fromLog: boolean }
   | { type: "unit-started"; unitId: string; goal: string }
   | { type: "call-started"; role: PipelineRole; model: string; purpose: string; unitId?: string }
@@ -46,6 +51,8 @@ export type PipelineEvent =
   | { type: "escalation"; unitId: string; approved: boolean; reason: string }
   | { type: "split"; unitId: string; subUnitIds: string[] }
   | { type: "unit-finished"; unitId: string; status: UnitStatus; reason?: string }
+  /** The project's tests started: the baseline (before any change, alongside planning) or a round. */
+  | { type: "verify-started"; phase: "baseline" | "round"; round: number; command: string }
   | {
       type: "verify";
       phase: "baseline" | "round";

@@ -8,8 +8,10 @@ import type { ZodType } from "zod";
 import { type RedactionReport, SecretVault } from "../checks/redact.js";
 import type { PriceTable } from "../cost/price-table.js";
 import { costOfCall } from "../cost/usage-cost.js";
-import { AbortError, isAbortLike, ModelOutputError, ProviderError } from "../errors.js";
-import { extractJson } from "../providers/json-output.js";
+import { AbortError, ContextOverflowError, isAbortLike, ModelOutputError, ProviderError } from "../errors.js";
+import { type JsonAcceptance, readModelJson } from "../providers/json-output.js";
+import { estimatePromptTokens, joinedSystemText } from "../providers/provider-support.js";
+import { mergeReasoning, splitReasoning } from "../providers/reasoning.js";
 import {
   addUsage,
   emptyUsage,
@@ -19,7 +21,15 @@ import {
   type Usage,
 } from "../providers/spec.js";
 import type { EventSink, PipelineRole } from "./events.js";
-import type { Clock, RunLogSink, UsageRecord, UsageSink } from "./ports.js";
+import type { Clock, RunLogSink, TokenCounter, UsageRecord, UsageSink } from "./ports.js";
+
+/** The context a run fixed for one model (Ollama): sent on every call, prompts measured against it. */
+export interface ContextBudget {
+  /** `num_ctx` for every call to this model in this run, in every role. */
+  numCtx: number;
+  /** The model's own tokenizer when known (else a conservative chars/3.5 estimate is used). */
+  counter?: TokenCounter;
+}
 
 export interface RoleRuntime {
   /** Configured provider name (the key under `providers`). */
@@ -27,6 +37,8 @@ export interface RoleRuntime {
   provider: Provider;
   model: string;
   exploration?: "passive" | "active";
+  /** Ollama: the provider config's pinned `num_ctx`, used instead of the run's choice. */
+  pinnedNumCtx?: number;
 }
 
 export interface RoleTotals {
@@ -44,6 +56,17 @@ export interface CallMeta {
   purpose: string;
   unitId?: string;
 }
+
+/** Repairs a parsed JSON value before schema validation (e.g. a plan in an older shape). */
+export type JsonRepair = (raw: unknown) => { value: unknown; repairs: string[] };
+
+/** Rough token count of reasoning text (4 characters a token), for the output-budget headroom. */
+function reasoningTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** Cap on the reasoning headroom added to a call's output budget. */
+const maxReasoningHeadroom = 16_384;
 
 export interface ModelCallerOptions {
   runId: string;
@@ -77,6 +100,13 @@ export class ModelCaller {
 
   private readonly options: ModelCallerOptions;
   private readonly vault: SecretVault;
+  /**
+   * Output tokens to add for a model that reasons before answering, learned from its replies
+   * (key: provider name + model). Reasoning counts against num_predict / max_tokens, so a budget
+   * sized for the answer alone would cut the answer off.
+   */
+  private readonly reasoningHeadroom = new Map<string, number>();
+  private readonly contexts = new Map<string, ContextBudget>();
 
   constructor(options: ModelCallerOptions) {
     this.options = options;
@@ -123,20 +153,80 @@ export class ModelCaller {
     return this.options.roles[role];
   }
 
-  async call(role: PipelineRole, original: CallRequest, meta: CallMeta): Promise<GenerateResult> {
+  /**
+   * Fixes the context of one model for the rest of the run: every call to it (any role) sends
+   * this `num_ctx`, so Ollama never reloads the runner mid-run, and every prompt is measured
+   * against it before sending.
+   */
+  fixContext(providerName: string, model: string, budget: ContextBudget): void {
+    this.contexts.set(`${providerName}\u0000${model}`, budget);
+  }
+
+  /** The context fixed for a role's model, if any. */
+  contextOf(role: PipelineRole): ContextBudget | undefined {
+    const binding = this.options.roles[role];
+    return this.contexts.get(`${binding.providerName}\u0000${binding.model}`);
+  }
+
+  /**
+   * One model call; the result's `text` is the answer without reasoning, `reasoning` keeps the rest
+   * (also in the run log). A reasoning model that ran out of output budget while thinking is asked
+   * once more with room for its reasoning, and later calls to it get that room from the start.
+   */
+  async call(role: PipelineRole, request: CallRequest, meta: CallMeta): Promise<GenerateResult> {
+    const binding = this.options.roles[role];
+    const key = `${binding.providerName}\u0000${binding.model}`;
+    const headroom = this.reasoningHeadroom.get(key) ?? 0;
+    const first = await this.callOnce(role, request, meta, headroom);
+    if (!first.reasoning) return first;
+    const needed = Math.min(maxReasoningHeadroom, Math.ceil(reasoningTokens(first.reasoning) * 1.5) + 256);
+    if (needed > headroom) this.reasoningHeadroom.set(key, needed);
+    if (first.finishReason !== "length" || needed <= headroom) return first;
+    return this.callOnce(role, request, { ...meta, purpose: `${meta.purpose} (room for reasoning)` }, needed);
+  }
+
+  /**
+   * Sends one request. `headroom` output tokens are added for reasoning; with a context fixed for
+   * the model (`fixContext`) `num_ctx` stays that value and the headroom only uses what is left of
+   * it. Throws ContextOverflowError, sending nothing, when the prompt plus the requested output
+   * budget does not fit the fixed context.
+   */
+  private async callOnce(
+    role: PipelineRole,
+    original: CallRequest,
+    meta: CallMeta,
+    headroom = 0,
+  ): Promise<GenerateResult> {
     const { options } = this;
     if (options.signal?.aborted) throw new AbortError();
     const binding = options.roles[role];
     const remote = !binding.provider.local;
     const request = remote ? this.redactRequest(role, original, meta) : original;
     const full: GenerateRequest = {
-      ...request,
+      ...withHeadroom(request, headroom),
       model: binding.model,
       cwd: options.repoRoot,
       ...(binding.exploration ? { exploration: binding.exploration } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.timeoutMs && request.timeoutMs === undefined ? { timeoutMs: options.timeoutMs } : {}),
     };
+    const budget = this.contextOf(role);
+    if (budget) {
+      full.numCtx = budget.numCtx;
+      const promptTokens = measurePrompt(full, budget.counter);
+      const over = promptTokens + request.maxOutputTokens - budget.numCtx;
+      if (over > 0) {
+        throw new ContextOverflowError(
+          `the ${role}'s prompt (${promptTokens} tokens) plus its output budget (${request.maxOutputTokens}) exceeds the context of ${binding.model} (num_ctx ${budget.numCtx}) by ${over} tokens; nothing was sent`,
+          {
+            hint: "shorten the task, use a model with a larger window (or pin num_ctx in the provider config), or narrow the files (draft --file excerpts)",
+            details: { role, promptTokens, maxOutputTokens: request.maxOutputTokens, numCtx: budget.numCtx },
+          },
+        );
+      }
+      // Reasoning headroom takes only what the fixed context has left.
+      full.maxOutputTokens = Math.min(full.maxOutputTokens, budget.numCtx - promptTokens);
+    }
     const started = options.clock.now();
     options.log?.append({
       type: "prompt",
@@ -147,8 +237,8 @@ export class ModelCaller {
       system: request.system,
       cachedContext: request.cachedContext,
       messages: request.messages,
-      maxOutputTokens: request.maxOutputTokens,
-      ...(request.numCtx ? { numCtx: request.numCtx } : {}),
+      maxOutputTokens: full.maxOutputTokens,
+      ...(full.numCtx ? { numCtx: full.numCtx } : {}),
     });
     options.emit?.({
       type: "call-started",
@@ -167,6 +257,15 @@ export class ModelCaller {
       if (aborted) throw error instanceof AbortError ? error : new AbortError(undefined, { cause: error });
       throw error;
     }
+    // Providers split reasoning from the answer; a CLI or server that left it inline is split here.
+    const inline = splitReasoning(result.text);
+    if (inline.reasoning) {
+      result = {
+        ...result,
+        text: inline.answer,
+        reasoning: mergeReasoning(result.reasoning, inline.reasoning),
+      };
+    }
     const outcome = result.finishReason === "length" ? "truncated" : "ok";
     this.account(role, meta, result.usage, result.latencyMs, outcome, result.subscriptionMessages);
     options.log?.append({
@@ -174,6 +273,7 @@ export class ModelCaller {
       role,
       ...meta,
       text: result.text,
+      ...(result.reasoning ? { reasoning: result.reasoning } : {}),
       ...(result.json !== undefined ? { json: result.json } : {}),
       finishReason: result.finishReason,
       usage: result.usage,
@@ -190,49 +290,59 @@ export class ModelCaller {
     return result;
   }
 
-  /** A structured call: schema-constrained where the provider can, validated here either way. */
+  /**
+   * A structured call: schema-constrained where the provider can, validated here either way. The
+   * answer is read by the one JSON reader (providers/json-output.ts): the last JSON value that
+   * validates wins, syntax is repaired, `repair` may fix the shape first. What was repaired comes
+   * back in `repairs` (and goes to the run log). Throws ModelOutputError naming the real problem.
+   */
   async callJson<T>(
     role: PipelineRole,
     request: CallRequest,
     schema: ZodType<T>,
     meta: CallMeta,
-  ): Promise<{ value: T; result: GenerateResult }> {
+    repair?: JsonRepair,
+  ): Promise<{ value: T; result: GenerateResult; repairs: string[] }> {
     const result = await this.call(role, request, meta);
-    if (result.finishReason === "length") {
-      throw new ModelOutputError(
-        `the ${role}'s JSON answer was cut off at ${request.maxOutputTokens} output tokens`,
-        {
-          expected: "complete JSON",
-          received: result.text,
-        },
-      );
+    const accept = (raw: unknown): JsonAcceptance<T> => {
+      const fixed = repair ? repair(raw) : { value: raw, repairs: [] };
+      const parsed = schema.safeParse(fixed.value);
+      if (parsed.success) return { ok: true, value: parsed.data, repairs: fixed.repairs };
+      return {
+        ok: false,
+        problems: parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`),
+      };
+    };
+    let read = readModelJson(result.text, accept);
+    if (!read.ok && result.json !== undefined) {
+      // Structured output the provider parsed itself (claude's structured_output) is the answer.
+      const direct = accept(result.json);
+      if (direct.ok) read = { ok: true, value: direct.value, repairs: direct.repairs ?? [] };
+      else if (result.text.trim() === "")
+        read = {
+          ok: false,
+          error: `the JSON does not match the schema: ${direct.problems.slice(0, 3).join("; ")}`,
+          problems: direct.problems,
+        };
     }
-    let raw = result.json;
-    if (raw === undefined) {
-      const extracted = extractJson(result.text);
-      if (!extracted.ok) {
-        throw new ModelOutputError(`the ${role} did not answer with JSON: ${extracted.error}`, {
-          expected: "JSON",
-          received: result.text,
-        });
+    if (read.ok) {
+      if (read.repairs.length > 0) {
+        this.options.log?.append({ type: "json-repaired", role, ...meta, repairs: read.repairs });
+        this.options.emit?.({ type: "json-repaired", role, ...meta, repairs: read.repairs });
       }
-      raw = extracted.value;
+      return { value: read.value, result, repairs: read.repairs };
     }
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map(
-        (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`,
-      );
-      throw new ModelOutputError(
-        `the ${role}'s JSON does not match the schema: ${problems.slice(0, 3).join("; ")}`,
-        {
-          expected: "JSON matching the schema",
-          received: result.text || JSON.stringify(raw),
-          details: { problems },
-        },
-      );
-    }
-    return { value: parsed.data, result };
+    const cutOff = result.finishReason === "length";
+    throw new ModelOutputError(
+      cutOff
+        ? `the ${role}'s JSON answer was cut off at ${request.maxOutputTokens} output tokens (${read.error})`
+        : `the ${role}'s answer is not usable: ${read.error}`,
+      {
+        expected: cutOff ? "complete JSON" : "JSON matching the schema",
+        received: result.text || (result.json !== undefined ? JSON.stringify(result.json) : ""),
+        details: { problems: read.problems.length > 0 ? read.problems : [read.error] },
+      },
+    );
   }
 
   private account(
@@ -287,6 +397,27 @@ export class ModelCaller {
       outcome,
     });
   }
+}
+
+function withHeadroom(request: CallRequest, headroom: number): CallRequest {
+  if (headroom <= 0) return request;
+  return {
+    ...request,
+    maxOutputTokens: request.maxOutputTokens + headroom,
+    ...(request.numCtx ? { numCtx: request.numCtx + headroom } : {}),
+  };
+}
+
+/**
+ * Prompt tokens of a request as the model sees it: system text, cached context and messages,
+ * each with ~8 tokens of chat-template overhead; the model's tokenizer when given.
+ */
+export function measurePrompt(request: GenerateRequest, counter?: TokenCounter): number {
+  if (!counter) return estimatePromptTokens(request);
+  const system = joinedSystemText(request);
+  let total = system ? counter.count(system) + 8 : 0;
+  for (const message of request.messages) total += counter.count(message.content) + 8;
+  return total;
 }
 
 function unitOf(meta: CallMeta): { unitId?: string } {

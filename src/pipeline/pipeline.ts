@@ -10,7 +10,7 @@ import type { ModelCaller } from "./model-call.js";
 import { Overlay } from "./overlay.js";
 import type { PipelineDeps, PipelineOptions, PipelineResult } from "./pipeline-types.js";
 import type { Plan } from "./plan-schema.js";
-import { callerFor, preparePlan } from "./prepare-plan.js";
+import { callerFor, fixRunContexts, preparePlan } from "./prepare-plan.js";
 import { buildResult } from "./run-result.js";
 import { runGraph } from "./scheduler.js";
 import {
@@ -42,9 +42,16 @@ export async function runPipeline(deps: PipelineDeps, options: PipelineOptions):
     task: options.task,
     repoRoot: deps.repo.root,
   });
+  if (deps.verifier)
+    deps.emit?.({ type: "verify-started", phase: "baseline", round: 0, command: deps.verifier.command });
   const baseline = deps.verifier ? deps.verifier.baseline(deps.signal) : undefined;
+  // Reported when it ends (it runs alongside planning and drafting), so a live view can time it.
   // A failed baseline must not surface as an unhandled rejection while planning runs.
-  baseline?.catch(() => undefined);
+  baseline
+    ?.then((outcome) =>
+      deps.emit?.({ type: "verify", phase: "baseline", round: 0, outcome, newFailures: [] }),
+    )
+    .catch(() => undefined);
   try {
     return await execute(deps, options, caller, baseline);
   } catch (error) {
@@ -73,6 +80,7 @@ async function execute(
     plan = resume.plan;
     profile = resume.profile;
     planFromCache = resume.planFromCache;
+    await fixRunContexts(deps, caller, profile);
     deps.emit?.({ type: "plan-ready", plan, fromCache: planFromCache, fromLog: true });
   } else {
     const prepared = await preparePlan(deps, options, caller);

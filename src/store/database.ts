@@ -9,6 +9,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { DatabaseSync as DatabaseSyncType } from "node:sqlite";
 import { cacheDir, stateDir } from "../config/paths.js";
+import { ExitCode, HierocodeError } from "../errors.js";
+import { afterEachCommand } from "../util/cleanup.js";
 
 // node:sqlite prints an ExperimentalWarning on some Node versions; it is expected here.
 const originalEmitWarning = process.emitWarning.bind(process);
@@ -26,12 +28,44 @@ export type Database = DatabaseSyncType;
 const open = new Map<string, Database>();
 const ensured = new WeakMap<Database, Set<string>>();
 
+/** How long a statement waits for another process's lock before SQLITE_BUSY (milliseconds). */
+export const busyTimeoutMs = 10_000;
+
+/**
+ * Opens (once per process) a SQLite database. The busy timeout is the very first statement, so
+ * every later one (including the switch to WAL) waits for other processes instead of failing
+ * with "database is locked"; WAL is only set when the file is not in WAL mode yet (the mode is
+ * persistent). A database that cannot be opened is a `HierocodeError` naming the file.
+ * Source: https://sqlite.org/pragma.html#pragma_busy_timeout, https://sqlite.org/wal.html
+ */
 export function openDatabase(file: string): Database {
   const existing = open.get(file);
   if (existing) return existing;
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-  const database = new DatabaseSync(file);
-  database.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;");
+  let database: Database | undefined;
+  try {
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    database = new DatabaseSync(file);
+    database.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    const mode = database.prepare("PRAGMA journal_mode").get() as { journal_mode?: string } | undefined;
+    if (file !== ":memory:" && mode?.journal_mode?.toLowerCase() !== "wal")
+      database.exec("PRAGMA journal_mode = WAL");
+    database.exec("PRAGMA synchronous = NORMAL");
+  } catch (error) {
+    try {
+      database?.close();
+    } catch {
+      // not open
+    }
+    throw new HierocodeError(
+      "database_unavailable",
+      `cannot open the database ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      ExitCode.internal,
+      {
+        hint: "check that the folder is writable and not on a network file system; delete the file to rebuild it (the index and plan cache are rebuilt on demand)",
+        cause: error,
+      },
+    );
+  }
   open.set(file, database);
   return database;
 }
@@ -74,6 +108,7 @@ export function closeAllDatabases(): void {
   }
   open.clear();
 }
+afterEachCommand(closeAllDatabases);
 
 /** Runs `work` inside a transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error). */
 export function transaction<T>(database: Database, work: () => T): T {

@@ -25,7 +25,7 @@ import {
   type ScriptInit,
   type ScriptRequest,
   streamPieces,
-  truncateToTokens,
+  truncateWithReasoning,
 } from "./script.js";
 
 export interface FakeOllamaModel {
@@ -53,6 +53,14 @@ export interface FakeOllamaOptions {
 export interface FakeOllama extends FakeServer {
   /** The pulled models; mutate to "pull" or "remove" models during a test. */
   models: FakeOllamaModel[];
+  /**
+   * Runner bookkeeping as Ollama's scheduler does it (server/sched.go `needsReload`): one runner
+   * per model; a request whose `num_ctx` differs from the loaded runner's reloads it. `num_ctx`
+   * above the model's window is clamped to it (and counted in `clamped`), as Ollama does.
+   */
+  runners: { loads: number; reloads: number; clamped: number; numCtxSeen: Map<string, number[]> };
+  /** Pretends a runner is already loaded with this context (a previous run's), as /api/ps reports it. */
+  preload(model: string, numCtx: number): void;
 }
 
 export function defaultOllamaModels(): FakeOllamaModel[] {
@@ -94,6 +102,7 @@ interface ChatBody {
   stream?: boolean;
   options?: { num_ctx?: number; num_predict?: number };
   keep_alive?: string | number;
+  think?: boolean | string;
 }
 
 function scriptRequest(request: RecordedRequest): ScriptRequest {
@@ -125,6 +134,7 @@ export async function startFakeOllama(
 ): Promise<FakeOllama> {
   const models = options.models ?? defaultOllamaModels();
   const loaded = new Map<string, number>();
+  const runners = { loads: 0, reloads: 0, clamped: 0, numCtxSeen: new Map<string, number[]>() };
   const resolvedScript = Script.from(script);
   const find = (name: unknown): FakeOllamaModel | undefined =>
     typeof name === "string"
@@ -211,9 +221,18 @@ export async function startFakeOllama(
     const model = find(body.model);
     if (!model) return notFound(response, body.model);
     const isChat = request.path === "/api/chat";
-    const numCtx = body.options?.num_ctx ?? options.defaultContextLength ?? 4096;
+    const requestedCtx = body.options?.num_ctx ?? options.defaultContextLength ?? 4096;
+    const window = model.contextLength ?? 8192;
+    if (requestedCtx > window) runners.clamped += 1;
+    const numCtx = Math.min(requestedCtx, window);
+    runners.numCtxSeen.set(model.name, [...(runners.numCtxSeen.get(model.name) ?? []), requestedCtx]);
     if (body.keep_alive === 0 || body.keep_alive === "0") loaded.delete(model.name);
-    else loaded.set(model.name, numCtx);
+    else {
+      const current = loaded.get(model.name);
+      if (current === undefined) runners.loads += 1;
+      else if (current !== numCtx) runners.reloads += 1;
+      loaded.set(model.name, numCtx);
+    }
 
     if (isChat && Array.isArray(body.messages) && body.messages.length === 0) {
       // An empty conversation only loads (or, with keep_alive 0, unloads) the model.
@@ -244,17 +263,33 @@ export async function startFakeOllama(
     const answerOptions: AnswerOptions = action.options;
     const isCut = action.cut;
     const streamError = action.streamError?.message;
-    const fullText = action.text;
-    const { text, truncated } = truncateToTokens(fullText, body.options?.num_predict);
+    // Reasoning: a thinking-capable model returns it in `thinking` unless `think: false` turns it off;
+    // `think` for a model without the capability is a 400, and such a model shows it inline.
+    const thinks = (model.capabilities ?? []).includes("thinking");
+    if (body.think !== undefined && body.think !== false && !thinks)
+      return sendJson(response, 400, { error: `"${body.model}" does not support thinking` });
+    const wantsReasoning = answerOptions.reasoning !== undefined && body.think !== false;
+    const cut = truncateWithReasoning(
+      wantsReasoning ? (answerOptions.reasoning ?? "") : "",
+      action.text,
+      body.options?.num_predict,
+    );
+    const separate = wantsReasoning && thinks;
+    const inline = wantsReasoning && !thinks;
+    const text = inline ? `<think>\n${cut.reasoning}\n</think>\n\n${cut.text}` : cut.text;
+    const thinking = separate ? cut.reasoning : "";
+    const truncated = cut.truncated;
     const promptTokens =
       fakeTokenCount(`${scriptReq.system}${scriptReq.user}`) + 10 * (body.messages?.length ?? 1);
     const inputTokens = answerOptions.usage?.inputTokens ?? Math.min(promptTokens, numCtx);
-    const outputTokens = answerOptions.usage?.outputTokens ?? fakeTokenCount(text);
+    const outputTokens = answerOptions.usage?.outputTokens ?? fakeTokenCount(text) + fakeTokenCount(thinking);
     const doneReason = answerOptions.finishReason ?? (truncated ? "length" : "stop");
     const modelId = answerOptions.modelId ?? withLatest(body.model);
     const createdAt = new Date().toISOString();
-    const content = (piece: string) =>
-      isChat ? { message: { role: "assistant", content: piece } } : { response: piece };
+    const content = (piece: string, thought = "") =>
+      isChat
+        ? { message: { role: "assistant", content: piece, ...(thought ? { thinking: thought } : {}) } }
+        : { response: piece, ...(thought ? { thinking: thought } : {}) };
     const final = {
       model: modelId,
       created_at: createdAt,
@@ -274,12 +309,16 @@ export async function startFakeOllama(
     };
 
     if (!scriptReq.stream) {
-      const whole = { ...final, ...content(text) };
+      const whole = { ...final, ...content(text, thinking) };
       if (isCut) return sendCutJson(response, whole);
       if (streamError !== undefined) return sendJson(response, 500, { error: streamError });
       return sendJson(response, 200, whole);
     }
     startStream(response, "application/x-ndjson");
+    for (const piece of streamPieces(thinking)) {
+      const line = `${JSON.stringify({ model: modelId, created_at: createdAt, ...content("", piece), done: false })}\n`;
+      if (!(await writePiece(response, line))) return;
+    }
     const pieces = streamPieces(text);
     const sendCount =
       isCut || streamError !== undefined ? Math.max(1, Math.ceil(pieces.length / 2)) : pieces.length;
@@ -304,5 +343,12 @@ export async function startFakeOllama(
     },
     options.port,
   );
-  return { ...server, models };
+  return {
+    ...server,
+    models,
+    runners,
+    preload: (name: string, numCtx: number) => {
+      loaded.set(find(name)?.name ?? name, numCtx);
+    },
+  };
 }

@@ -10,6 +10,7 @@ import { ExitCode, UsageError } from "../../errors.js";
 import { createProvider } from "../../providers/registry.js";
 import type { Provider } from "../../providers/spec.js";
 import { type WorkerFormat, workerFormats } from "../../supervisor/clean-artifact.js";
+import { readResources } from "../../system/resources.js";
 import type { CliContext } from "../context.js";
 import { providerRuntime } from "../runtime.js";
 
@@ -43,7 +44,7 @@ function positiveNumber(value: string, flag: string): number {
 function resolveWorker(
   flags: WorkerFlags,
   context: CliContext,
-): { provider: Provider; model: string; keepAlive?: string } {
+): { provider: Provider; model: string; keepAlive?: string; pinnedNumCtx?: number } {
   const { config } = context.loadConfig(flags.repo ? { repoRoot: flags.repo } : {});
   const drafter = config.routing.drafter;
   const model = flags.model ?? context.env.HACO_WORKER_MODEL ?? drafter?.model;
@@ -65,6 +66,7 @@ function resolveWorker(
     provider: createProvider(name, providerConfig, providerRuntime(context)),
     model,
     ...(keepAlive ? { keepAlive } : {}),
+    ...(providerConfig.num_ctx ? { pinnedNumCtx: providerConfig.num_ctx } : {}),
   };
 }
 
@@ -134,6 +136,8 @@ export function registerWorker(program: Command, context: CliContext): void {
           maxOutputTokens: Math.max(1, Math.floor(positiveNumber(flags.maxTokens, "--max-tokens"))),
           ...(flags.warm ? { warm: true } : {}),
           ...(worker.keepAlive ? { keepAlive: worker.keepAlive } : {}),
+          ...(worker.pinnedNumCtx ? { pinnedNumCtx: worker.pinnedNumCtx } : {}),
+          memory: hostMemory(context.env),
           signal: controller.signal,
         });
         report(result, context, json);
@@ -141,4 +145,13 @@ export function registerWorker(program: Command, context: CliContext): void {
         process.removeListener("SIGINT", onSignal);
       }
     });
+}
+
+/** Host memory for the KV-cache cap of num_ctx, as the pipeline reads it (src/app/run.ts). */
+function hostMemory(env: Record<string, string | undefined>) {
+  const resources = readResources(env);
+  return {
+    totalRamBytes: resources.totalRamBytes,
+    vramBytes: Math.max(0, ...resources.gpus.map((gpu) => gpu.vramBytes)),
+  };
 }
