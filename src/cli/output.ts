@@ -35,7 +35,8 @@ export function createOutput(options: {
   /** Environment whose auth-looking values are redacted from stderr and error JSON. */
   env?: Record<string, string | undefined>;
 }): Output {
-  const redact = createRedactor(options.env ?? process.env);
+  const redactSecrets = createRedactor(options.env ?? process.env);
+  const redact = (text: string) => escapeTerminal(redactSecrets(text));
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const color =
@@ -70,6 +71,24 @@ export function createOutput(options: {
       cyan: colors.cyan,
     },
   };
+}
+
+/**
+ * Escapes what a model or a repository could use to drive the terminal through our stderr:
+ * control characters other than newline and tab, and bidi controls, become `\xNN` / `\uNNNN`.
+ * SGR colour sequences (`ESC [ … m`, what picocolors writes) are kept.
+ */
+export function escapeTerminal(text: string): string {
+  return text.replace(
+    /\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (match) => {
+      if (match.length > 1) return match;
+      const code = match.charCodeAt(0);
+      return code <= 0xff
+        ? `\\x${code.toString(16).padStart(2, "0")}`
+        : `\\u${code.toString(16).padStart(4, "0")}`;
+    },
+  );
 }
 
 /** Formats any error as `error: message` plus an optional `hint:` line. */
