@@ -6,6 +6,7 @@
 
 import { join } from "node:path";
 import { createDraftChecker } from "../checks/index.js";
+import { SecretVault } from "../checks/redact.js";
 import { resolveRole } from "../config/load.js";
 import type { HierocodeConfig, PolicyConfig } from "../config/schema.js";
 import type { PriceTable } from "../cost/price-table.js";
@@ -299,6 +300,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(options.confirm ? { confirm: options.confirm } : {}),
       ...(checker ? { checker } : {}),
       packer: setup.packer,
+      vault: new SecretVault({ env, sendSecretFiles: config.policy.send_secret_files }),
       ...(options.verifier ? { verifier: options.verifier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     },

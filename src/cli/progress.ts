@@ -445,6 +445,17 @@ export function noteFor(event: PipelineEvent, paint: Paint, debug = false): stri
       return event.findings.map((finding) => findingLine(event.unitId, finding, paint));
     case "split":
       return [paint.dim(`${event.unitId}: split into ${event.subUnitIds.join(", ")}`)];
+    case "secrets-redacted": {
+      const parts: string[] = [];
+      if (event.count > 0)
+        parts.push(
+          `replaced ${event.count} secret${event.count === 1 ? "" : "s"} (${event.rules.join(", ")}) with placeholders`,
+        );
+      if (event.withheldFiles.length > 0) parts.push(`withheld ${event.withheldFiles.join(", ")}`);
+      return [
+        `${paint.yellow("warning:")} ${event.unitId ? `${event.unitId}: ` : ""}${parts.join("; ")} before sending to the ${event.role}; edits get the real values back locally`,
+      ];
+    }
     case "verify": {
       if (event.outcome.ok) return [];
       const label =
