@@ -8,7 +8,7 @@ if (!file) throw new Error("usage: index-dump <file> [fromLine] [toLine]");
 const language = languageForPath(file);
 if (!language) throw new Error(`not a parsed language: ${file}`);
 const outcome = await parseFile({ path: file, absolute: resolve(file), language });
-if (!outcome.ok) throw new Error(`cannot parse ${file}: ${outcome.reason}`);
+if (!outcome.ok) throw new Error(`cannot parse ${file}: ${outcome.status}`);
 for (const symbol of outcome.extraction.symbols) {
   if (from && symbol.endLine < Number(from)) continue;
   if (to && symbol.line > Number(to)) continue;

@@ -3,8 +3,13 @@
  * bench/index-rank-tasks.ts the repository is indexed (cached between runs), ranked for the task
  * text exactly as the planner's map is, and scored on the map's file order: hit@1/3/5 and MRR of
  * the first expected file, plus whether the expected definitions are visible in the map rendered
- * at 1,024 tokens. Tasks alternate between a tuning set and a held-out set; per-task lines are
- * printed for the tuning set only unless BENCH_RANK_SHOW=all.
+ * at 1,024 tokens. In the same run, the same tasks are ranked by a reference (BM25 over each
+ * file's text plus BM25 over its path, bench/index-rank-bm25.ts) and scored the same way.
+ *
+ * Tasks fall into a tuning and a held-out set by a hash of their text; per-task lines are printed
+ * for the tuning set only unless BENCH_RANK_SHOW=all. The goal is judged on the held-out set:
+ * the map's MRR and hit@5 at least the reference's, and hit@5 at least `minimumHit5`; the process
+ * exits 1 when it is missed.
  */
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
@@ -14,9 +19,12 @@ import { fitToBudget } from "../src/repo/render-map.js";
 import { rankForTask } from "../src/repo/repo-map.js";
 import type { IndexedFile } from "../src/repo/types.js";
 import { defaultTokenCounter } from "../src/tokens/select.js";
+import { bm25Index } from "./index-rank-bm25.js";
 import { type RankTask, rankDatasets, rankTasks, taskSet } from "./index-rank-tasks.js";
 
 const budget = 1024;
+/** Held-out hit@5 below this fails the bench whatever the reference scores. */
+const minimumHit5 = 0.6;
 const show = process.env.BENCH_RANK_SHOW ?? "tuning";
 const env = {
   ...process.env,
@@ -51,6 +59,8 @@ interface Score {
   set: "tuning" | "held-out";
   /** 1-based position of the first expected file in map order; Infinity when absent. */
   position: number;
+  /** The same for the BM25 reference's order. */
+  baseline: number;
   symbolsShown: number;
   symbolsWanted: number;
   tokens: number;
@@ -58,7 +68,17 @@ interface Score {
   top: string[];
 }
 
-function scoreTask(task: RankTask, set: Score["set"], files: IndexedFile[]): Score {
+function positionIn(order: string[], wanted: string[]): number {
+  const index = order.findIndex((path) => wanted.includes(path));
+  return index < 0 ? Number.POSITIVE_INFINITY : index + 1;
+}
+
+function scoreTask(
+  task: RankTask,
+  set: Score["set"],
+  files: IndexedFile[],
+  reference: ReturnType<typeof bm25Index>,
+): Score {
   const byPath = new Map(files.map((file) => [file.path, file]));
   const problems: string[] = [];
   for (const path of task.files) if (!byPath.has(path)) problems.push(`no file ${path}`);
@@ -76,7 +96,6 @@ function scoreTask(task: RankTask, set: Score["set"], files: IndexedFile[]): Sco
     seen.add(entry.file);
     order.push(entry.file);
   }
-  const index = order.findIndex((path) => task.files.includes(path));
   const fitted = fitToBudget(ranked.entries, byPath, budget, counter);
   const blocks = renderedBlocks(fitted.text);
   const symbolWord = (name: string) =>
@@ -92,7 +111,8 @@ function scoreTask(task: RankTask, set: Score["set"], files: IndexedFile[]): Sco
   return {
     task,
     set,
-    position: index < 0 ? Number.POSITIVE_INFINITY : index + 1,
+    position: positionIn(order, task.files),
+    baseline: positionIn(reference.rank(task.task), task.files),
     symbolsShown,
     symbolsWanted: task.symbols.length,
     tokens: fitted.tokens,
@@ -101,16 +121,43 @@ function scoreTask(task: RankTask, set: Score["set"], files: IndexedFile[]): Sco
   };
 }
 
+interface Figures {
+  hit1: number;
+  hit3: number;
+  hit5: number;
+  mrr: number;
+}
+
+function figures(positions: number[]): Figures {
+  const n = Math.max(1, positions.length);
+  const hit = (k: number) => positions.filter((position) => position <= k).length / n;
+  return {
+    hit1: hit(1),
+    hit3: hit(3),
+    hit5: hit(5),
+    mrr: positions.reduce((sum, position) => sum + 1 / position, 0) / n,
+  };
+}
+
+const percent = (value: number) => `${(100 * value).toFixed(0)}%`;
+
 function summary(label: string, scores: Score[]): string {
   const n = scores.length;
-  const hit = (k: number) => scores.filter((score) => score.position <= k).length / n;
-  const mrr = scores.reduce((sum, score) => sum + 1 / score.position, 0) / n;
+  const ours = figures(scores.map((score) => score.position));
   const wanted = scores.reduce((sum, score) => sum + score.symbolsWanted, 0);
   const shown = scores.reduce((sum, score) => sum + score.symbolsShown, 0);
   const tokens = scores.map((score) => score.tokens);
   const empty = scores.reduce((sum, score) => sum + score.emptyHeaders, 0);
-  const percent = (value: number) => `${(100 * value).toFixed(0)}%`;
-  return `| ${label} | ${n} | ${percent(hit(1))} | ${percent(hit(3))} | ${percent(hit(5))} | ${mrr.toFixed(3)} | ${shown}/${wanted} (${percent(shown / Math.max(1, wanted))}) | ${Math.min(...tokens)}–${Math.max(...tokens)} | ${empty} |`;
+  return `| ${label} | ${n} | ${percent(ours.hit1)} | ${percent(ours.hit3)} | ${percent(ours.hit5)} | ${ours.mrr.toFixed(3)} | ${shown}/${wanted} (${percent(shown / Math.max(1, wanted))}) | ${Math.min(...tokens)}–${Math.max(...tokens)} | ${empty} |`;
+}
+
+function comparison(label: string, scores: Score[]): string {
+  const ours = figures(scores.map((score) => score.position));
+  const reference = figures(scores.map((score) => score.baseline));
+  const cell = (a: number, b: number, format: (value: number) => string) =>
+    `${format(a)} / ${format(b)} (${a === b ? "=" : `${a > b ? "+" : ""}${format(a - b)}`})`;
+  const fixed = (value: number) => value.toFixed(3);
+  return `| ${label} | ${scores.length} | ${cell(ours.hit1, reference.hit1, percent)} | ${cell(ours.hit3, reference.hit3, percent)} | ${cell(ours.hit5, reference.hit5, percent)} | ${cell(ours.mrr, reference.mrr, fixed)} |`;
 }
 
 async function main(): Promise<void> {
@@ -122,10 +169,15 @@ async function main(): Promise<void> {
       ...(dataset.exclude ? { exclude: dataset.exclude } : {}),
     });
     const indexedMs = performance.now() - started;
-    rankTasks.forEach((task, position) => {
-      if (task.dataset !== dataset.id) return;
-      scores.push(scoreTask(task, taskSet(position), files));
-    });
+    const root = rootOf(dataset.root);
+    const reference = bm25Index(
+      root,
+      files.map((file) => file.path),
+    );
+    for (const task of rankTasks) {
+      if (task.dataset !== dataset.id) continue;
+      scores.push(scoreTask(task, taskSet(task), files, reference));
+    }
     console.error(`${dataset.id}: ${files.length} files, indexed in ${(indexedMs / 1000).toFixed(1)} s`);
   }
   const header = [
@@ -137,14 +189,41 @@ async function main(): Promise<void> {
   console.log(
     [...header, summary("tuning", tuning), summary("held-out", heldOut), summary("all", scores)].join("\n"),
   );
+  console.log(
+    [
+      "",
+      "Map vs reference (BM25 over file text + path, same files, same tasks, same run): ours / BM25 (difference)",
+      "",
+      "| set | tasks | hit@1 | hit@3 | hit@5 | MRR |",
+      "|---|---:|---:|---:|---:|---:|",
+      comparison("tuning", tuning),
+      comparison("held-out", heldOut),
+      comparison("all", scores),
+    ].join("\n"),
+  );
   const detailed = show === "all" ? scores : show === "none" ? [] : tuning;
   if (detailed.length > 0) console.log("");
   for (const score of detailed) {
     const place = Number.isFinite(score.position) ? `#${score.position}` : "absent";
+    const reference = Number.isFinite(score.baseline) ? `#${score.baseline}` : "absent";
     console.log(
-      `${place.padEnd(7)} ${`${score.symbolsShown}/${score.symbolsWanted}`.padEnd(4)} [${score.task.dataset}] ${score.task.task}  → ${score.top.join(", ")}`,
+      `${place.padEnd(7)} bm25 ${reference.padEnd(7)} ${`${score.symbolsShown}/${score.symbolsWanted}`.padEnd(4)} [${score.task.dataset}] ${score.task.task}  → ${score.top.join(", ")}`,
     );
   }
+  const ours = figures(heldOut.map((score) => score.position));
+  const reference = figures(heldOut.map((score) => score.baseline));
+  const misses: string[] = [];
+  if (ours.mrr < reference.mrr)
+    misses.push(`held-out MRR ${ours.mrr.toFixed(3)} < BM25 ${reference.mrr.toFixed(3)}`);
+  if (ours.hit5 < reference.hit5)
+    misses.push(`held-out hit@5 ${percent(ours.hit5)} < BM25 ${percent(reference.hit5)}`);
+  if (ours.hit5 < minimumHit5) misses.push(`held-out hit@5 ${percent(ours.hit5)} < ${percent(minimumHit5)}`);
+  console.log(
+    misses.length === 0
+      ? `\nPASS: held-out MRR ${ours.mrr.toFixed(3)} ≥ BM25 ${reference.mrr.toFixed(3)}, hit@5 ${percent(ours.hit5)} ≥ BM25 ${percent(reference.hit5)} and ≥ ${percent(minimumHit5)}`
+      : `\nFAIL: ${misses.join("; ")}`,
+  );
+  if (misses.length > 0) process.exitCode = 1;
 }
 
 await main();

@@ -2,8 +2,10 @@
 // JSON Schema for editors, generated from the zod schema.
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 
-const entry = new URL("../dist/cli/main.js", import.meta.url);
-if (existsSync(entry)) chmodSync(entry, 0o755);
+for (const name of ["bin.js", "main.js"]) {
+  const entry = new URL(`../dist/cli/${name}`, import.meta.url);
+  if (existsSync(entry)) chmodSync(entry, 0o755);
+}
 
 const schemaModule = new URL("../dist/config/schema.js", import.meta.url);
 if (existsSync(schemaModule)) {

@@ -6,6 +6,7 @@
 import type { LoadedConfig } from "../config/load.js";
 import { resolveRole } from "../config/load.js";
 import type { HierocodeConfig } from "../config/schema.js";
+import type { ProjectTrust } from "../config/trust.js";
 import { describeError } from "../errors.js";
 import { createProvider } from "../providers/registry.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
@@ -44,6 +45,26 @@ export interface DoctorReport {
 }
 
 const roles: Role[] = ["planner", "drafter", "reviewer"];
+
+/** The project file's trust as a doctor line: trusted, or which of its settings are ignored. */
+function trustCheck(trust: ProjectTrust): DoctorCheck {
+  const short = trust.sha256.slice(0, 12);
+  if (trust.state === "trusted")
+    return { subject: "trust", status: "ok", message: `${trust.file} is trusted (sha256 ${short}…)` };
+  const state = trust.state === "changed" ? "changed since it was trusted" : "not trusted";
+  if (trust.sensitive.length === 0)
+    return {
+      subject: "trust",
+      status: "ok",
+      message: `${trust.file} is ${state}; it sets nothing that needs trust`,
+    };
+  return {
+    subject: "trust",
+    status: "warn",
+    message: `${trust.file} is ${state}; ignored: ${trust.sensitive.join(", ")}`,
+    hint: "review the file, then run `hierocode trust` to allow these settings",
+  };
+}
 
 interface ProviderProbe {
   provider?: Provider;
@@ -106,7 +127,11 @@ export async function runDoctor(options: {
     });
   }
   for (const error of loaded.errors) checks.push({ subject: "config", status: "fail", message: error });
-  for (const warning of loaded.warnings) checks.push({ subject: "config", status: "warn", message: warning });
+  for (const warning of loaded.warnings) {
+    if (warning !== loaded.trust?.warning)
+      checks.push({ subject: "config", status: "warn", message: warning });
+  }
+  if (loaded.trust) checks.push(trustCheck(loaded.trust));
   if (loaded.errors.length === 0 && loaded.sources.length > 0) {
     checks.push({ subject: "config", status: "ok", message: `valid (${loaded.sources.join(", ")})` });
   }

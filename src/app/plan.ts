@@ -7,6 +7,7 @@ import { openStateDatabase } from "../store/database.js";
 import { planCache } from "../store/plan-cache.js";
 import { newRunId } from "../store/run-log.js";
 import { usageLedger } from "../store/usage-ledger.js";
+import { preflight } from "./preflight.js";
 import { type SetupInput, setupPipeline } from "./run.js";
 
 export interface PlanTaskOptions extends SetupInput {
@@ -23,6 +24,12 @@ export interface PlanTaskOutcome extends PreparedPlan {
 
 export async function planTask(options: PlanTaskOptions): Promise<PlanTaskOutcome> {
   const setup = setupPipeline(options);
+  // The planner is paid; the drafter's window shapes the plan: both must be usable first.
+  await preflight({
+    roles: setup.roles,
+    use: ["planner", "drafter"],
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const database = openStateDatabase(options.env);
   const runId = newRunId();
   const outcome = await planOnly(

@@ -41,6 +41,7 @@ import {
 import { usageLedger } from "../store/usage-ledger.js";
 import { readResources } from "../system/resources.js";
 import { tokenCounterFor } from "../tokens/index.js";
+import { preflight } from "./preflight.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -208,6 +209,8 @@ export interface RunTaskOptions extends SetupInput {
    * killed before or during its apply stays resumable.
    */
   deferFinish?: boolean;
+  /** Check every role like `doctor` before the first paid call (default true). */
+  preflight?: boolean;
 }
 
 export interface RunTaskOutcome {
@@ -245,6 +248,15 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
     logFile = join(runLogDirectory({ repoRoot, location: config.logs.location, env }), `${runId}.jsonl`);
   }
   const setup = setupPipeline(options);
+  // Nothing is paid before every role has passed doctor's checks (issue 9).
+  const checked =
+    options.preflight === false
+      ? undefined
+      : await preflight({
+          roles: setup.roles,
+          ...(options.verifier ? { verifyRepoRoot: repoRoot } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
   const database = openStateDatabase(env);
   if (config.logs.location === "repo") ignoreLogFolder(repoRoot);
   const fileLog = openRunLog(logFile, {
@@ -266,6 +278,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
     fileLog.append({ ...heldFinish, ...extra, type: "finished" });
     heldFinish = undefined;
   };
+  if (checked) log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
   const checker = options.checker === null ? undefined : (options.checker ?? createDraftChecker());
   const result = await runPipeline(
     {

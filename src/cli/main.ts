@@ -5,11 +5,11 @@
  */
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Command, CommanderError } from "commander";
-import { AbortError, ExitCode, HierocodeError, isAbortLike } from "../errors.js";
-import { closeAllDatabases } from "../store/database.js";
+import { Command, CommanderError, Help } from "commander";
+import { AbortError, ExitCode, HierocodeError, isAbortLike, UsageError } from "../errors.js";
+import { runAfterCommandTasks } from "../util/cleanup.js";
 import { VERSION } from "../version.js";
-import { registerAll } from "./commands/index.js";
+import { registerAll, requestedCommand, subcommandTerm } from "./commands/index.js";
 import { type CliContext, createContext } from "./context.js";
 import { createOutput, errorJson, formatError } from "./output.js";
 
@@ -39,7 +39,7 @@ export async function runCli(options: RunCliOptions): Promise<number> {
     ...(options.stderr ? { stderr: options.stderr } : {}),
   });
   const context = createContext(output, env, options.cwd ?? process.cwd());
-  const program = buildProgram(context, options);
+  const program = await buildProgram(context, { ...options, load: { argv } });
 
   // Commands signal failure through process.exitCode; capture it per run so in-process callers
   // (tests, a later REPL) get the code without it leaking into the next run.
@@ -49,17 +49,23 @@ export async function runCli(options: RunCliOptions): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
   } catch (error) {
-    return reportError(error, context);
+    return reportError(error, context, requestedCommand(argv));
   } finally {
     process.exitCode = previousExitCode;
-    closeAllDatabases();
+    runAfterCommandTasks();
   }
 }
 
-export function buildProgram(
+/**
+ * The commander program with every command registered: the modules `options.load` names for real
+ * (default: the command in `argv`, see `registerAll`), the others as `--help` placeholders.
+ */
+export async function buildProgram(
   context: CliContext,
-  options: Pick<RunCliOptions, "stdout" | "stderr"> = {},
-): Command {
+  options: Pick<RunCliOptions, "stdout" | "stderr"> & {
+    load: Parameters<typeof registerAll>[2];
+  },
+): Promise<Command> {
   const program = new Command();
   program
     .name("hierocode")
@@ -69,14 +75,16 @@ export function buildProgram(
     .option("--debug", "show stack traces and debug details")
     .option("--no-color", "disable colors (NO_COLOR is respected too)")
     .option("-c, --config <file>", "use this config file instead of ~/.hierocode.yaml")
-    .showHelpAfterError("(run with --help for usage)")
     .enablePositionalOptions(false)
     .exitOverride()
+    .configureHelp({ subcommandTerm: (command) => subcommandTerm(command, helpTerm) })
     .configureOutput({
       writeOut: (text) => (options.stdout ?? process.stdout).write(text),
       writeErr: (text) => (options.stderr ?? process.stderr).write(text),
+      // Usage errors are printed by reportError (`error:` + `hint:`, or JSON), not by commander.
+      outputError: () => {},
     });
-  program.hook("preAction", (_thisCommand, actionCommand) => {
+  program.hook("preAction", async (_thisCommand, actionCommand) => {
     const globals = actionCommand.optsWithGlobals() as Record<string, unknown>;
     context.globals = {
       json: Boolean(globals.json),
@@ -85,14 +93,15 @@ export function buildProgram(
       ...(typeof globals.config === "string" ? { config: globals.config } : {}),
       ...(typeof globals.repo === "string" ? { repo: globals.repo } : {}),
     };
+    await context.prepare();
   });
-  registerAll(program, context);
+  await registerAll(program, context, options.load);
   // Every subcommand reports usage errors through exitOverride, and inherits output config.
   const apply = (command: Command) => {
     for (const sub of command.commands) {
       sub.exitOverride();
       sub.configureOutput(program.configureOutput());
-      sub.showHelpAfterError("(run with --help for usage)");
+      sub.configureHelp(program.configureHelp());
       apply(sub);
     }
   };
@@ -100,7 +109,12 @@ export function buildProgram(
   return program;
 }
 
-function reportError(error: unknown, context: CliContext): number {
+/** Commander's own left column of the command list (name, alias, `[options]`, arguments). */
+function helpTerm(command: Command): string {
+  return new Help().subcommandTerm(command);
+}
+
+function reportError(error: unknown, context: CliContext, command: string | undefined): number {
   const { output } = context;
   if (error instanceof CommanderError) {
     if (
@@ -110,13 +124,32 @@ function reportError(error: unknown, context: CliContext): number {
     ) {
       return ExitCode.ok;
     }
-    // commander already printed its message to stderr
-    return ExitCode.usage;
+    error = usageErrorFrom(error, command);
   }
   const normalized = isAbortLike(error) && !(error instanceof HierocodeError) ? new AbortError() : error;
   if (output.json) output.printJson(errorJson(normalized));
   else output.note(formatError(normalized, output));
   return normalized instanceof HierocodeError ? normalized.exitCode : ExitCode.internal;
+}
+
+/**
+ * Commander's usage error as ours: its message without the `error:` prefix, its "(Did you mean …?)"
+ * as the hint, or the command's --help.
+ */
+function usageErrorFrom(error: CommanderError, command: string | undefined): UsageError {
+  const lines = error.message
+    .replace(/^error:\s*/i, "")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const suggestion = lines.find((line) => /^\(did you mean/i.test(line));
+  const message = lines.filter((line) => line !== suggestion).join(" ");
+  const known = command !== undefined && !/^unknown command/i.test(message);
+  const help = `run 'hierocode${known ? ` ${command}` : ""} --help' for usage`;
+  const hint = suggestion
+    ? `did you mean ${suggestion.replace(/^\(did you mean\s*|\)$/gi, "").replace(/\?$/, "")}? (${help})`
+    : help;
+  return new UsageError(message, { hint });
 }
 
 function isMainModule(): boolean {
@@ -129,7 +162,8 @@ function isMainModule(): boolean {
   }
 }
 
-if (isMainModule()) {
+/** Runs the CLI as a process: exit code in process.exitCode, a closed stdout pipe is no error. */
+export async function main(argv: string[]): Promise<void> {
   // `hierocode repo symbols | head`: a closed pipe is the reader's choice, not an error.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (error: NodeJS.ErrnoException) => {
@@ -137,6 +171,14 @@ if (isMainModule()) {
       throw error;
     });
   }
-  const code = await runCli({ argv: process.argv.slice(2) });
-  process.exitCode = code;
+  if (argv.length === 0 && process.stdin.isTTY && process.stdout.isTTY) {
+    // Bare `hierocode` on a terminal opens the REPL; without a terminal it prints the help as before.
+    const { startRepl } = await import("../repl/index.js");
+    process.exitCode = await startRepl({ runCli, env: process.env, cwd: process.cwd() });
+  } else {
+    process.exitCode = await runCli({ argv });
+  }
 }
+
+// `node dist/cli/main.js …` (the tests) runs like the binary, minus the Node.js version check.
+if (isMainModule()) await main(process.argv.slice(2));

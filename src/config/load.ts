@@ -2,13 +2,14 @@
  * Layered config loading: defaults < user file < project file < HIEROCODE_* env < flags.
  * Returns `{ config, warnings, errors, sources }`; problems are reported as `dot.path: message`.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseDocument, parse as parseYamlScalar } from "yaml";
+import { type Document, isScalar, parseDocument, parse as parseYamlScalar, visit } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { projectConfigName, userConfigPath } from "./paths.js";
 import { configSchema, type HierocodeConfig, legacyKeys, type RoleBinding } from "./schema.js";
+import { applyTrust, type ProjectTrust, sha256Hex } from "./trust.js";
 
 type Env = Record<string, string | undefined>;
 type Plain = Record<string, unknown>;
@@ -35,6 +36,8 @@ export interface LoadedConfig {
   sources: string[];
   userFile: string;
   userFileExists: boolean;
+  /** The project file's trust: present when a project `.hierocode.yaml` was read. */
+  trust?: ProjectTrust;
 }
 
 function isPlain(value: unknown): value is Plain {
@@ -81,16 +84,76 @@ function deletePath(target: Plain, path: readonly string[]): void {
   }
 }
 
-/** Reads one YAML file into a plain object; YAML errors become `file:line:col: message`. */
-export function readYamlFile(file: string, errors: string[]): Plain | undefined {
+/** Config files larger than this are refused unread: no hand-written config comes near it. */
+export const maxConfigBytes = 1024 * 1024;
+
+/** Aliases expanded per document before it counts as a resource-exhaustion attack (a "billion laughs"). */
+const maxAliasCount = 100;
+
+/**
+ * Duplicate keys of every mapping, found in one pass with a Set per mapping. The yaml library's own
+ * check (`uniqueKeys`) compares each new key with every earlier one, which made a 2.5 MB file take
+ * 39 s; it is turned off and this linear check replaces it.
+ */
+function duplicateKeys(document: Document.Parsed): Array<{ key: string; offset: number | undefined }> {
+  const found: Array<{ key: string; offset: number | undefined }> = [];
+  visit(document, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : JSON.stringify(pair.key ?? null);
+        if (seen.has(key)) found.push({ key, offset: isScalar(pair.key) ? pair.key.range?.[0] : undefined });
+        seen.add(key);
+      }
+    },
+  });
+  return found;
+}
+
+/** 1-based line and column of a character offset. */
+function lineColumn(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (
+    let index = text.indexOf("\n");
+    index !== -1 && index < offset;
+    index = text.indexOf("\n", index + 1)
+  ) {
+    line += 1;
+    start = index + 1;
+  }
+  return { line, col: offset - start + 1 };
+}
+
+/**
+ * Reads one YAML file into a plain object. Every problem is pushed to `errors` (never thrown):
+ * YAML errors as `file:line:col: invalid YAML (…)`, a file over {@link maxConfigBytes}, duplicate
+ * keys, and alias expansion past 100 aliases (a YAML "billion laughs" bomb).
+ */
+export function readYamlFile(
+  file: string,
+  errors: string[],
+  onBytes?: (bytes: Buffer) => void,
+): Plain | undefined {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    const size = statSync(file).size;
+    if (size > maxConfigBytes) {
+      errors.push(`${file}: ${size} bytes is larger than the 1 MB a config file may have (refused unread)`);
+      return undefined;
+    }
+    const bytes = readFileSync(file);
+    if (bytes.length > maxConfigBytes) {
+      errors.push(`${file}: ${bytes.length} bytes is larger than the 1 MB a config file may have`);
+      return undefined;
+    }
+    onBytes?.(bytes);
+    text = bytes.toString("utf8");
   } catch (error) {
     errors.push(`${file}: cannot read (${(error as Error).message})`);
     return undefined;
   }
-  const document = parseDocument(text, { prettyErrors: true });
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: false });
   if (document.errors.length > 0) {
     for (const error of document.errors) {
       const position = error.linePos?.[0];
@@ -100,7 +163,24 @@ export function readYamlFile(file: string, errors: string[]): Plain | undefined 
     }
     return undefined;
   }
-  const value = document.toJS() as unknown;
+  const duplicates = duplicateKeys(document);
+  if (duplicates.length > 0) {
+    for (const { key, offset } of duplicates) {
+      const position = offset === undefined ? undefined : lineColumn(text, offset);
+      const where = position ? `${file}:${position.line}:${position.col}` : file;
+      errors.push(`${where}: invalid YAML (Map keys must be unique: '${key}' appears twice)`);
+    }
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount }) as unknown;
+  } catch (error) {
+    errors.push(
+      `${file}: invalid YAML (${(error as Error).message}: more than ${maxAliasCount} aliases expanded)`,
+    );
+    return undefined;
+  }
   if (value === null || value === undefined) return {};
   if (!isPlain(value)) {
     errors.push(`${file}: the top level must be a mapping of keys to values`);
@@ -248,6 +328,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const errors: string[] = [];
   const sources: string[] = [];
   let merged: Plain = {};
+  let trust: ProjectTrust | undefined;
 
   const userFile = userConfigPath(env);
   const userFileExists = existsSync(userFile);
@@ -264,9 +345,16 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   if (options.repoRoot) {
     const projectFile = join(options.repoRoot, projectConfigName);
     if (projectFile !== userFile && existsSync(projectFile)) {
-      const value = readYamlFile(projectFile, errors);
+      let sha256 = "";
+      const value = readYamlFile(projectFile, errors, (bytes) => {
+        sha256 = sha256Hex(bytes);
+      });
       if (value) {
-        merged = deepMerge(merged, value);
+        // Settings that run programs or send credentials apply only from a trusted file.
+        const applied = applyTrust({ file: projectFile, sha256, project: value, below: merged, env });
+        trust = applied.trust;
+        if (applied.trust.warning) warnings.push(applied.trust.warning);
+        merged = deepMerge(merged, applied.project);
         sources.push(projectFile);
       }
     }
@@ -286,7 +374,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   warnings.push(...result.warnings);
   errors.push(...result.errors);
   const config = result.config ?? configSchema.parse({});
-  return { config, warnings, errors, sources, userFile, userFileExists };
+  return { config, warnings, errors, sources, userFile, userFileExists, ...(trust ? { trust } : {}) };
 }
 
 /** Loads and throws a ConfigError when the config is invalid. */

@@ -3,6 +3,7 @@
  * the generated JSON Schema (`schema/hierocode.schema.json`).
  */
 import { z } from "zod";
+import { defaultProtectedPaths } from "../edits/path-rules.js";
 
 export const providerTypes = [
   "ollama",
@@ -23,11 +24,27 @@ export const authSchema = z
   })
   .describe("how to authenticate");
 
+/**
+ * An http:// or https:// URL. Other schemes (`file:`, `ftp:`, `javascript:`, `unix:`) are refused:
+ * every provider speaks HTTP, and a file URL would let a config read local files.
+ */
+export const httpUrlSchema = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be an http:// or https:// URL (e.g. http://localhost:11434)" },
+);
+
 export const providerSchema = z
   .object({
     type: z.enum(providerTypes).describe("backend kind"),
     base_url: z
-      .union([z.string().url(), z.array(z.string().url()).min(1)])
+      .union([httpUrlSchema, z.array(httpUrlSchema).min(1)])
       .optional()
       .describe("server URL, or a list of hosts serving the same models (least-busy healthy host wins)"),
     auth: authSchema.default({ type: "none" }),
@@ -74,12 +91,49 @@ export const policySchema = z.object({
   verify_command: z.string().optional().describe("command that proves a change works (e.g. npm test)"),
   verify_timeout_seconds: z.number().positive().default(600),
   max_verify_rounds: z.number().int().min(0).max(10).default(2),
+  protected_paths: z
+    .array(z.string().min(1))
+    .default([...defaultProtectedPaths])
+    .describe(
+      "gitignore patterns of files a model's edit may never write (default: .env*, CI and git hook files); .hierocode.yaml and .haco/ are always protected",
+    ),
+  auto_apply: z
+    .boolean()
+    .default(false)
+    .describe("REPL: write a run's accepted files without asking (writes stay atomic)"),
 });
 
 export const parallelizationSchema = z.object({
   default_strategy: z.enum(["safe", "balanced", "aggressive"]).default("balanced"),
   max_local_workers: z.number().int().min(1).max(64).default(4),
   max_remote_workers: z.number().int().min(1).max(128).default(8),
+});
+
+/** `hierocode serve` and the task queue (README "Service"). */
+export const serviceSchema = z.object({
+  host: z.string().default("127.0.0.1").describe("address `serve` binds (loopback by default)"),
+  port: z.number().int().min(0).max(65535).default(8765),
+  token: z
+    .string()
+    .optional()
+    .describe("bearer token required from clients (HIEROCODE_SERVICE_TOKEN wins); needed off loopback"),
+  queue: z
+    .string()
+    .default("sqlite")
+    .describe("sqlite (queue.db in the state folder) or a postgres://… URL shared by several machines"),
+  workers: z.number().int().min(0).max(64).optional().describe("jobs at once (default: max_local_workers)"),
+  lease_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(60)
+    .describe("a dead worker's job is taken over after this"),
+  max_attempts: z.number().int().min(1).max(20).default(3),
+  watch: z
+    .array(z.string())
+    .default([])
+    .describe("repositories whose .haco/queue/ ticket files are picked up"),
 });
 
 export const configSchema = z.object({
@@ -107,6 +161,7 @@ export const configSchema = z.object({
     })
     .default({ location: "repo" }),
   pricing_file: z.string().optional().describe("path of a pricing.yaml overriding the built-in price table"),
+  service: serviceSchema.default(serviceSchema.parse({})),
 });
 
 export type HierocodeConfig = z.infer<typeof configSchema>;

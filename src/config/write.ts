@@ -30,3 +30,16 @@ export function setConfigValue(file: string, dotPath: string, value: unknown): v
   document.setIn(dotPath.split("."), value);
   writeFileAtomic(file, document.toString({ indent: 2, lineWidth: 0 }));
 }
+
+/** Removes one dot-path from an existing YAML file (comments and other keys kept), atomically. */
+export function deleteConfigValue(file: string, dotPath: string): void {
+  const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const document = parseDocument(text);
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      `${file}: invalid YAML, not changed (${document.errors[0]?.message.split("\n")[0]})`,
+    );
+  }
+  document.deleteIn(dotPath.split("."));
+  writeFileAtomic(file, document.toString({ indent: 2, lineWidth: 0 }));
+}

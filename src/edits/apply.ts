@@ -18,7 +18,7 @@ import {
 } from "./file-text.js";
 import { locate } from "./locate.js";
 import { nearestLines } from "./nearest.js";
-import { checkRelativePath } from "./path-rules.js";
+import { checkWritablePath } from "./path-rules.js";
 import type {
   ApplyOptions,
   ApplyResult,
@@ -191,7 +191,7 @@ export function applyEditsInMemory(
     const base = { index: edit.index, file: edit.file, format: edit.format };
     let state: FileState | undefined;
     try {
-      checkRelativePath(edit.file);
+      checkWritablePath(edit.file);
       state = files.get(edit.file);
       if (!state) {
         const original = read(edit.file);

@@ -4,6 +4,7 @@
  * with the reason. Nothing is guessed silently: an edit without a file it can be tied to is a problem.
  */
 
+import { splitReasoning } from "../providers/reasoning.js";
 import { isDiffStart, isHunkHeader, parseDiffHeader, parseHunk } from "./parse-diff.js";
 import { filenameFromFenceInfo, filenameFromLine, normalizePath } from "./parse-filename.js";
 import type { DiffHunk, EditFormat, ParsedEdit, ParseOptions, ParseResult } from "./types.js";
@@ -236,11 +237,16 @@ function containsEdits(lines: readonly string[]): boolean {
   return lines.some((line, index) => SEARCH_MARKER.test(line) || isDiffStart(lines, index));
 }
 
+/**
+ * Reads the edits in a model's reply. The model's reasoning (a leading `<think>` block, an answer
+ * after a lone `</think>`, harmony analysis channels) is taken out first: trial edits a model writes
+ * while thinking are never applied.
+ */
 export function parseEdits(
   reply: string,
   options: ParseOptions & { formats?: EditFormat[] } = {},
 ): ParseResult {
-  const rawLines = reply.split("\n");
+  const rawLines = splitReasoning(reply).answer.split("\n");
   const lines = rawLines.map((line) => line.replace(/\r$/, ""));
   const state: ParseState = {
     lines,

@@ -4,7 +4,13 @@
  */
 import { existsSync, lstatSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, sep } from "node:path";
-import { BinaryFileError, checkRelativePath, UnsafePathError } from "./path-rules.js";
+import {
+  BinaryFileError,
+  checkRelativePath,
+  checkWritablePath,
+  protectedUserConfig,
+  UnsafePathError,
+} from "./path-rules.js";
 
 function isInside(root: string, target: string): boolean {
   const rel = relative(root, target);
@@ -37,6 +43,33 @@ export function resolveRepoPath(repoRoot: string, file: string): string {
   const inside = relative(root, resolved).split(sep);
   if (inside.some((segment) => segment.toLowerCase() === ".git"))
     throw new UnsafePathError(`${file} resolves into .git`, file);
+  return resolved;
+}
+
+/**
+ * resolveRepoPath for a file an edit will write: also refuses hierocode's control files,
+ * `policy.protected_paths` and the user config file, both as named and as reached through symlinks.
+ */
+export function resolveWritablePath(repoRoot: string, file: string): string {
+  checkWritablePath(file);
+  const resolved = resolveRepoPath(repoRoot, file);
+  const inside = relative(realpathSync(repoRoot), resolved).split(sep).join("/");
+  if (inside !== file) checkWritablePath(inside);
+  const userConfig = protectedUserConfig();
+  if (userConfig !== undefined) {
+    let realUserConfig = userConfig;
+    try {
+      realUserConfig = realpathSync(userConfig);
+    } catch {
+      // not there (yet): compare the plain path
+    }
+    if (resolved === realUserConfig)
+      throw new UnsafePathError(
+        `protected path refused: ${file} is your hierocode config (${userConfig}); a model's edit may not write it`,
+        file,
+        "hierocode's control files are never written by a model's edit; change them yourself",
+      );
+  }
   return resolved;
 }
 

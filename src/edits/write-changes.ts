@@ -15,7 +15,7 @@ import {
   recoverInterruptedWrites,
   SimulatedCrash,
 } from "./journal.js";
-import { readRepoFile, resolveRepoPath } from "./repo-files.js";
+import { readRepoFile, resolveWritablePath } from "./repo-files.js";
 import type { FileChange } from "./types.js";
 
 /** The rename used to place files; tests inject a failing one. */
@@ -64,7 +64,7 @@ export function writeChangesAtomically(
   const planned = new Set<string>();
   const foldersToCreate: string[] = [];
   const writes: PlannedWrite[] = changes.map((change) => {
-    const path = resolveRepoPath(repoRoot, change.file);
+    const path = resolveWritablePath(repoRoot, change.file);
     if (readRepoFile(repoRoot, change.file) !== change.before) {
       throw new HierocodeError(
         "file_changed",

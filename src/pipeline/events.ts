@@ -17,6 +17,8 @@ export type PipelineEvent =
   | { type: "capacity"; profile: CapacityProfile }
   | { type: "plan-cache"; hit: boolean; key: string }
   | { type: "plan-invalid"; attempt: number; problems: string[] }
+  /** A model's JSON answer was usable only after repair (syntax or shape); shown with --debug. */
+  | { type: "json-repaired"; role: PipelineRole; purpose: string; unitId?: string; repairs: string[] }
   | { type: "plan-ready"; plan: Plan; fromCache: boolean; fromLog: boolean }
   | { type: "unit-started"; unitId: string; goal: string }
   | { type: "call-started"; role: PipelineRole; model: string; purpose: string; unitId?: string }
@@ -37,6 +39,8 @@ export type PipelineEvent =
   | { type: "escalation"; unitId: string; approved: boolean; reason: string }
   | { type: "split"; unitId: string; subUnitIds: string[] }
   | { type: "unit-finished"; unitId: string; status: UnitStatus; reason?: string }
+  /** The project's tests started: the baseline (before any change, alongside planning) or a round. */
+  | { type: "verify-started"; phase: "baseline" | "round"; round: number; command: string }
   | {
       type: "verify";
       phase: "baseline" | "round";

@@ -8,7 +8,8 @@ import type { ZodType } from "zod";
 import type { PriceTable } from "../cost/price-table.js";
 import { costOfCall } from "../cost/usage-cost.js";
 import { AbortError, isAbortLike, ModelOutputError, ProviderError } from "../errors.js";
-import { extractJson } from "../providers/json-output.js";
+import { type JsonAcceptance, readModelJson } from "../providers/json-output.js";
+import { mergeReasoning, splitReasoning } from "../providers/reasoning.js";
 import {
   addUsage,
   emptyUsage,
@@ -44,6 +45,17 @@ export interface CallMeta {
   unitId?: string;
 }
 
+/** Repairs a parsed JSON value before schema validation (e.g. a plan in an older shape). */
+export type JsonRepair = (raw: unknown) => { value: unknown; repairs: string[] };
+
+/** Rough token count of reasoning text (4 characters a token), for the output-budget headroom. */
+function reasoningTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** Cap on the reasoning headroom added to a call's output budget. */
+const maxReasoningHeadroom = 16_384;
+
 export interface ModelCallerOptions {
   runId: string;
   roles: Record<PipelineRole, RoleRuntime>;
@@ -70,6 +82,12 @@ export class ModelCaller {
   };
 
   private readonly options: ModelCallerOptions;
+  /**
+   * Output tokens to add for a model that reasons before answering, learned from its replies
+   * (key: provider name + model). Reasoning counts against num_predict / max_tokens, so a budget
+   * sized for the answer alone would cut the answer off.
+   */
+  private readonly reasoningHeadroom = new Map<string, number>();
 
   constructor(options: ModelCallerOptions) {
     this.options = options;
@@ -79,7 +97,27 @@ export class ModelCaller {
     return this.options.roles[role];
   }
 
+  /**
+   * One model call; the result's `text` is the answer without reasoning, `reasoning` keeps the rest
+   * (also in the run log). A reasoning model that ran out of output budget while thinking is asked
+   * once more with room for its reasoning, and later calls to it get that room from the start.
+   */
   async call(role: PipelineRole, request: CallRequest, meta: CallMeta): Promise<GenerateResult> {
+    const binding = this.options.roles[role];
+    const key = `${binding.providerName}\u0000${binding.model}`;
+    const headroom = this.reasoningHeadroom.get(key) ?? 0;
+    const first = await this.callOnce(role, withHeadroom(request, headroom), meta);
+    if (!first.reasoning) return first;
+    const needed = Math.min(maxReasoningHeadroom, Math.ceil(reasoningTokens(first.reasoning) * 1.5) + 256);
+    if (needed > headroom) this.reasoningHeadroom.set(key, needed);
+    if (first.finishReason !== "length" || needed <= headroom) return first;
+    return this.callOnce(role, withHeadroom(request, needed), {
+      ...meta,
+      purpose: `${meta.purpose} (room for reasoning)`,
+    });
+  }
+
+  private async callOnce(role: PipelineRole, request: CallRequest, meta: CallMeta): Promise<GenerateResult> {
     const { options } = this;
     if (options.signal?.aborted) throw new AbortError();
     const binding = options.roles[role];
@@ -121,6 +159,15 @@ export class ModelCaller {
       if (aborted) throw error instanceof AbortError ? error : new AbortError(undefined, { cause: error });
       throw error;
     }
+    // Providers split reasoning from the answer; a CLI or server that left it inline is split here.
+    const inline = splitReasoning(result.text);
+    if (inline.reasoning) {
+      result = {
+        ...result,
+        text: inline.answer,
+        reasoning: mergeReasoning(result.reasoning, inline.reasoning),
+      };
+    }
     const outcome = result.finishReason === "length" ? "truncated" : "ok";
     this.account(role, meta, result.usage, result.latencyMs, outcome, result.subscriptionMessages);
     options.log?.append({
@@ -128,6 +175,7 @@ export class ModelCaller {
       role,
       ...meta,
       text: result.text,
+      ...(result.reasoning ? { reasoning: result.reasoning } : {}),
       ...(result.json !== undefined ? { json: result.json } : {}),
       finishReason: result.finishReason,
       usage: result.usage,
@@ -136,49 +184,59 @@ export class ModelCaller {
     return result;
   }
 
-  /** A structured call: schema-constrained where the provider can, validated here either way. */
+  /**
+   * A structured call: schema-constrained where the provider can, validated here either way. The
+   * answer is read by the one JSON reader (providers/json-output.ts): the last JSON value that
+   * validates wins, syntax is repaired, `repair` may fix the shape first. What was repaired comes
+   * back in `repairs` (and goes to the run log). Throws ModelOutputError naming the real problem.
+   */
   async callJson<T>(
     role: PipelineRole,
     request: CallRequest,
     schema: ZodType<T>,
     meta: CallMeta,
-  ): Promise<{ value: T; result: GenerateResult }> {
+    repair?: JsonRepair,
+  ): Promise<{ value: T; result: GenerateResult; repairs: string[] }> {
     const result = await this.call(role, request, meta);
-    if (result.finishReason === "length") {
-      throw new ModelOutputError(
-        `the ${role}'s JSON answer was cut off at ${request.maxOutputTokens} output tokens`,
-        {
-          expected: "complete JSON",
-          received: result.text,
-        },
-      );
+    const accept = (raw: unknown): JsonAcceptance<T> => {
+      const fixed = repair ? repair(raw) : { value: raw, repairs: [] };
+      const parsed = schema.safeParse(fixed.value);
+      if (parsed.success) return { ok: true, value: parsed.data, repairs: fixed.repairs };
+      return {
+        ok: false,
+        problems: parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`),
+      };
+    };
+    let read = readModelJson(result.text, accept);
+    if (!read.ok && result.json !== undefined) {
+      // Structured output the provider parsed itself (claude's structured_output) is the answer.
+      const direct = accept(result.json);
+      if (direct.ok) read = { ok: true, value: direct.value, repairs: direct.repairs ?? [] };
+      else if (result.text.trim() === "")
+        read = {
+          ok: false,
+          error: `the JSON does not match the schema: ${direct.problems.slice(0, 3).join("; ")}`,
+          problems: direct.problems,
+        };
     }
-    let raw = result.json;
-    if (raw === undefined) {
-      const extracted = extractJson(result.text);
-      if (!extracted.ok) {
-        throw new ModelOutputError(`the ${role} did not answer with JSON: ${extracted.error}`, {
-          expected: "JSON",
-          received: result.text,
-        });
+    if (read.ok) {
+      if (read.repairs.length > 0) {
+        this.options.log?.append({ type: "json-repaired", role, ...meta, repairs: read.repairs });
+        this.options.emit?.({ type: "json-repaired", role, ...meta, repairs: read.repairs });
       }
-      raw = extracted.value;
+      return { value: read.value, result, repairs: read.repairs };
     }
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map(
-        (issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`,
-      );
-      throw new ModelOutputError(
-        `the ${role}'s JSON does not match the schema: ${problems.slice(0, 3).join("; ")}`,
-        {
-          expected: "JSON matching the schema",
-          received: result.text || JSON.stringify(raw),
-          details: { problems },
-        },
-      );
-    }
-    return { value: parsed.data, result };
+    const cutOff = result.finishReason === "length";
+    throw new ModelOutputError(
+      cutOff
+        ? `the ${role}'s JSON answer was cut off at ${request.maxOutputTokens} output tokens (${read.error})`
+        : `the ${role}'s answer is not usable: ${read.error}`,
+      {
+        expected: cutOff ? "complete JSON" : "JSON matching the schema",
+        received: result.text || (result.json !== undefined ? JSON.stringify(result.json) : ""),
+        details: { problems: read.problems.length > 0 ? read.problems : [read.error] },
+      },
+    );
   }
 
   private account(
@@ -233,6 +291,15 @@ export class ModelCaller {
       outcome,
     });
   }
+}
+
+function withHeadroom(request: CallRequest, headroom: number): CallRequest {
+  if (headroom <= 0) return request;
+  return {
+    ...request,
+    maxOutputTokens: request.maxOutputTokens + headroom,
+    ...(request.numCtx ? { numCtx: request.numCtx + headroom } : {}),
+  };
 }
 
 function unitOf(meta: CallMeta): { unitId?: string } {

@@ -42,9 +42,16 @@ export async function runPipeline(deps: PipelineDeps, options: PipelineOptions):
     task: options.task,
     repoRoot: deps.repo.root,
   });
+  if (deps.verifier)
+    deps.emit?.({ type: "verify-started", phase: "baseline", round: 0, command: deps.verifier.command });
   const baseline = deps.verifier ? deps.verifier.baseline(deps.signal) : undefined;
+  // Reported when it ends (it runs alongside planning and drafting), so a live view can time it.
   // A failed baseline must not surface as an unhandled rejection while planning runs.
-  baseline?.catch(() => undefined);
+  baseline
+    ?.then((outcome) =>
+      deps.emit?.({ type: "verify", phase: "baseline", round: 0, outcome, newFailures: [] }),
+    )
+    .catch(() => undefined);
   try {
     return await execute(deps, options, caller, baseline);
   } catch (error) {

@@ -11,7 +11,7 @@ import type { CapacityProfile } from "./capacity.js";
 import type { EventSink } from "./events.js";
 import type { ModelCaller } from "./model-call.js";
 import { type Plan, planJsonSchema, planSchema } from "./plan-schema.js";
-import { normalizePlanPaths, validatePlan } from "./plan-validation.js";
+import { normalizePlanPaths, repairPlan, validatePlan } from "./plan-validation.js";
 import type { PlanCacheStore, RepoSkeleton, RunLogSink, TokenCounter } from "./ports.js";
 import { PROMPT_VERSION, plannerSystem, plannerUserPrompt, planRetryPrompt } from "./prompts.js";
 
@@ -87,6 +87,7 @@ export async function requestPlan(
         },
         planSchema,
         { purpose: attempt === 1 ? "plan" : "plan retry" },
+        (raw) => repairPlan(raw, { fileExists: deps.fileExists, fileTokens }),
       );
       previousText = result.text || JSON.stringify(result.json);
       problems = validatePlan(value, { limits, fileExists: deps.fileExists, fileTokens });

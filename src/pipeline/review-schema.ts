@@ -38,3 +38,94 @@ export function verdictJsonSchema(): JsonSchema {
   cached ??= portableSchema(z.toJSONSchema(strictVerdictSchema, { io: "output" }) as JsonSchema);
   return cached;
 }
+
+const actionAliases: Record<string, ReviewVerdict["action"]> = {
+  accept: "accept",
+  accepted: "accept",
+  approve: "accept",
+  approved: "accept",
+  pass: "accept",
+  lgtm: "accept",
+  revise: "revise",
+  revision: "revise",
+  reject: "revise",
+  rejected: "revise",
+  fail: "revise",
+  changes_requested: "revise",
+  split: "split",
+  escalate: "escalate",
+};
+
+function toStringList(value: unknown): unknown {
+  if (typeof value === "string") return value.trim() === "" ? [] : [value];
+  return value;
+}
+
+/**
+ * Repairs a verdict whose meaning is clear before schema validation: the hierarchical-orchestrator
+ * validator shape `{pass, issues, confidence, escalate}` (escalate → escalate, pass → accept, else
+ * revise), the Python original's `{action, feedback, reason}`, `verdict` / `decision` for `action`
+ * (any case, common synonyms), a confidence given as text or percent, and strings where lists
+ * belong. A missing confidence is taken as 1 (the action is explicit). Returns one sentence per repair.
+ */
+export function repairVerdict(raw: unknown): { value: unknown; repairs: string[] } {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return { value: raw, repairs: [] };
+  const repairs: string[] = [];
+  const verdict: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  if (verdict.action === undefined) {
+    const alias = verdict.verdict ?? verdict.decision;
+    if (alias !== undefined) {
+      verdict.action = alias;
+      repairs.push("took `verdict`/`decision` as action");
+    } else if (typeof verdict.pass === "boolean") {
+      verdict.action = verdict.escalate === true ? "escalate" : verdict.pass ? "accept" : "revise";
+      repairs.push(`read the validator shape {pass, escalate} as action '${verdict.action as string}'`);
+    }
+  }
+  if (typeof verdict.action === "string") {
+    const key = verdict.action
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, "_");
+    const mapped = actionAliases[key];
+    if (mapped && mapped !== verdict.action) {
+      repairs.push(`action '${verdict.action}' taken as '${mapped}'`);
+      verdict.action = mapped;
+    }
+  }
+  verdict.issues = toStringList(verdict.issues);
+  if (typeof verdict.feedback !== "string") {
+    const text = [verdict.reason, verdict.feedback].find((value) => typeof value === "string");
+    if (text !== undefined) verdict.feedback = text;
+    else if (verdict.feedback === undefined || verdict.feedback === null) {
+      verdict.feedback = Array.isArray(verdict.issues) ? (verdict.issues as unknown[]).join("\n") : "";
+    }
+  }
+  if (typeof verdict.confidence === "string" && verdict.confidence.trim() !== "") {
+    const number = Number(verdict.confidence.replace(/%$/, ""));
+    if (Number.isFinite(number)) {
+      verdict.confidence = verdict.confidence.trim().endsWith("%") ? number / 100 : number;
+      repairs.push("confidence was text; read it as a number");
+    }
+  }
+  if (typeof verdict.confidence === "number" && verdict.confidence > 1 && verdict.confidence <= 100) {
+    verdict.confidence = verdict.confidence / 100;
+    repairs.push("confidence was a percentage; divided by 100");
+  }
+  if (verdict.confidence === undefined || verdict.confidence === null) {
+    verdict.confidence = 1;
+    repairs.push("confidence was missing; took 1");
+  }
+  if (Array.isArray(verdict.sub_units)) {
+    verdict.sub_units = verdict.sub_units.map((sub) => {
+      if (typeof sub !== "object" || sub === null) return sub;
+      const copy: Record<string, unknown> = { ...(sub as Record<string, unknown>) };
+      if (copy.target_files === undefined && copy.target_file !== undefined)
+        copy.target_files = copy.target_file;
+      copy.target_files = toStringList(copy.target_files);
+      copy.acceptance = toStringList(copy.acceptance ?? []);
+      return copy;
+    });
+  } else if (verdict.sub_units === null) verdict.sub_units = [];
+  return { value: verdict, repairs };
+}

@@ -8,7 +8,7 @@ import type { ChangedFile, CheckFinding } from "./hooks.js";
 import type { ModelCaller } from "./model-call.js";
 import type { PlanUnit } from "./plan-schema.js";
 import { fileBlock, reviewerSystem, reviewerUserPrompt } from "./prompts.js";
-import { type ReviewVerdict, verdictJsonSchema, verdictSchema } from "./review-schema.js";
+import { type ReviewVerdict, repairVerdict, verdictJsonSchema, verdictSchema } from "./review-schema.js";
 
 export interface ReviewInput {
   task: string;
@@ -58,10 +58,13 @@ export async function reviewUnit(
   let verdict: ReviewVerdict;
   try {
     verdict = (
-      await caller.callJson("reviewer", request, verdictSchema, {
-        purpose: input.purpose,
-        unitId: input.unit.id,
-      })
+      await caller.callJson(
+        "reviewer",
+        request,
+        verdictSchema,
+        { purpose: input.purpose, unitId: input.unit.id },
+        repairVerdict,
+      )
     ).value;
   } catch (error) {
     if (!(error instanceof ModelOutputError)) throw error;
@@ -77,10 +80,13 @@ export async function reviewUnit(
       ],
     };
     verdict = (
-      await caller.callJson("reviewer", retry, verdictSchema, {
-        purpose: `${input.purpose} retry`,
-        unitId: input.unit.id,
-      })
+      await caller.callJson(
+        "reviewer",
+        retry,
+        verdictSchema,
+        { purpose: `${input.purpose} retry`, unitId: input.unit.id },
+        repairVerdict,
+      )
     ).value;
   }
   const action = verdict.confidence < options.confidenceThreshold ? "escalate" : verdict.action;

@@ -5,7 +5,7 @@
  */
 import { ModelOutputError } from "../errors.js";
 import { type Plan, type PlanUnit, planJsonSchema, planSchema } from "./plan-schema.js";
-import { normalizeRepoPath } from "./plan-validation.js";
+import { normalizeRepoPath, repairPlan } from "./plan-validation.js";
 import { plannerSystem, splitUserPrompt } from "./prompts.js";
 import type { SubUnit } from "./review-schema.js";
 import type { UnitResult, UnitRunnerDeps } from "./unit-types.js";
@@ -43,6 +43,7 @@ export async function trySplit(
         },
         planSchema,
         { purpose: "split", unitId: unit.id },
+        (raw) => repairPlan(raw, { fileExists: (path) => state.overlay.read(path) !== null }),
       );
       subUnits = value.units.map((sub) => ({
         goal: sub.goal,

@@ -59,7 +59,6 @@ export function responsibleUnits(
 export async function runVerifyLoop(input: VerifyLoopInput): Promise<VerificationSummary> {
   const { verifier, state, plan } = input;
   const baseline = await input.baseline;
-  input.emit?.({ type: "verify", phase: "baseline", round: 0, outcome: baseline, newFailures: [] });
   input.log?.append({ type: "verify-baseline", outcome: baseline });
   const acceptedTop = () => plan.units.filter((unit) => state.results.get(unit.id)?.status === "accepted");
   let rounds = 0;
@@ -76,6 +75,7 @@ export async function runVerifyLoop(input: VerifyLoopInput): Promise<Verificatio
         unverifiedUnits: [],
       };
     }
+    input.emit?.({ type: "verify-started", phase: "round", round: rounds, command: verifier.command });
     const outcome = await verifier.verify(changes, input.signal);
     const newFailures = outcome.ok ? [] : verifier.newFailures(outcome, baseline);
     input.emit?.({ type: "verify", phase: "round", round: rounds, outcome, newFailures });

@@ -37,7 +37,8 @@ export interface AnthropicUsage {
 
 export interface AnthropicMessage {
   model?: string;
-  content?: Array<{ type: string; text?: string }>;
+  /** `text` blocks carry the answer; `thinking` blocks (extended thinking) carry `thinking`. */
+  content?: Array<{ type: string; text?: string; thinking?: string }>;
   stop_reason?: string | null;
   usage?: AnthropicUsage | null;
 }

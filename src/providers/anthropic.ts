@@ -28,6 +28,7 @@ import {
 } from "./http.js";
 import { attachJson } from "./json-output.js";
 import { callTimeoutMs, elapsedSince } from "./provider-support.js";
+import { mergeReasoning, splitReasoning } from "./reasoning.js";
 import { type ProviderRuntime, singleBaseUrl, transportFor } from "./runtime.js";
 import type {
   Capacity,
@@ -179,11 +180,14 @@ export class AnthropicProvider implements Provider {
 
   private buildResult(
     request: GenerateRequest,
-    text: string,
+    content: string,
     message: { model: string | undefined; stopReason: string | null | undefined; usage: Usage },
     warnings: string[],
     start: number,
+    thinking = "",
   ): GenerateResult {
+    const { answer: text, reasoning: inline } = splitReasoning(content);
+    const reasoning = mergeReasoning(thinking, inline);
     const finishReason = anthropicFinishReason(message.stopReason);
     if (finishReason === "length") {
       warnings.push(
@@ -193,6 +197,7 @@ export class AnthropicProvider implements Provider {
     const json = request.jsonSchema ? attachJson(text, warnings) : undefined;
     return {
       text,
+      ...(reasoning ? { reasoning } : {}),
       ...(request.jsonSchema ? { json } : {}),
       usage: message.usage,
       finishReason,
@@ -220,8 +225,12 @@ export class AnthropicProvider implements Provider {
         .filter((block) => block.type === "text")
         .map((block) => block.text ?? "")
         .join("");
+      const thinking = (json.content ?? [])
+        .filter((block) => block.type === "thinking")
+        .map((block) => block.thinking ?? "")
+        .join("\n\n");
       const message = { model: json.model, stopReason: json.stop_reason, usage: anthropicUsage(json.usage) };
-      return this.buildResult(request, text, message, warnings, start);
+      return this.buildResult(request, text, message, warnings, start, thinking);
     } finally {
       scope.dispose();
     }
@@ -244,6 +253,7 @@ export class AnthropicProvider implements Provider {
       );
       const response = await openStream(this.transport, call);
       let text = "";
+      let thinking = "";
       let model: string | undefined;
       let stopReason: string | null | undefined;
       let usage: Usage = anthropicUsage(undefined);
@@ -278,7 +288,8 @@ export class AnthropicProvider implements Provider {
           model = message?.model;
           usage = anthropicUsage(message?.usage);
         } else if (kind === "content_block_delta") {
-          const delta = data.delta as { type?: string; text?: string } | undefined;
+          const delta = data.delta as { type?: string; text?: string; thinking?: string } | undefined;
+          if (delta?.type === "thinking_delta") thinking += delta.thinking ?? "";
           if (delta?.type === "text_delta" && delta.text) {
             text += delta.text;
             yield { type: "text-delta", text: delta.text };
@@ -306,7 +317,7 @@ export class AnthropicProvider implements Provider {
           },
         );
       }
-      const result = this.buildResult(request, text, { model, stopReason, usage }, warnings, start);
+      const result = this.buildResult(request, text, { model, stopReason, usage }, warnings, start, thinking);
       for (const warning of result.warnings) yield { type: "warning", message: warning };
       yield { type: "usage", usage };
       yield { type: "finish", result };

@@ -211,6 +211,19 @@ export class CodexCliProvider implements Provider {
           if (failure) {
             // A timeout after reconnect lines is a network or login problem, not a slow model.
             if (failure instanceof ProviderError && failure.kind === "timeout" && lastTransientError) {
+              // codex exec without credentials retries "Reconnecting…" until killed: ask its own
+              // login check (free, ~1 s) and call it what it is.
+              const detection = await detectCodex(this.runtime.env, this.binary, { timeoutMs: 10_000 }).catch(
+                () => undefined,
+              );
+              if (detection?.loggedIn === false) {
+                throw new ProviderError("auth", `${this.name}: ${detection.message}`, {
+                  provider: this.name,
+                  retryable: false,
+                  stderrTail: failure.stderrTail,
+                  hint: codexLoginHint,
+                });
+              }
               throw new ProviderError(
                 "timeout",
                 `${failure.message} (last codex error: ${lastTransientError})`,

@@ -26,6 +26,7 @@ import {
   isLocalUrl,
   joinedSystemText,
 } from "./provider-support.js";
+import { mergeReasoning, splitReasoning } from "./reasoning.js";
 import { type ProviderRuntime, singleBaseUrl, transportFor } from "./runtime.js";
 import type {
   Capacity,
@@ -179,11 +180,15 @@ export class OllamaProvider implements Provider {
 
   private buildResult(
     request: GenerateRequest,
-    text: string,
+    content: string,
     final: OllamaChunk,
     start: number,
+    thinking = "",
   ): GenerateResult {
     const warnings: string[] = [];
+    // `message.thinking` when the server parsed the reasoning out; inline `<think>` when it did not.
+    const { answer: text, reasoning: inline } = splitReasoning(content);
+    const reasoning = mergeReasoning(thinking, inline);
     const numCtx = ollamaContextSize(request);
     const inputTokens = final.prompt_eval_count ?? 0;
     const outputTokens = final.eval_count ?? 0;
@@ -204,6 +209,7 @@ export class OllamaProvider implements Provider {
     const json = request.jsonSchema ? attachJson(text, warnings) : undefined;
     return {
       text,
+      ...(reasoning ? { reasoning } : {}),
       ...(request.jsonSchema ? { json } : {}),
       usage: { inputTokens, outputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 },
       finishReason,
@@ -228,7 +234,7 @@ export class OllamaProvider implements Provider {
       if (json.error !== undefined) {
         throw new ProviderError("server", `${this.name}: ${json.error}`, { provider: this.name });
       }
-      return this.buildResult(request, json.message?.content ?? "", json, start);
+      return this.buildResult(request, json.message?.content ?? "", json, start, json.message?.thinking);
     } finally {
       scope.dispose();
     }
@@ -244,6 +250,7 @@ export class OllamaProvider implements Provider {
     try {
       const response = await openStream(this.transport, call);
       let text = "";
+      let thinking = "";
       let final: OllamaChunk | undefined;
       const chunks = readNdjson(response.body ?? new ReadableStream());
       while (!final) {
@@ -265,6 +272,7 @@ export class OllamaProvider implements Provider {
             retryable: false,
           });
         }
+        thinking += chunk.message?.thinking ?? "";
         const delta = chunk.message?.content;
         if (delta) {
           text += delta;
@@ -282,7 +290,7 @@ export class OllamaProvider implements Provider {
           },
         );
       }
-      const result = this.buildResult(request, text, final, start);
+      const result = this.buildResult(request, text, final, start, thinking);
       for (const warning of result.warnings) yield { type: "warning", message: warning };
       yield { type: "usage", usage: result.usage };
       yield { type: "finish", result };

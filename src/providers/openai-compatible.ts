@@ -21,6 +21,7 @@ import {
 import { attachJson } from "./json-output.js";
 import { type ChatCompletion, openAiErrorMessage, openAiFinishReason, openAiUsage } from "./openai-wire.js";
 import { callTimeoutMs, elapsedSince, isLocalUrl, joinedSystemText } from "./provider-support.js";
+import { mergeReasoning, splitReasoning } from "./reasoning.js";
 import { type ProviderRuntime, singleBaseUrl, transportFor } from "./runtime.js";
 import type {
   Capacity,
@@ -226,17 +227,22 @@ export class OpenAiCompatibleProvider implements Provider {
 
   private buildResult(
     request: GenerateRequest,
-    text: string,
+    content: string,
     final: { model: string | undefined; finish: string | null | undefined; usage: Usage },
     warnings: string[],
     start: number,
+    reasoningField = "",
   ): GenerateResult {
+    // `reasoning_content` / `reasoning` when the server has a reasoning parser; inline otherwise.
+    const { answer: text, reasoning: inline } = splitReasoning(content);
+    const reasoning = mergeReasoning(reasoningField, inline);
     const finishReason = openAiFinishReason(final.finish);
     if (finishReason === "length")
       warnings.push(`output truncated: ${this.name} stopped at max_tokens ${request.maxOutputTokens}`);
     const json = request.jsonSchema ? attachJson(text, warnings) : undefined;
     return {
       text,
+      ...(reasoning ? { reasoning } : {}),
       ...(request.jsonSchema ? { json } : {}),
       usage: final.usage,
       finishReason,
@@ -267,7 +273,15 @@ export class OpenAiCompatibleProvider implements Provider {
       });
       const choice = json.choices?.[0];
       const final = { model: json.model, finish: choice?.finish_reason, usage: openAiUsage(json.usage) };
-      return this.buildResult(request, choice?.message?.content ?? "", final, warnings, start);
+      const message = choice?.message;
+      return this.buildResult(
+        request,
+        message?.content ?? "",
+        final,
+        warnings,
+        start,
+        message?.reasoning_content ?? message?.reasoning ?? "",
+      );
     } finally {
       scope.dispose();
     }
@@ -289,6 +303,7 @@ export class OpenAiCompatibleProvider implements Provider {
         ),
       );
       let text = "";
+      let reasoningText = "";
       let model: string | undefined;
       let finish: string | null | undefined;
       let usage: Usage | undefined;
@@ -325,6 +340,7 @@ export class OpenAiCompatibleProvider implements Provider {
         model = chunk.model ?? model;
         if (chunk.usage) usage = openAiUsage(chunk.usage);
         const choice = chunk.choices?.[0];
+        reasoningText += choice?.delta?.reasoning_content ?? choice?.delta?.reasoning ?? "";
         const delta = choice?.delta?.content;
         if (delta) {
           text += delta;
@@ -344,6 +360,7 @@ export class OpenAiCompatibleProvider implements Provider {
         { model, finish, usage: usage ?? openAiUsage(undefined) },
         warnings,
         start,
+        reasoningText,
       );
       for (const warning of result.warnings) yield { type: "warning", message: warning };
       yield { type: "usage", usage: result.usage };

@@ -53,8 +53,9 @@ export function openAiErrorMessage(
 export interface ChatCompletion {
   model?: string;
   choices?: Array<{
-    message?: { content?: string | null };
-    delta?: { content?: string | null };
+    /** `reasoning_content` (vLLM, llama.cpp, DeepSeek) or `reasoning` (OpenRouter, LM Studio, Ollama /v1). */
+    message?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null };
+    delta?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null };
     finish_reason?: string | null;
   }>;
   usage?: OpenAiUsage | null;

@@ -61,7 +61,13 @@ export interface Usage {
 export type FinishReason = "stop" | "length" | "content_filter" | "tool_calls" | "error" | "other";
 
 export interface GenerateResult {
+  /** The answer, without the model's reasoning (see providers/reasoning.ts). */
   text: string;
+  /**
+   * The model's reasoning, kept apart from the answer: a separate field of the reply or a leading
+   * `<think>` block / harmony analysis channel. Its tokens are part of `usage.outputTokens`.
+   */
+  reasoning?: string;
   /** Parsed JSON when a schema was requested (validated by the caller, not here). */
   json?: unknown;
   usage: Usage;
@@ -106,6 +112,8 @@ export interface HealthStatus {
   /** one line: what to do */
   hint?: string;
   version?: string;
+  /** A server answered but is not the configured kind (e.g. an OpenAI-compatible server set up as Ollama). */
+  kindMismatch?: boolean;
 }
 
 export interface Capacity {

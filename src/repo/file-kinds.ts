@@ -1,6 +1,6 @@
 /**
- * What a file is, from its name alone: a parsed language, a skipped kind (binary, generated,
- * lockfile), or plain text that is listed by path and size.
+ * What a file is, from its name (and, for junk, its first bytes): a parsed language, binary
+ * (skipped), junk (listed by path, ranked last) or plain text listed by path and size.
  */
 import { basename, extname } from "node:path";
 
@@ -139,10 +139,65 @@ export function isBinaryName(path: string): boolean {
 }
 
 export function isGeneratedName(path: string): boolean {
+  return junkByName(path) !== null;
+}
+
+/**
+ * Files that are listed (by path) but ranked below all code and never parsed: machine-written
+ * (`generated`, `lockfile`, `minified`), third-party (`vendored`), payloads (`data`: base64 or
+ * hex blobs, tables) and files whose bytes are not text in any encoding (`undecodable`).
+ */
+export type JunkKind = "generated" | "vendored" | "minified" | "lockfile" | "data" | "undecodable";
+
+const dataExtensions = new Set([".csv", ".tsv", ".jsonl", ".ndjson", ".snap", ".b64", ".base64", ".hex"]);
+
+/** What a file's name alone says it is, or null when it may be code. */
+export function junkByName(path: string): JunkKind | null {
   const name = basename(path);
-  if (generatedNames.has(name)) return true;
+  if (generatedNames.has(name)) return "lockfile";
   const lower = name.toLowerCase();
-  return generatedSuffixes.some((suffix) => lower.endsWith(suffix));
+  if (lower.endsWith(".lock")) return "lockfile";
+  if (lower.includes(".min.")) return "minified";
+  if (generatedSuffixes.some((suffix) => lower.endsWith(suffix))) return "generated";
+  if (dataExtensions.has(extname(lower))) return "data";
+  return null;
+}
+
+const base64Char = /[A-Za-z0-9+/=_-]/;
+
+/**
+ * What a file's text says it is: a base64/hex payload (at least 95% of its non-space characters
+ * in the base64 alphabet, with almost no spaces: code has operators, brackets and spaces) or
+ * minified code (lines of thousands of characters). Looks at the first 16 KiB only.
+ */
+export function junkByContent(text: string): JunkKind | null {
+  const sample = text.length > 16384 ? text.slice(0, 16384) : text;
+  if (sample.length < 256) return null;
+  let alphabet = 0;
+  let spaces = 0;
+  let visible = 0;
+  let longest = 0;
+  let lineStart = 0;
+  for (let index = 0; index < sample.length; index++) {
+    const char = sample[index]!;
+    if (char === "\n") {
+      longest = Math.max(longest, index - lineStart);
+      lineStart = index + 1;
+      continue;
+    }
+    if (char === " " || char === "\t") {
+      spaces++;
+      continue;
+    }
+    if (char === "\r") continue;
+    visible++;
+    if (base64Char.test(char)) alphabet++;
+  }
+  longest = Math.max(longest, sample.length - lineStart);
+  if (visible > 0 && alphabet >= 0.95 * visible && spaces <= 0.01 * visible) return "data";
+  const lines = sample.split("\n").length;
+  if (longest >= 2000 && sample.length / lines >= 300) return "minified";
+  return null;
 }
 
 /** A NUL byte in the first block is how git decides a file is binary; we do the same. */

@@ -1,20 +1,28 @@
 /**
- * The index cache in the embedded store (`index.db` in the cache folder): one row per parsed
- * file, keyed on repository + path, holding what is needed to decide reuse (size, mtime, hash,
- * when it was indexed) and the extraction itself as compact JSON.
+ * The index cache in the embedded store (`index.db` in the cache folder): one row per read
+ * source file, keyed on repository + path, holding what is needed to decide reuse (size, mtime,
+ * ctime, inode, hash, when it was indexed), how the read went (`status`: parsed, junk content,
+ * undecodable, parser failure — all cached, so a bad file is not re-read every run) and the
+ * extraction itself as compact JSON.
  */
 import { type Database, ensureSchema, transaction } from "../store/database.js";
 import type { LanguageId } from "./file-kinds.js";
+import type { ParseStatus } from "./parse-file.js";
 
 /** Bump when queries or extraction change: older rows are then re-parsed. */
-export const indexFormatVersion = 11;
+export const indexFormatVersion = 12;
 
+/** \`repo_index_files\` (format ≤ 11) lacked identity and status columns: it is dropped. */
 const ddl = `
-CREATE TABLE IF NOT EXISTS repo_index_files (
+DROP TABLE IF EXISTS repo_index_files;
+CREATE TABLE IF NOT EXISTS repo_index (
   repo TEXT NOT NULL,
   path TEXT NOT NULL,
   size INTEGER NOT NULL,
   mtime_ms REAL NOT NULL,
+  ctime_ms REAL NOT NULL,
+  ino REAL NOT NULL,
+  status TEXT NOT NULL,
   sha256 TEXT NOT NULL,
   language TEXT NOT NULL,
   indexed_at_ms REAL NOT NULL,
@@ -30,6 +38,9 @@ export interface CachedFile {
   path: string;
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+  status: ParseStatus;
   sha256: string;
   language: LanguageId;
   indexedAtMs: number;
@@ -49,13 +60,13 @@ export class IndexStore {
   constructor(database: Database, repo: string) {
     this.database = database;
     this.repo = repo;
-    ensureSchema(database, "repo_index_files", ddl);
+    ensureSchema(database, "repo_index", ddl);
   }
 
   loadAll(): Map<string, CachedFile> {
     const rows = this.database
       .prepare(
-        "SELECT path, size, mtime_ms, sha256, language, indexed_at_ms, format, lines, symbols, refs FROM repo_index_files WHERE repo = ?",
+        "SELECT path, size, mtime_ms, ctime_ms, ino, status, sha256, language, indexed_at_ms, format, lines, symbols, refs FROM repo_index WHERE repo = ?",
       )
       .all(this.repo) as Array<Record<string, unknown>>;
     const out = new Map<string, CachedFile>();
@@ -64,6 +75,9 @@ export class IndexStore {
         path: row.path as string,
         size: Number(row.size),
         mtimeMs: Number(row.mtime_ms),
+        ctimeMs: Number(row.ctime_ms),
+        ino: Number(row.ino),
+        status: row.status as ParseStatus,
         sha256: row.sha256 as string,
         language: row.language as LanguageId,
         indexedAtMs: Number(row.indexed_at_ms),
@@ -79,8 +93,7 @@ export class IndexStore {
   /** True when nothing is cached for this repository (a cold index is coming). */
   isEmpty(): boolean {
     return (
-      this.database.prepare("SELECT 1 FROM repo_index_files WHERE repo = ? LIMIT 1").get(this.repo) ===
-      undefined
+      this.database.prepare("SELECT 1 FROM repo_index WHERE repo = ? LIMIT 1").get(this.repo) === undefined
     );
   }
 
@@ -93,23 +106,26 @@ export class IndexStore {
       path: string;
       size: number;
       mtimeMs: number;
+      ctimeMs: number;
+      ino: number;
+      status: ParseStatus;
       sha256: string;
       language: LanguageId;
       lines: number;
       symbolsJson: string;
       refs: string;
     }>,
-    verified: Array<{ path: string; mtimeMs: number }>,
+    verified: Array<{ path: string; mtimeMs: number; ctimeMs: number }>,
     removed: string[],
     nowMs: number,
   ): void {
     if (fresh.length === 0 && verified.length === 0 && removed.length === 0) return;
     transaction(this.database, () => {
       const upsert = this.database.prepare(
-        `INSERT INTO repo_index_files (repo, path, size, mtime_ms, sha256, language, indexed_at_ms, format, lines, symbols, refs)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO repo_index (repo, path, size, mtime_ms, ctime_ms, ino, status, sha256, language, indexed_at_ms, format, lines, symbols, refs)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (repo, path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms,
-           sha256 = excluded.sha256, language = excluded.language, indexed_at_ms = excluded.indexed_at_ms,
+           ctime_ms = excluded.ctime_ms, ino = excluded.ino, status = excluded.status, sha256 = excluded.sha256, language = excluded.language, indexed_at_ms = excluded.indexed_at_ms,
            format = excluded.format, lines = excluded.lines, symbols = excluded.symbols, refs = excluded.refs`,
       );
       for (const file of fresh) {
@@ -118,6 +134,9 @@ export class IndexStore {
           file.path,
           file.size,
           file.mtimeMs,
+          file.ctimeMs,
+          file.ino,
+          file.status,
           file.sha256,
           file.language,
           nowMs,
@@ -128,22 +147,22 @@ export class IndexStore {
         );
       }
       const touch = this.database.prepare(
-        "UPDATE repo_index_files SET mtime_ms = ?, indexed_at_ms = ? WHERE repo = ? AND path = ?",
+        "UPDATE repo_index SET mtime_ms = ?, ctime_ms = ?, indexed_at_ms = ? WHERE repo = ? AND path = ?",
       );
-      for (const file of verified) touch.run(file.mtimeMs, nowMs, this.repo, file.path);
-      const remove = this.database.prepare("DELETE FROM repo_index_files WHERE repo = ? AND path = ?");
+      for (const file of verified) touch.run(file.mtimeMs, file.ctimeMs, nowMs, this.repo, file.path);
+      const remove = this.database.prepare("DELETE FROM repo_index WHERE repo = ? AND path = ?");
       for (const path of removed) remove.run(this.repo, path);
     });
   }
 
   clear(): void {
-    this.database.prepare("DELETE FROM repo_index_files WHERE repo = ?").run(this.repo);
+    this.database.prepare("DELETE FROM repo_index WHERE repo = ?").run(this.repo);
   }
 }
 
 /** Drops every repository's cached index (for `hierocode cache clear`); returns rows removed. */
 export function clearAllIndexes(database: Database): number {
-  ensureSchema(database, "repo_index_files", ddl);
-  const result = database.prepare("DELETE FROM repo_index_files").run();
+  ensureSchema(database, "repo_index", ddl);
+  const result = database.prepare("DELETE FROM repo_index").run();
   return Number(result.changes);
 }

@@ -1,17 +1,23 @@
 /**
- * The incremental index: walk, reuse cached extractions whose path + size + mtime still match,
- * parse the rest (in worker threads when there are many), save, and return every file.
+ * The incremental index: walk, reuse cached extractions whose identity still matches, parse the
+ * rest (in worker threads when there are many), save, and return every file.
  *
- * mtime lies when a file is rewritten within the filesystem's timestamp granularity of the last
- * index (the "racy git" problem): a row whose mtime is within `racyWindowMs` of the moment it was
- * indexed is only trusted after its content hash is checked again.
+ * Identity is git's: path + size + mtime + ctime + inode. mtime alone can be set back
+ * (`touch -r`, `utimes`, archive extractors), but any write moves ctime and a replacing rename
+ * changes the inode. Timestamps still lie when a file is rewritten within the filesystem's
+ * timestamp granularity of the last index (the "racy git" problem): a row whose mtime or ctime is
+ * within `racyWindowMs` of the moment it was indexed is only trusted after its content hash is
+ * checked again.
+ *
+ * Files that were read but not parsed (junk content, undecodable bytes, a parser failure) are
+ * cached with that status too, so a warm run does not read them again.
  */
 import { realpathSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
 import { openIndexDatabase } from "../store/database.js";
+import type { JunkKind } from "./file-kinds.js";
 import { clearAllIndexes, IndexStore, indexFormatVersion } from "./index-store.js";
-import { hashFile, type ParseJob, type ParseOutcome, parseFile } from "./parse-file.js";
+import { hashFile, type ParseJob, type ParseOutcome, type ParseStatus, parseFile } from "./parse-file.js";
 import { ParsePool, type PoolResult } from "./parse-pool.js";
 import { decodeSymbols, encodeSymbols } from "./symbol-codec.js";
 import type { IndexedFile, RepoSymbol } from "./types.js";
@@ -40,8 +46,11 @@ export interface IndexResult {
   reused: number;
   /** Of the reused, how many needed a hash check because their mtime was not trustworthy. */
   verified: number;
+  /** Source files read but not parsed: junk content, undecodable bytes, parser failures. */
+  unparsed: string[];
   /** Worker threads that parsed (0: parsed in-process). */
   workers: number;
+  /** `unparsable`: source files listed by path only (undecodable, parser failure, unreadable). */
   skipped: WalkResult["skipped"] & { unparsable: number };
   /** Where the time went (wall clock): walk + cache lookup, parsing, writing the cache. */
   timings: IndexTimings;
@@ -85,6 +94,7 @@ export function repoKey(repoRoot: string): string {
 interface FreshFile {
   path: string;
   sha256: string;
+  status: ParseStatus;
   lines: number;
   symbols: RepoSymbol[];
   references: string[];
@@ -92,19 +102,28 @@ interface FreshFile {
   refs: string;
 }
 
+/** What a cached or fresh status means for the listed file: a junk kind, or null for code. */
+function junkOfStatus(status: ParseStatus): JunkKind | null {
+  if (status === "ok" || status === "failed" || status === "unreadable") return null;
+  return status;
+}
+
 /** Both kinds of outcome as one shape: objects for the result, strings for the store. */
-function freshFiles(result: PoolResult): { fresh: FreshFile[]; failed: string[] } {
+function freshFiles(result: PoolResult): { fresh: FreshFile[]; unreadable: string[] } {
   const fresh: FreshFile[] = [];
-  const failed: string[] = [];
+  const unreadable: string[] = [];
+  const empty = { lines: 0, symbols: [], references: [], symbolsJson: "", refs: "" };
   for (const outcome of result.local) {
     if (!outcome.ok) {
-      failed.push(outcome.path);
+      if (outcome.sha256 === null) unreadable.push(outcome.path);
+      else fresh.push({ path: outcome.path, sha256: outcome.sha256, status: outcome.status, ...empty });
       continue;
     }
     const { extraction } = outcome;
     fresh.push({
       path: outcome.path,
       sha256: outcome.sha256,
+      status: "ok",
       lines: extraction.lines,
       symbols: extraction.symbols,
       references: extraction.references,
@@ -112,14 +131,19 @@ function freshFiles(result: PoolResult): { fresh: FreshFile[]; failed: string[] 
       refs: extraction.references.join(" "),
     });
   }
-  for (const [path, sha256, lines, symbolsJson, refs] of result.remote) {
+  for (const [path, sha256, lines, symbolsJson, refs, status] of result.remote) {
     if (sha256 === null) {
-      failed.push(path);
+      unreadable.push(path);
+      continue;
+    }
+    if (status !== "ok") {
+      fresh.push({ path, sha256, status, ...empty });
       continue;
     }
     fresh.push({
       path,
       sha256,
+      status,
       lines,
       symbols: decodeSymbols(symbolsJson),
       references: refs === "" ? [] : refs.split(" "),
@@ -127,7 +151,7 @@ function freshFiles(result: PoolResult): { fresh: FreshFile[]; failed: string[] 
       refs,
     });
   }
-  return { fresh, failed };
+  return { fresh, unreadable };
 }
 
 function defaultWorkers(): number {
@@ -176,7 +200,8 @@ async function indexWith(run: IndexRun): Promise<IndexResult> {
   const files: IndexedFile[] = [];
   const byPath = new Map<string, IndexedFile>();
   const jobs: ParseJob[] = [];
-  const verifiedRows: Array<{ path: string; mtimeMs: number }> = [];
+  const verifiedRows: Array<{ path: string; mtimeMs: number; ctimeMs: number }> = [];
+  const unparsed: string[] = [];
   let reused = 0;
   let bytesToParse = 0;
 
@@ -186,6 +211,7 @@ async function indexWith(run: IndexRun): Promise<IndexResult> {
       size: entry.size,
       mtimeMs: entry.mtimeMs,
       language: entry.language,
+      junk: entry.junk,
       sha256: null,
       symbols: [],
       references: [],
@@ -193,28 +219,34 @@ async function indexWith(run: IndexRun): Promise<IndexResult> {
     };
     files.push(file);
     byPath.set(entry.path, file);
-    if (!entry.language) continue;
+    // Junk by name or attributes is listed, never read.
+    if (!entry.language || entry.junk) continue;
     const row = cached.get(entry.path);
     let usable =
       row !== undefined &&
       row.format === indexFormatVersion &&
       row.language === entry.language &&
       row.size === entry.size &&
-      row.mtimeMs === entry.mtimeMs;
-    if (usable && row && row.mtimeMs + racyWindowMs > row.indexedAtMs) {
-      usable = hashFile(join(repoRoot, entry.path)) === row.sha256;
-      if (usable) verifiedRows.push({ path: entry.path, mtimeMs: entry.mtimeMs });
+      row.mtimeMs === entry.mtimeMs &&
+      row.ctimeMs === entry.ctimeMs &&
+      row.ino === entry.ino;
+    if (usable && row && Math.max(row.mtimeMs, row.ctimeMs) + racyWindowMs > row.indexedAtMs) {
+      usable = hashFile(entry.absolute) === row.sha256;
+      if (usable) verifiedRows.push({ path: entry.path, mtimeMs: entry.mtimeMs, ctimeMs: entry.ctimeMs });
     }
     if (usable && row) {
       file.sha256 = row.sha256;
-      file.symbols = decodeSymbols(row.symbolsJson);
-      file.references = row.refs === "" ? [] : row.refs.split(" ");
-      file.lines = row.lines;
+      file.junk = junkOfStatus(row.status);
+      if (row.status === "ok") {
+        file.symbols = decodeSymbols(row.symbolsJson);
+        file.references = row.refs === "" ? [] : row.refs.split(" ");
+        file.lines = row.lines;
+      } else unparsed.push(entry.path);
       reused++;
     } else {
       jobs.push({
         path: entry.path,
-        absolute: join(repoRoot, entry.path),
+        absolute: entry.absolute,
         language: entry.language,
         size: entry.size,
       });
@@ -237,33 +269,51 @@ async function indexWith(run: IndexRun): Promise<IndexResult> {
     : { local: await parseHere(jobs), remote: [], workersUsed: 0 };
   timings.parseMs = performance.now() - parseStarted;
 
-  const { fresh, failed } = freshFiles(result);
+  const { fresh, unreadable } = freshFiles(result);
+  const identity = new Map(walk.files.map((entry) => [entry.path, entry]));
   const rows: Parameters<IndexStore["save"]>[0] = [];
   for (const parsed of fresh) {
     const file = byPath.get(parsed.path);
-    if (!file?.language) continue;
+    const entry = identity.get(parsed.path);
+    if (!file?.language || !entry) continue;
     file.sha256 = parsed.sha256;
     file.symbols = parsed.symbols;
     file.references = parsed.references;
     file.lines = parsed.lines;
-    rows.push({ ...parsed, size: file.size, mtimeMs: file.mtimeMs, language: file.language });
+    file.junk = junkOfStatus(parsed.status);
+    if (parsed.status !== "ok") unparsed.push(parsed.path);
+    rows.push({
+      ...parsed,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      ctimeMs: entry.ctimeMs,
+      ino: entry.ino,
+      language: file.language,
+    });
   }
-  // A NUL byte in a ".c" file: treat it as the binary it is.
-  for (const path of failed) byPath.delete(path);
-  const kept = failed.length === 0 ? files : files.filter((file) => byPath.has(file.path));
-  const removed = [...cached.keys()].filter((path) => !byPath.get(path)?.language);
+  unparsed.push(...unreadable);
+  const unreadableSet = new Set(unreadable);
+  const removed = [...cached.keys()].filter((path) => {
+    const entry = identity.get(path);
+    return !entry?.language || entry.junk !== null || unreadableSet.has(path);
+  });
   const saveStarted = performance.now();
   store.save(rows, verifiedRows, removed, now());
   timings.saveMs = performance.now() - saveStarted;
   timings.totalMs = performance.now() - run.started;
 
+  const unparsable = unparsed.filter((path) => {
+    const junk = byPath.get(path)?.junk;
+    return junk === null || junk === "undecodable";
+  }).length;
   return {
-    files: kept,
-    parsed: fresh.length + failed.length,
+    files,
+    parsed: fresh.length + unreadable.length,
     reused,
     verified: verifiedRows.length,
+    unparsed: unparsed.sort(),
     workers: result.workersUsed,
-    skipped: { ...walk.skipped, unparsable: failed.length },
+    skipped: { ...walk.skipped, unparsable },
     timings,
   };
 }

@@ -5,8 +5,8 @@
  * out is said so in the block and in the notes — a file is never truncated silently. Context
  * files then fill what remains, whole, as signatures, or as a note that they were left out.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, realpathSync } from "node:fs";
+import { join, sep } from "node:path";
 import type { TokenCounter } from "../tokens/counter.js";
 import { extractSymbols } from "./extract.js";
 import { languageForPath, prepareSource, refineLanguage } from "./file-kinds.js";
@@ -37,10 +37,22 @@ export interface PackResult {
   notes: string[];
 }
 
+/**
+ * Reads a repo-relative path, refusing (null) anything whose real path is outside the
+ * repository's real path: a symlink to `../../credentials` or `/etc/passwd` is not packed.
+ */
 function defaultReader(repoRoot: string): (path: string) => string | null {
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(repoRoot);
+  } catch {
+    realRoot = repoRoot;
+  }
   return (path) => {
     try {
-      return readFileSync(join(repoRoot, path), "utf8");
+      const real = realpathSync(join(repoRoot, path));
+      if (real !== realRoot && !real.startsWith(`${realRoot}${sep}`)) return null;
+      return readFileSync(real, "utf8");
     } catch {
       return null;
     }

@@ -25,10 +25,11 @@ if (port) {
             extraction.lines,
             encodeSymbols(extraction.symbols),
             extraction.references.join(" "),
+            "ok",
           ]);
-        } else outcomes.push([job.path, null, 0, "", ""]);
+        } else outcomes.push([job.path, outcome.sha256, 0, "", "", outcome.status]);
       } catch {
-        outcomes.push([job.path, null, 0, "", ""]);
+        outcomes.push([job.path, null, 0, "", "", "unreadable"]);
       }
     }
     port.postMessage(outcomes);

@@ -202,9 +202,16 @@ export function rankRepo(request: RankRequest): RankResult {
 
   const fileRanks = new Map<string, number>();
   const entries: RankedEntry[] = [];
+  // Generated, vendored, minified, lockfile, data and undecodable files come after all the rest,
+  // whatever their rank, unless the task or focus names them: hundreds of them never crowd out code.
+  const junkEntries: RankedEntry[] = [];
   files.forEach((file, position) => {
     const fileRank = rank[position]!;
     fileRanks.set(file.path, fileRank);
+    if (file.junk && !focus.has(file.path) && !mentionedPaths.has(file.path)) {
+      junkEntries.push({ file: file.path, symbol: null, rank: fileRank * 0.5 });
+      return;
+    }
     if (file.symbols.length === 0) {
       entries.push({ file: file.path, symbol: null, rank: fileRank * 0.5 });
       return;
@@ -241,5 +248,7 @@ export function rankRepo(request: RankRequest): RankResult {
       (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
       (a.symbol?.line ?? 0) - (b.symbol?.line ?? 0),
   );
+  junkEntries.sort((a, b) => b.rank - a.rank || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  for (const entry of junkEntries) entries.push(entry);
   return { fileRanks, entries };
 }

@@ -1,5 +1,5 @@
 /** The shapes of the repository index, shared by the walker, parser, cache, ranking and packer. */
-import type { LanguageId } from "./file-kinds.js";
+import type { JunkKind, LanguageId } from "./file-kinds.js";
 
 export type SymbolKind =
   | "class"
@@ -35,6 +35,11 @@ export interface IndexedFile {
   size: number;
   mtimeMs: number;
   language: LanguageId | null;
+  /**
+   * Generated, vendored, minified, lockfile, data or undecodable: listed by path only (no
+   * symbols) and ranked below every other file. Absent or null for code and ordinary text.
+   */
+  junk?: JunkKind | null;
   /** Hex SHA-256 of the content; null for files that were listed but never read. */
   sha256: string | null;
   symbols: RepoSymbol[];

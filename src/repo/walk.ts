@@ -1,15 +1,25 @@
 /**
- * The ignore-aware walk of a repository: every file a planner could care about, with its size
- * and modification time, skipping ignored, vendored, binary, generated and oversized files.
+ * The ignore-aware walk of a repository: every file a planner could care about, with its size,
+ * modification time and identity (inode, ctime), skipping ignored, vendored-folder, binary and
+ * oversized files, and marking junk (generated, minified, lockfiles, data, `.gitattributes`
+ * linguist overrides) to be listed last.
+ *
+ * It reads only the repository: `.git` (folder, file or link) and `.haco` are never entered,
+ * symlinked folders are never followed, and a symlinked file is listed only when its real path is
+ * inside the repository's real path (a link to `../../secrets` or `/etc/passwd` is skipped and
+ * counted as `outside`); such a file is then read through its resolved path.
  */
-import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync } from "node:fs";
+import { join, sep } from "node:path";
+import { type AttributeStack, linguistKind, withFolderAttributes } from "./attributes.js";
+import { looksBinaryHead } from "./decode.js";
 import {
   isBinaryName,
-  isGeneratedName,
+  type JunkKind,
+  junkByContent,
+  junkByName,
   type LanguageId,
   languageForPath,
-  looksBinary,
   vendoredFolders,
 } from "./file-kinds.js";
 import {
@@ -19,6 +29,7 @@ import {
   withExtraRules,
   withFolderRules,
 } from "./ignore-rules.js";
+import { readFlags } from "./safe-read.js";
 
 export const defaultMaxFileBytes = 1024 * 1024;
 
@@ -34,37 +45,69 @@ export interface WalkOptions {
 export interface WalkedFile {
   /** Repo-relative, forward slashes. */
   path: string;
+  /** Where to read it: the joined path, or a symlink's resolved target (inside the repository). */
+  absolute: string;
   size: number;
   mtimeMs: number;
+  /** Change time: moves on every write, and `utimes` cannot set it back. */
+  ctimeMs: number;
+  /** Inode number (a file replaced by rename gets a new one). */
+  ino: number;
   language: LanguageId | null;
+  /** Listed by path and ranked below code; null for code and ordinary text. */
+  junk: JunkKind | null;
 }
 
 export interface WalkResult {
   files: WalkedFile[];
-  skipped: { ignored: number; vendored: number; binary: number; generated: number; oversized: number };
+  /** `generated` counts junk files: listed, but never parsed and ranked last. */
+  skipped: {
+    ignored: number;
+    vendored: number;
+    binary: number;
+    generated: number;
+    oversized: number;
+    /** Symlinks whose target is outside the repository (or dangling, or a folder). */
+    outside: number;
+  };
 }
 
-function sniffBinary(absolute: string): boolean {
+/** The first 4 KiB of a non-source file: binary, junk (base64, minified), or plain text (null). */
+function sniffHead(absolute: string): "binary" | JunkKind | null {
   let descriptor: number | undefined;
   try {
-    descriptor = openSync(absolute, "r");
+    descriptor = openSync(absolute, readFlags);
     const head = new Uint8Array(4096);
     const read = readSync(descriptor, head, 0, head.length, 0);
-    return looksBinary(head.subarray(0, read));
+    const bytes = head.subarray(0, read);
+    if (looksBinaryHead(bytes)) return "binary";
+    return junkByContent(Buffer.from(bytes).toString("latin1"));
   } catch {
-    return true;
+    return "binary";
   } finally {
     if (descriptor !== undefined) closeSync(descriptor);
+  }
+}
+
+function realOrNull(path: string): string | null {
+  try {
+    return realpathSync(path);
+  } catch {
+    return null;
   }
 }
 
 export function walkRepo(repoRoot: string, options: WalkOptions = {}): WalkResult {
   const maxFileBytes = options.maxFileBytes ?? defaultMaxFileBytes;
   const files: WalkedFile[] = [];
-  const skipped = { ignored: 0, vendored: 0, binary: 0, generated: 0, oversized: 0 };
+  const skipped = { ignored: 0, vendored: 0, binary: 0, generated: 0, oversized: 0, outside: 0 };
+  const realRoot = realOrNull(repoRoot) ?? repoRoot;
+  const inside = (real: string) =>
+    real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : `${realRoot}${sep}`);
 
-  const visit = (relativeDir: string, inherited: IgnoreStack) => {
+  const visit = (relativeDir: string, inherited: IgnoreStack, inheritedAttributes: AttributeStack) => {
     const stack = relativeDir === "" ? inherited : withFolderRules(inherited, repoRoot, relativeDir);
+    const attributes = withFolderAttributes(inheritedAttributes, repoRoot, relativeDir);
     let entries: import("node:fs").Dirent[];
     try {
       entries = readdirSync(relativeDir === "" ? repoRoot : join(repoRoot, relativeDir), {
@@ -76,9 +119,10 @@ export function walkRepo(repoRoot: string, options: WalkOptions = {}): WalkResul
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const relative = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
+      // Git's own data (a folder, or a worktree's `.git` file) and hierocode's run logs (.haco)
+      // are never part of what the planner sees, whatever their type.
+      if (entry.name === ".git" || entry.name === ".haco") continue;
       if (entry.isDirectory()) {
-        // hierocode's own run logs (.haco/logs) are never part of what the planner sees.
-        if (entry.name === ".git" || entry.name === ".haco") continue;
         if (vendoredFolders.has(entry.name) && !options.includeVendored) {
           skipped.vendored++;
           continue;
@@ -87,10 +131,10 @@ export function walkRepo(repoRoot: string, options: WalkOptions = {}): WalkResul
           skipped.ignored++;
           continue;
         }
-        visit(relative, stack);
+        visit(relative, stack, attributes);
         continue;
       }
-      // Symlinked folders are not followed (loops); symlinked files are listed by their target's stats.
+      // Symlinked folders are not followed (loops, and they may lead out of the repository).
       if (!entry.isFile() && !entry.isSymbolicLink()) continue;
       if (isIgnored(stack, relative)) {
         skipped.ignored++;
@@ -100,32 +144,54 @@ export function walkRepo(repoRoot: string, options: WalkOptions = {}): WalkResul
         skipped.binary++;
         continue;
       }
-      if (isGeneratedName(relative)) {
-        skipped.generated++;
-        continue;
-      }
-      const absolute = join(repoRoot, relative);
+      let absolute = join(repoRoot, relative);
       let stats: import("node:fs").Stats;
       try {
-        stats = statSync(absolute);
+        if (entry.isSymbolicLink()) {
+          const real = realOrNull(absolute);
+          if (real === null || !inside(real)) {
+            skipped.outside++;
+            continue;
+          }
+          absolute = real;
+        }
+        stats = lstatSync(absolute);
       } catch {
         continue;
       }
-      if (!stats.isFile()) continue;
+      if (!stats.isFile()) {
+        if (entry.isSymbolicLink()) skipped.outside++;
+        continue;
+      }
       if (stats.size > maxFileBytes) {
         skipped.oversized++;
         continue;
       }
       const language = languageForPath(relative);
-      // Source files are checked for NUL bytes when read for parsing; others are sniffed here.
-      if (language === null && stats.size > 0 && sniffBinary(absolute)) {
-        skipped.binary++;
-        continue;
+      let junk: JunkKind | null = junkByName(relative) ?? linguistKind(attributes, relative);
+      // Source files are checked for NUL bytes and junk content when read for parsing.
+      if (language === null && junk === null && stats.size > 0) {
+        const sniffed = sniffHead(absolute);
+        if (sniffed === "binary") {
+          skipped.binary++;
+          continue;
+        }
+        junk = sniffed;
       }
-      files.push({ path: relative, size: stats.size, mtimeMs: stats.mtimeMs, language });
+      if (junk !== null) skipped.generated++;
+      files.push({
+        path: relative,
+        absolute,
+        size: stats.size,
+        mtimeMs: stats.mtimeMs,
+        ctimeMs: stats.ctimeMs,
+        ino: stats.ino,
+        language,
+        junk,
+      });
     }
   };
 
-  visit("", withExtraRules(rootIgnoreStack(repoRoot), options.exclude ?? []));
+  visit("", withExtraRules(rootIgnoreStack(repoRoot), options.exclude ?? []), []);
   return { files, skipped };
 }

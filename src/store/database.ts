@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import type { DatabaseSync as DatabaseSyncType } from "node:sqlite";
 import { cacheDir, stateDir } from "../config/paths.js";
 import { ExitCode, HierocodeError } from "../errors.js";
+import { afterEachCommand } from "../util/cleanup.js";
 
 // node:sqlite prints an ExperimentalWarning on some Node versions; it is expected here.
 const originalEmitWarning = process.emitWarning.bind(process);
@@ -107,6 +108,7 @@ export function closeAllDatabases(): void {
   }
   open.clear();
 }
+afterEachCommand(closeAllDatabases);
 
 /** Runs `work` inside a transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error). */
 export function transaction<T>(database: Database, work: () => T): T {

@@ -53,6 +53,14 @@ export interface FakeOllamaOptions {
 export interface FakeOllama extends FakeServer {
   /** The pulled models; mutate to "pull" or "remove" models during a test. */
   models: FakeOllamaModel[];
+  /**
+   * Runner bookkeeping as Ollama's scheduler does it (server/sched.go `needsReload`): one runner
+   * per model; a request whose `num_ctx` differs from the loaded runner's reloads it. `num_ctx`
+   * above the model's window is clamped to it (and counted in `clamped`), as Ollama does.
+   */
+  runners: { loads: number; reloads: number; clamped: number; numCtxSeen: Map<string, number[]> };
+  /** Pretends a runner is already loaded with this context (a previous run's), as /api/ps reports it. */
+  preload(model: string, numCtx: number): void;
 }
 
 export function defaultOllamaModels(): FakeOllamaModel[] {
@@ -125,6 +133,7 @@ export async function startFakeOllama(
 ): Promise<FakeOllama> {
   const models = options.models ?? defaultOllamaModels();
   const loaded = new Map<string, number>();
+  const runners = { loads: 0, reloads: 0, clamped: 0, numCtxSeen: new Map<string, number[]>() };
   const resolvedScript = Script.from(script);
   const find = (name: unknown): FakeOllamaModel | undefined =>
     typeof name === "string"
@@ -211,9 +220,18 @@ export async function startFakeOllama(
     const model = find(body.model);
     if (!model) return notFound(response, body.model);
     const isChat = request.path === "/api/chat";
-    const numCtx = body.options?.num_ctx ?? options.defaultContextLength ?? 4096;
+    const requestedCtx = body.options?.num_ctx ?? options.defaultContextLength ?? 4096;
+    const window = model.contextLength ?? 8192;
+    if (requestedCtx > window) runners.clamped += 1;
+    const numCtx = Math.min(requestedCtx, window);
+    runners.numCtxSeen.set(model.name, [...(runners.numCtxSeen.get(model.name) ?? []), requestedCtx]);
     if (body.keep_alive === 0 || body.keep_alive === "0") loaded.delete(model.name);
-    else loaded.set(model.name, numCtx);
+    else {
+      const current = loaded.get(model.name);
+      if (current === undefined) runners.loads += 1;
+      else if (current !== numCtx) runners.reloads += 1;
+      loaded.set(model.name, numCtx);
+    }
 
     if (isChat && Array.isArray(body.messages) && body.messages.length === 0) {
       // An empty conversation only loads (or, with keep_alive 0, unloads) the model.
@@ -304,5 +322,12 @@ export async function startFakeOllama(
     },
     options.port,
   );
-  return { ...server, models };
+  return {
+    ...server,
+    models,
+    runners,
+    preload: (name: string, numCtx: number) => {
+      loaded.set(find(name)?.name ?? name, numCtx);
+    },
+  };
 }

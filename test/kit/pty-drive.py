@@ -2,15 +2,20 @@
 """Runs a command in a pseudo-terminal and answers its prompts, like a person at a keyboard.
 
 usage: pty-drive.py STEPS_JSON -- COMMAND [ARG...]
+       pty-drive.py --interactive -- COMMAND [ARG...]
 STEPS_JSON is a list of [text_to_wait_for, keys_to_send]; keys may contain \\r, \\x1b[B (down) etc.
 Prints the whole transcript on stdout and exits with the command's exit status (124 on timeout,
 125 when a prompt it waited for never appeared).
+--interactive relays instead: bytes on stdin are typed into the terminal, the terminal's output is
+copied to stdout as it comes (the caller decides what to wait for); closing stdin hangs up the
+command (SIGHUP, then SIGKILL) and the driver exits with its status.
 """
 import fcntl
 import json
 import os
 import pty
 import select
+import signal
 import struct
 import sys
 import termios
@@ -19,8 +24,62 @@ import time
 TIMEOUT_S = 20
 
 
+def interactive(command: list) -> int:
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.environ["TERM"] = os.environ.get("PTY_TERM", "xterm-256color")
+        os.execvp(command[0], command)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    stdin = sys.stdin.buffer.fileno()
+    out = sys.stdout.buffer
+    sources = [fd, stdin]
+    status = None
+    while status is None:
+        ready, _, _ = select.select(sources, [], [], 0.1)
+        if fd in ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            if chunk:
+                out.write(chunk)
+                out.flush()
+            else:
+                sources.remove(fd)
+        if stdin in ready:
+            keys = os.read(stdin, 65536)
+            if keys:
+                os.write(fd, keys)
+            else:  # the caller is done: hang up
+                sources.remove(stdin)
+                try:
+                    os.kill(pid, signal.SIGHUP)
+                    time.sleep(0.5)
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        finished, code = os.waitpid(pid, os.WNOHANG)
+        if finished:
+            status = code
+    while True:  # drain what is left
+        ready, _, _ = select.select([fd], [], [], 0.05)
+        if not ready:
+            break
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out.write(chunk)
+    out.flush()
+    return os.waitstatus_to_exitcode(status)
+
+
 def main() -> int:
     separator = sys.argv.index("--")
+    if sys.argv[1] == "--interactive":
+        return interactive(sys.argv[separator + 1:])
     steps = json.loads(sys.argv[1])
     command = sys.argv[separator + 1:]
     pid, fd = pty.fork()

@@ -193,12 +193,14 @@ describe("runPipeline", () => {
     expect(lastUser(h.planner.requests[1] as never)).toMatch(/Your plan was rejected/);
 
     const bad = harness({
-      planner: () => planAnswer({ summary: "s", units: [unit("u1", ["src/nope.ts"])] }),
+      planner: () => planAnswer({ summary: "s", units: [unit("u1", ["../outside.ts"])] }),
       drafter: () => "",
     });
     await expect(runPipeline(bad.deps(root), bad.options())).rejects.toThrow(ModelOutputError);
     expect(bad.planner.requests).toHaveLength(2);
-    expect(lastUser(bad.planner.requests[1] as never)).toContain("target 'src/nope.ts' does not exist");
+    expect(lastUser(bad.planner.requests[1] as never)).toContain(
+      "target '../outside.ts' is outside the repository",
+    );
   });
 
   it("reuses a cached plan: zero planner calls; a changed file invalidates it", async () => {

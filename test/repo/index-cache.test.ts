@@ -24,16 +24,22 @@ function age(root: string, paths: string[], seconds = 3600): void {
   for (const path of paths) utimesSync(join(root, path), when, when);
 }
 
+/**
+ * `utimes` itself moves the ctime to now, and a row is trusted without a hash only when both
+ * timestamps are older than the racy window at the time it was indexed: index "later".
+ */
+const later = () => Date.now() + 5000;
+
 describe("incremental index", () => {
   it("parses everything cold, nothing warm, and exactly the touched file after an edit", async () => {
     repo = tempRepo(files);
     age(repo.root, Object.keys(files));
-    const cold = await indexRepo(repo.root, { env: repo.env });
+    const cold = await indexRepo(repo.root, { env: repo.env, now: later });
     expect(cold).toMatchObject({ parsed: 3, reused: 0 });
     expect(cold.files.map((file) => file.path)).toEqual(["README.md", "a.py", "b.py", "c.ts"]);
     expect(cold.files.find((file) => file.path === "a.py")?.references).toContain("beta");
 
-    const warm = await indexRepo(repo.root, { env: repo.env });
+    const warm = await indexRepo(repo.root, { env: repo.env, now: later });
     expect(warm).toMatchObject({ parsed: 0, reused: 3, verified: 0 });
     expect(warm.files).toEqual(cold.files);
 
@@ -86,13 +92,54 @@ describe("incremental index", () => {
     expect(clearIndexCache({ env: repo.env })).toBe(3);
   });
 
-  it("treats a source file with NUL bytes as binary", async () => {
+  it("lists a source file with NUL bytes by path, as undecodable, and caches that", async () => {
     repo = tempRepo({
-      "blob.c": new Uint8Array([105, 110, 116, 0, 0, 1]),
+      "blob.c": new Uint8Array([105, 110, 116, 0, 0, 1, 2, 3, 0, 7]),
       "ok.c": "int ok(void) { return 1; }\n",
     });
-    const result = await indexRepo(repo.root, { env: repo.env });
-    expect(result.files.map((file) => file.path)).toEqual(["ok.c"]);
+    age(repo.root, ["blob.c", "ok.c"]);
+    const result = await indexRepo(repo.root, { env: repo.env, now: later });
+    expect(result.files.map((file) => [file.path, file.junk, file.symbols.length])).toEqual([
+      ["blob.c", "undecodable", 0],
+      ["ok.c", null, 1],
+    ]);
+    expect(result.unparsed).toEqual(["blob.c"]);
     expect(result.skipped.unparsable).toBe(1);
+    // Warm: neither file is read again, the failure included.
+    const warm = await indexRepo(repo.root, { env: repo.env, now: later });
+    expect(warm).toMatchObject({ parsed: 0, reused: 2, unparsed: ["blob.c"] });
+    expect(warm.files).toEqual(result.files);
+  });
+
+  it("caches a file the parser throws on, instead of reparsing it every warm run", async () => {
+    // A ".ts" file of base64 is recognised as data before the parser sees it; cached as such.
+    repo = tempRepo({ "blob.ts": `${"QUJDRA".repeat(200)}\n`, "ok.ts": "export const ok = 1;\n" });
+    age(repo.root, ["blob.ts", "ok.ts"]);
+    const cold = await indexRepo(repo.root, { env: repo.env, now: later });
+    expect(cold.files.find((file) => file.path === "blob.ts")?.junk).toBe("data");
+    const warm = await indexRepo(repo.root, { env: repo.env, now: later });
+    expect(warm).toMatchObject({ parsed: 0, reused: 2 });
+    expect(warm.files.find((file) => file.path === "blob.ts")?.junk).toBe("data");
+  });
+
+  it("a file rewritten with the same size and mtime is re-read: ctime and inode are part of its identity", async () => {
+    repo = tempRepo(files);
+    age(repo.root, Object.keys(files));
+    const first = await indexRepo(repo.root, { env: repo.env, now: later });
+    expect(first.files.find((file) => file.path === "b.py")?.symbols[0]?.name).toBe("beta");
+    const before = statSync(join(repo.root, "b.py"));
+    // Same size, mtime set back exactly: only the ctime (moved by the write and by utimes) tells.
+    repo.write("b.py", "def BETA():\n    return 2\n");
+    utimesSync(join(repo.root, "b.py"), before.atime, before.mtime);
+    const after = statSync(join(repo.root, "b.py"));
+    expect([after.size, after.mtimeMs]).toEqual([before.size, before.mtimeMs]);
+    // Indexed "much later", so the racy-window hash check cannot be what catches it.
+    const second = await indexRepo(repo.root, { env: repo.env, now: () => Date.now() + 60_000 });
+    expect(second).toMatchObject({ parsed: 1, reused: 2, verified: 0 });
+    expect(second.files.find((file) => file.path === "b.py")?.symbols[0]?.name).toBe("BETA");
+    // The plan-cache key is built from these hashes: it moves with the content.
+    expect(second.files.find((file) => file.path === "b.py")?.sha256).not.toBe(
+      first.files.find((file) => file.path === "b.py")?.sha256,
+    );
   });
 });

@@ -57,7 +57,7 @@ describe("ignore-aware walk", () => {
     expect(await paths(repo.root)).toEqual([".gitignore", "notes/.gitignore", "notes/README.md"]);
   });
 
-  it("skips vendored folders, binaries, generated files, lockfiles and oversized files", async () => {
+  it("skips vendored folders, binaries and oversized files; lists generated files and lockfiles as junk", async () => {
     repo = tempRepo({
       "node_modules/lib/index.js": "module.exports = 1;",
       "vendor/pkg/a.go": "package a",
@@ -70,9 +70,13 @@ describe("ignore-aware walk", () => {
       "main.py": "def main():\n    pass\n",
     });
     const result = walkRepo(repo.root, { maxFileBytes: 2000 });
-    expect(result.files.map((file) => file.path)).toEqual(["main.py"]);
+    expect(result.files.map((file) => [file.path, file.junk])).toEqual([
+      ["app.min.js", "minified"],
+      ["main.py", null],
+      ["package-lock.json", "lockfile"],
+    ]);
     expect(result.skipped).toMatchObject({ vendored: 3, binary: 2, generated: 2, oversized: 1 });
-    expect(result.files[0]).toMatchObject({ language: "python", size: 21 });
+    expect(result.files[1]).toMatchObject({ language: "python", size: 21 });
   });
 
   it("can include vendored folders and extra exclusions when asked (benchmarks)", async () => {

@@ -1,49 +1,239 @@
-/** Every command module registers itself here (one line each). */
+/**
+ * Every top-level command, registered lazily: `hierocode --help` and `--version` load no command
+ * module; running a command loads only the module that defines it (and what that module imports).
+ *
+ * To add a command: add one entry below (in the order `hierocode --help` lists them). `name`,
+ * `term` and `summary` are what the top-level help shows before the module is loaded; the test
+ * `test/app/cli-lazy.test.ts` checks they match what the module registers.
+ */
 import type { Command } from "commander";
 import type { CliContext, CommandRegistrar } from "../context.js";
-import { registerCache } from "./cache.js";
-import { registerConfig } from "./config.js";
-import { registerDoctor } from "./doctor.js";
-import { registerDraft } from "./draft.js";
-import { registerEstimate } from "./estimate.js";
-import { registerInit } from "./init.js";
-import { registerModels } from "./models.js";
-import { registerPatch } from "./patch.js";
-import { registerPlan } from "./plan.js";
-import { registerProviders } from "./providers.js";
-import { registerRepo } from "./repo.js";
-import { registerResources } from "./resources.js";
-import { registerReview } from "./review.js";
-import { registerRun } from "./run.js";
-import { registerSupervisor } from "./supervisor.js";
-import { registerUsage } from "./usage.js";
-import { registerVersion } from "./version.js";
-import { registerWorker } from "./worker.js";
-import { registerWorkers } from "./workers.js";
+
+export interface CommandEntry {
+  /** The top-level command name as typed. */
+  name: string;
+  /** What follows the name in the command list of `--help` (e.g. "[options] [prompt]"), if anything. */
+  term?: string;
+  /** The one-line description the module gives the command. */
+  summary: string;
+  /** The module's file name; one module may register several top-level commands (repo, tokens). */
+  module: string;
+  /** Loads the module's registrar. */
+  load: () => Promise<CommandRegistrar>;
+}
 
 // In the order `hierocode --help` lists them: set-up, the pipeline, the tools around it.
-const registrars: CommandRegistrar[] = [
-  registerInit,
-  registerDoctor,
-  registerConfig,
-  registerProviders,
-  registerModels,
-  registerResources,
-  registerWorkers,
-  registerEstimate,
-  registerPlan,
-  registerRun,
-  registerDraft,
-  registerReview,
-  registerUsage,
-  registerCache,
-  registerPatch,
-  registerRepo,
-  registerWorker,
-  registerSupervisor,
-  registerVersion,
+export const commandEntries: CommandEntry[] = [
+  {
+    name: "init",
+    term: "[options]",
+    summary: "write ~/.hierocode.yaml (--wizard detects your planner, local models and hardware)",
+    module: "init",
+    load: async () => (await import("./init.js")).registerInit,
+  },
+  {
+    name: "doctor",
+    term: "[options]",
+    summary:
+      "check the config and, for every role, that its provider is reachable, logged in and has the model",
+    module: "doctor",
+    load: async () => (await import("./doctor.js")).registerDoctor,
+  },
+  {
+    name: "config",
+    summary: "inspect the configuration",
+    module: "config",
+    load: async () => (await import("./config.js")).registerConfig,
+  },
+  {
+    name: "trust",
+    term: "[options]",
+    summary:
+      "allow this repository's .hierocode.yaml to run programs and send credentials (verify_command, binary, auth, base_url, pricing_file)",
+    module: "trust",
+    load: async () => (await import("./trust.js")).registerTrust,
+  },
+  {
+    name: "providers",
+    summary: "configured providers",
+    module: "providers",
+    load: async () => (await import("./providers.js")).registerProviders,
+  },
+  {
+    name: "models",
+    summary: "models per provider and per role",
+    module: "models",
+    load: async () => (await import("./models.js")).registerModels,
+  },
+  {
+    name: "resources",
+    term: "[options]",
+    summary: "print CPU count, RAM (total / available) and GPUs",
+    module: "resources",
+    load: async () => (await import("./resources.js")).registerResources,
+  },
+  {
+    name: "workers",
+    summary: "parallel worker counts",
+    module: "workers",
+    load: async () => (await import("./workers.js")).registerWorkers,
+  },
+  {
+    name: "estimate",
+    term: "[options]",
+    summary:
+      "expected and worst-case planner/reviewer calls, tokens, dollars and subscription messages for a task",
+    module: "estimate",
+    load: async () => (await import("./estimate.js")).registerEstimate,
+  },
+  {
+    name: "plan",
+    term: "[options]",
+    summary: "make (or reuse from the cache) the plan for a task and print it; nothing is drafted",
+    module: "plan",
+    load: async () => (await import("./plan.js")).registerPlan,
+  },
+  {
+    name: "run",
+    term: "[options]",
+    summary: "plan → draft → review: print the accepted diffs (write them with --apply)",
+    module: "run",
+    load: async () => (await import("./run.js")).registerRun,
+  },
+  {
+    name: "draft",
+    term: "[options]",
+    summary: "ask the drafter for one file's change and print the diff (one call, no review)",
+    module: "draft",
+    load: async () => (await import("./draft.js")).registerDraft,
+  },
+  {
+    name: "review",
+    term: "[options]",
+    summary: "ask the reviewer to judge one file (its uncommitted diff, or its content) against a task",
+    module: "review",
+    load: async () => (await import("./review.js")).registerReview,
+  },
+  {
+    name: "usage",
+    term: "[options]",
+    summary:
+      "model calls, tokens and cost per role (all sessions), and messages used in each subscription window",
+    module: "usage",
+    load: async () => (await import("./usage.js")).registerUsage,
+  },
+  {
+    name: "cache",
+    summary: "the plan cache",
+    module: "cache",
+    load: async () => (await import("./cache.js")).registerCache,
+  },
+  {
+    name: "patch",
+    summary: "apply model edits and diffs",
+    module: "patch",
+    load: async () => (await import("./patch.js")).registerPatch,
+  },
+  {
+    name: "repo",
+    summary: "inspect the repository index the planner sees",
+    module: "repo",
+    load: async () => (await import("./repo.js")).registerRepo,
+  },
+  {
+    name: "tokens",
+    summary: "token counting",
+    module: "repo",
+    load: async () => (await import("./repo.js")).registerRepo,
+  },
+  {
+    name: "worker",
+    term: "[options] [prompt]",
+    summary: "draft with the local worker model and print only the artifact (never writes files)",
+    module: "worker",
+    load: async () => (await import("./worker.js")).registerWorker,
+  },
+  {
+    name: "supervisor",
+    summary: "set a repository up for a supervising agent (Claude Code, Codex) that delegates to the worker",
+    module: "supervisor",
+    load: async () => (await import("./supervisor.js")).registerSupervisor,
+  },
+  {
+    name: "mcp",
+    summary:
+      "serve the MCP tools (draft_code, drafter_info, usage_summary, submit_task, task_status) on stdio",
+    module: "mcp",
+    load: async () => (await import("./mcp.js")).registerMcp,
+  },
+  {
+    name: "version",
+    term: "[options]",
+    summary: "print the installed version",
+    module: "version",
+    load: async () => (await import("./version.js")).registerVersion,
+  },
 ];
 
-export function registerAll(program: Command, context: CliContext): void {
-  for (const register of registrars) register(program, context);
+/** Global options that take a value (their value is not the command name). */
+const globalsWithValue = new Set(["-c", "--config"]);
+
+/**
+ * The top-level command `argv` invokes (`help X` counts as X), or undefined for none
+ * (`--help`, `--version`, no arguments).
+ */
+export function requestedCommand(argv: readonly string[]): string | undefined {
+  const words: string[] = [];
+  for (let index = 0; index < argv.length && words.length < 2; index++) {
+    const arg = argv[index]!;
+    if (arg === "--") break;
+    if (arg.startsWith("-")) {
+      if (globalsWithValue.has(arg)) index++;
+      continue;
+    }
+    words.push(arg);
+    if (words[0] !== "help") break;
+  }
+  return words[0] === "help" ? words[1] : words[0];
+}
+
+/**
+ * Registers every command on `program`: the modules of `load` (default: the one defining the
+ * command `argv` asks for) for real, every other command as a placeholder that only lists its name
+ * and summary in `--help`. `load: "all"` loads every module (tests compare the two).
+ */
+export async function registerAll(
+  program: Command,
+  context: CliContext,
+  load: { argv: readonly string[] } | "all",
+): Promise<void> {
+  const loaded = new Map<string, CommandRegistrar>();
+  const wanted = load === "all" ? undefined : requestedCommand(load.argv);
+  for (const entry of commandEntries) {
+    if ((load === "all" || entry.name === wanted) && !loaded.has(entry.module))
+      loaded.set(entry.module, await entry.load());
+  }
+  const called = new Set<string>();
+  const has = (name: string) => program.commands.some((command) => command.name() === name);
+  for (const entry of commandEntries) {
+    if (has(entry.name)) continue;
+    const registrar = loaded.get(entry.module);
+    if (registrar && !called.has(entry.module)) {
+      called.add(entry.module);
+      registrar(program, context);
+      if (has(entry.name)) continue;
+    }
+    const command = program.command(entry.name).description(entry.summary);
+    placeholders.set(command, entry.term);
+  }
+}
+
+/** Placeholder commands and the term their help line shows. */
+const placeholders = new WeakMap<Command, string | undefined>();
+
+/** The command list's left column: commander's own for loaded commands, the entry's term otherwise. */
+export function subcommandTerm(command: Command, fallback: (command: Command) => string): string {
+  if (!placeholders.has(command)) return fallback(command);
+  const term = placeholders.get(command);
+  return term ? `${command.name()} ${term}` : command.name();
 }

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { applyReplyToRepo, failureReport, type RepoApplyReport } from "../../edits/index.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import type { CliContext } from "../context.js";
+import { type CliContext, protectFromConfig } from "../context.js";
 import { repositoryFor } from "../repository.js";
 
 interface PatchApplyFlags {
@@ -89,6 +89,7 @@ export function registerPatch(program: Command, context: CliContext): void {
     .action(async (file: string | undefined, flags: PatchApplyFlags) => {
       const repoRoot = repositoryFor(context, flags.repo);
       const reply = await readInput(context, file);
+      protectFromConfig(context, repoRoot);
       const report = applyReplyToRepo(repoRoot, reply, {
         dryRun: flags.dryRun ?? false,
         partial: flags.partial ?? false,

@@ -1,11 +1,10 @@
 import { relative } from "node:path";
-import * as prompts from "@clack/prompts";
 import type { Command } from "commander";
 import { estimateTask } from "../../app/estimate.js";
 import { type ApplyDecision, appliedUnits, applyChanges, runTask, unwrittenCount } from "../../app/run.js";
 import type { HierocodeConfig } from "../../config/schema.js";
-import { ExitCode, UsageError } from "../../errors.js";
-import type { PipelineEvent, PipelineRole } from "../../pipeline/events.js";
+import { AbortError, ExitCode, isAbortLike, UsageError } from "../../errors.js";
+import type { PipelineRole } from "../../pipeline/events.js";
 import type { Verifier } from "../../pipeline/hooks.js";
 import type { RoleTotals } from "../../pipeline/model-call.js";
 import type { PipelineResult } from "../../pipeline/pipeline.js";
@@ -13,6 +12,7 @@ import type { Confirm } from "../../pipeline/ports.js";
 import { verifierForRun } from "../../verify/index.js";
 import type { CliContext } from "../context.js";
 import type { Output } from "../output.js";
+import { ProgressView, wantsLiveView } from "../progress.js";
 import { repositoryFor } from "../repository.js";
 import { providerRuntime } from "../runtime.js";
 import { printEstimate } from "./estimate.js";
@@ -79,7 +79,7 @@ export function totalsLines(
   return lines;
 }
 
-function renderSummary(
+export function renderSummary(
   output: Output,
   result: PipelineResult,
   models: Record<PipelineRole, string>,
@@ -128,55 +128,17 @@ function renderSummary(
   for (const line of totalsLines(output, result.totals, models)) output.note(line);
   output.note(
     paint.dim(
-      `log: ${relative(repoRoot, logFile).startsWith("..") ? logFile : relative(repoRoot, logFile)} (resume with --resume ${result.runId})`,
+      `log: ${relative(repoRoot, logFile).startsWith("..") ? logFile : relative(repoRoot, logFile)} (run ${result.runId})`,
     ),
   );
 }
 
-function progressNotes(output: Output): (event: PipelineEvent) => void {
-  return (event) => {
-    if (event.type === "plan-ready") {
-      output.note(
-        output.paint.dim(
-          `plan: ${event.plan.units.length} unit(s)${event.fromCache ? " (cached, no planner call)" : ""}${event.fromLog ? " (from the run log)" : ""}`,
-        ),
-      );
-    } else if (event.type === "plan-invalid") {
-      output.note(
-        output.paint.yellow(`plan rejected (attempt ${event.attempt}): ${event.problems[0] ?? ""}`),
-      );
-    } else if (event.type === "escalation") {
-      output.note(
-        event.approved
-          ? output.paint.dim(`${event.unitId}: escalated to the planner (${event.reason})`)
-          : output.paint.yellow(`escalation of ${event.unitId} declined`),
-      );
-    } else if (event.type === "verdict" && event.effectiveAction !== "accept") {
-      // Accepts are reported once the unit finishes; the other verdicts explain what happens next.
-      const feedback = event.verdict.feedback ? `: ${event.verdict.feedback.split("\n")[0]}` : "";
-      output.note(output.paint.dim(`${event.unitId}: reviewer says ${event.effectiveAction}${feedback}`));
-    } else if (event.type === "edit-failed") {
-      output.note(
-        output.paint.dim(
-          `${event.unitId}: the draft's edit did not apply (attempt ${event.attempt}); asking again`,
-        ),
-      );
-    } else if (event.type === "split") {
-      output.note(output.paint.dim(`${event.unitId}: split into ${event.subUnitIds.join(", ")}`));
-    } else if (event.type === "verify" && !event.outcome.ok) {
-      const label =
-        event.phase === "baseline" ? "baseline tests already fail" : `tests fail (round ${event.round})`;
-      output.note(
-        output.paint.dim(
-          `verify: ${label}${event.newFailures.length ? `; new: ${event.newFailures.slice(0, 3).join(", ")}` : ""}`,
-        ),
-      );
-    }
-  };
-}
-
 /** Asks before the planner drafts a unit; without a terminal, --yes decides (else: declined). */
-export function escalationConfirm(context: CliContext, yes: boolean): Confirm {
+export function escalationConfirm(
+  context: CliContext,
+  yes: boolean,
+  view?: Pick<ProgressView, "pause" | "resume">,
+): Confirm {
   return async (request) => {
     if (yes) return true;
     if (!context.interactive) {
@@ -185,14 +147,46 @@ export function escalationConfirm(context: CliContext, yes: boolean): Confirm {
       );
       return false;
     }
-    const answer = await prompts.confirm({
-      message: `Unit ${request.unitId}: ${request.reason}. Let the planner write it? (${request.used}/${request.limit} escalations used)`,
-    });
-    return answer === true;
+    // The live panel steps aside so the question is asked on a clean line.
+    view?.pause();
+    try {
+      const prompts = await import("@clack/prompts");
+      const answer = await prompts.confirm({
+        message: `Unit ${request.unitId}: ${request.reason}. Let the planner write it? (${request.used}/${request.limit} escalations used)`,
+      });
+      return answer === true;
+    } finally {
+      view?.resume();
+    }
   };
 }
 
+/** Quotes one shell word when needed (for the resume command the user copies). */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/** The exact command that continues run `runId` (with --repo when the user gave one). */
+export function resumeCommand(runId: string, repo?: string): string {
+  return ["hierocode", "run", "--resume", runId, ...(repo ? ["--repo", repo] : [])].map(shellWord).join(" ");
+}
+
+/** The live view for a run on stderr: a panel on a terminal, plain lines otherwise. */
+export function progressViewFor(
+  context: CliContext,
+  stream: NodeJS.WritableStream = process.stderr,
+): ProgressView {
+  const { output } = context;
+  return new ProgressView({
+    stream,
+    live: wantsLiveView(stream, context.env),
+    paint: output.paint,
+    debug: output.debug,
+  });
+}
+
 async function askApply(file: string): Promise<ApplyDecision> {
+  const prompts = await import("@clack/prompts");
   const answer = await prompts.select({
     message: `Apply changes to ${file}?`,
     options: [
@@ -203,6 +197,29 @@ async function askApply(file: string): Promise<ApplyDecision> {
     ],
   });
   return prompts.isCancel(answer) ? "abort" : (answer as ApplyDecision);
+}
+
+/**
+ * An interrupted or crashed run can be resumed from its log: say how. Ctrl-C becomes an
+ * AbortError naming the run and the exact resume command; other errors get a note before them.
+ */
+export function stoppedRunError(
+  error: unknown,
+  runId: string | undefined,
+  repo: string | undefined,
+  output: Output,
+): unknown {
+  if (!runId) return error;
+  const command = resumeCommand(runId, repo);
+  if (isAbortLike(error)) {
+    return new AbortError(`run ${runId} interrupted`, {
+      hint: `resume with: ${command}`,
+      details: { runId, resume: command },
+      cause: error,
+    });
+  }
+  output.note(`run ${runId} stopped; resume with: ${command}`);
+  return error;
 }
 
 interface RunFlags extends ModelFlags {
@@ -267,7 +284,9 @@ export function registerRun(program: Command, context: CliContext): void {
           policy: config.policy,
           env: context.env,
         });
-        const { result, logFile, setup, finish } = await runTask({
+        // JSON mode keeps stdout pure JSON; the view writes to stderr only.
+        const view = progressViewFor(context);
+        const outcome = await runTask({
           config,
           env: context.env,
           repoRoot,
@@ -279,10 +298,15 @@ export function registerRun(program: Command, context: CliContext): void {
           ...(verifier ? { verifier } : {}),
           // With --apply the run is marked finished only after its writes.
           ...(flags.apply ? { deferFinish: true } : {}),
-          confirm: escalationConfirm(context, Boolean(flags.yes)),
-          emit: progressNotes(output),
+          confirm: escalationConfirm(context, Boolean(flags.yes), view),
+          emit: view.handle,
           signal,
+        }).catch((error: unknown) => {
+          view.stop();
+          throw stoppedRunError(error, view.state.runId, flags.repo, output);
         });
+        view.stop();
+        const { result, logFile, setup, finish } = outcome;
         const models = {
           planner: setup.roles.planner.model,
           drafter: setup.roles.drafter.model,

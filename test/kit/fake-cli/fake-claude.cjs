@@ -342,6 +342,12 @@ async function print(options, positionals) {
     } catch {
       return fail("Error: --json-schema must be valid JSON");
     }
+    // MODELLED on claude 2.1.332: the schema is compiled by a validator that bundles only the
+    // draft-07 meta-schema, so any other "$schema" URI is rejected before the login check.
+    const metaSchema = schema !== null && typeof schema === "object" ? schema.$schema : undefined;
+    if (metaSchema !== undefined && !/^https?:\/\/json-schema\.org\/draft-07\/schema#?$/.test(String(metaSchema))) {
+      return fail(`Error: --json-schema is not a valid JSON Schema: no schema with key or ref "${metaSchema}"`);
+    }
   }
   const stdin = common.readStdin();
   const prompt = positionals.length > 0 ? positionals.join(" ") : stdin;

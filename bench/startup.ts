@@ -1,0 +1,370 @@
+/**
+ * Start-up benchmark (`npm run bench:startup`): what every command pays before it does its work,
+ * measured as whole processes of the BUILT CLI (`dist/cli/bin.js`, run `npm run build` first),
+ * next to references measured in the same run, paired round by round, medians of the per-round
+ * ratios.
+ *
+ * | measured                        | reference                                          | goal   |
+ * |---------------------------------|----------------------------------------------------|--------|
+ * | `hierocode --version`           | `node -e 0`                                        | ≤ 2.5× |
+ * | `hierocode --help`              | `node -e 0`                                        | —      |
+ * | `hierocode doctor`              | a bare client replaying doctor's HTTP requests     | —      |
+ * | `hierocode run` (1 unit, 0 ms)  | a bare client replaying the run's HTTP requests    | —      |
+ * | `hierocode run` (16 units)      | ideal: ceil(16/4) × (300 ms draft + 100 ms review) | ≤ 1.2× |
+ *
+ * The fake model servers (test/kit, real wire protocols) run in their own process
+ * (bench/fakes-process.ts); the bare client (bench/bare-client.mjs) is Node's fetch and nothing
+ * else, replaying the exact requests the CLI sent, with the CLI's structure (probes and plan first,
+ * then each unit's draft → review chain, 4 at a time). Exits 1 when a goal is missed.
+ *
+ * BENCH_STARTUP_ROUNDS (default 7, at least 5) sets the number of paired rounds.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface, type Interface } from "node:readline";
+import type { ReplayRequest } from "./fakes-process.ts";
+
+const root = resolve(import.meta.dirname, "..");
+const cli = join(root, "dist", "cli", "bin.js");
+const rounds = Math.max(5, Number.parseInt(process.env.BENCH_STARTUP_ROUNDS ?? "7", 10) || 7);
+const units = 16;
+const workers = 4;
+const draftMs = 300;
+const reviewMs = 100;
+const ideal = Math.ceil(units / workers) * (draftMs + reviewMs);
+
+if (!existsSync(cli)) {
+  process.stderr.write("error: dist/cli/bin.js is missing\nhint: run npm run build first\n");
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------- the scenario
+
+const accept = { action: "accept", feedback: "", issues: [], confidence: 0.95, sub_units: [] };
+const fileOf = (index: number) => `src/mod${Math.floor(index / 8)}/file${index}.ts`;
+
+function plan(ids: number[]) {
+  return {
+    summary: "bench",
+    units: ids.map((index) => ({
+      id: `u${index}`,
+      goal: `bump value${index}`,
+      target_files: [fileOf(index)],
+      new_files: [],
+      context_files: [],
+      acceptance: ["value bumped"],
+      depends_on: [],
+      est_input_tokens: 200,
+      complexity: 1,
+    })),
+  };
+}
+
+const trivialUnit = 16; // the 1-unit run edits file16, with instant models
+const draft = (index: number) =>
+  `${fileOf(index)}\n\`\`\`\nexport const value${index} = ${index + 1};\n\`\`\`\n`;
+
+const scripts = {
+  anthropic: {
+    rules: [
+      { system: "You are the planner", user: "trivial change", reply: { json: plan([trivialUnit]) } },
+      { system: "You are the planner", reply: { json: plan(Array.from({ length: units }, (_, i) => i)) } },
+    ],
+  },
+  ollama: {
+    rules: [
+      { user: `Unit u${trivialUnit}:`, reply: { text: draft(trivialUnit) } },
+      ...Array.from({ length: units }, (_, index) => ({
+        user: `Unit u${index}:`,
+        reply: { text: draft(index) },
+        delayMs: draftMs,
+      })),
+    ],
+  },
+  openai: {
+    rules: [
+      { user: `Unit u${trivialUnit}:`, reply: { json: accept } },
+      { user: "Unit u", reply: { json: accept }, delayMs: reviewMs },
+    ],
+    default: { json: accept },
+  },
+};
+
+const base = mkdtempSync(join(tmpdir(), "hc-bench-startup-"));
+const repo = join(base, "repo");
+const home = join(base, "home");
+mkdirSync(home, { recursive: true });
+for (let index = 0; index <= units; index++) {
+  const file = join(repo, fileOf(index));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `export const value${index} = ${index};\n`);
+}
+const env: Record<string, string> = {
+  PATH: process.env.PATH ?? "",
+  HOME: home,
+  HIEROCODE_STATE_DIR: join(base, "state"),
+  HIEROCODE_CACHE_DIR: join(base, "cache"),
+  ANTHROPIC_API_KEY: "sk-ant-bench-0123456789abcdef",
+  OPENAI_API_KEY: "sk-bench-openai-0123456789abcdef",
+  NO_COLOR: "1",
+  CI: "1",
+  GIT_AUTHOR_NAME: "Bench",
+  GIT_AUTHOR_EMAIL: "bench@example.com",
+  GIT_COMMITTER_NAME: "Bench",
+  GIT_COMMITTER_EMAIL: "bench@example.com",
+};
+for (const args of [
+  ["init", "-q"],
+  ["add", "-A"],
+  ["commit", "-q", "-m", "initial"],
+])
+  spawnSync("git", args, { cwd: repo, env });
+
+// ---------------------------------------------------------------- processes
+
+interface Fakes {
+  child: ChildProcess;
+  lines: Interface;
+  urls: { anthropic: string; ollama: string; openai: string };
+  next(): Promise<string>;
+}
+
+async function startFakes(): Promise<Fakes> {
+  const scriptFile = join(base, "scripts.json");
+  writeFileSync(scriptFile, JSON.stringify(scripts));
+  const child = spawn(
+    process.execPath,
+    [
+      "--experimental-strip-types",
+      "--no-warnings=ExperimentalWarning",
+      "--import",
+      join(root, "bench", "edits-register.ts"),
+      join(root, "bench", "fakes-process.ts"),
+      scriptFile,
+    ],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const iterator = lines[Symbol.asyncIterator]();
+  const next = async () => {
+    const { value, done } = await iterator.next();
+    if (done) throw new Error("the fakes process exited");
+    return value as string;
+  };
+  const urls = JSON.parse(await next()) as Fakes["urls"];
+  return { child, lines, urls, next };
+}
+
+async function dump(fakes: Fakes): Promise<ReplayRequest[]> {
+  fakes.child.stdin!.write("dump\n");
+  return JSON.parse(await fakes.next()) as ReplayRequest[];
+}
+
+interface Timed {
+  ms: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Spawns a whole process and times it from spawn to exit; a non-zero exit stops the bench. */
+function timed(command: string, args: string[], cwd: string): Promise<Timed> {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const ms = performance.now() - started;
+      if (code !== 0) reject(new Error(`${command} ${args.join(" ")} exited ${code}\n${stdout}\n${stderr}`));
+      else resolvePromise({ ms, stdout, stderr });
+    });
+  });
+}
+
+// ---------------------------------------------------------------- replay structure
+
+interface Replay {
+  phases: Array<{ concurrency: number; chains: ReplayRequest[][] }>;
+}
+
+/** Probes and the plan one by one, then each unit's draft → review chain, `workers` at a time. */
+function replayOf(requests: ReplayRequest[]): Replay {
+  const unitOf = (request: ReplayRequest) => /Unit (u\d+):/.exec(request.body)?.[1];
+  const first = requests.findIndex((request) => request.server === "ollama" && unitOf(request));
+  const before = first < 0 ? requests : requests.slice(0, first);
+  const chains = new Map<string, ReplayRequest[]>();
+  const after: ReplayRequest[] = [];
+  for (const request of first < 0 ? [] : requests.slice(first)) {
+    const unit = unitOf(request);
+    if (unit) chains.set(unit, [...(chains.get(unit) ?? []), request]);
+    else after.push(request);
+  }
+  return {
+    phases: [
+      { concurrency: 1, chains: before.map((request) => [request]) },
+      { concurrency: workers, chains: [...chains.values()] },
+      { concurrency: 1, chains: after.map((request) => [request]) },
+    ],
+  };
+}
+
+// ---------------------------------------------------------------- the run
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+const fakes = await startFakes();
+try {
+  const config = [
+    "providers:",
+    "  api:",
+    "    type: anthropic",
+    `    base_url: ${fakes.urls.anthropic}`,
+    "    auth: { type: bearer_env, env_var: ANTHROPIC_API_KEY }",
+    "    max_retries: 0",
+    "  local:",
+    "    type: ollama",
+    `    base_url: ${fakes.urls.ollama}`,
+    "    max_retries: 0",
+    "  oai:",
+    "    type: openai_compatible",
+    `    base_url: ${fakes.urls.openai}`,
+    "    auth: { type: bearer_env, env_var: OPENAI_API_KEY }",
+    "    max_retries: 0",
+    "routing:",
+    "  planner: { provider: api, model: claude-sonnet-4-6 }",
+    "  drafter: { provider: local, model: qwen2.5-coder:7b }",
+    "  reviewer: { provider: oai, model: gpt-5.4-mini }",
+    "policy:",
+    `  max_local_workers: ${workers}`,
+    "  warn_before_escalation: false",
+    "",
+  ].join("\n");
+  writeFileSync(join(home, ".hierocode.yaml"), config);
+
+  const node = process.execPath;
+  const hc = (...args: string[]) => [cli, ...args];
+  const runTrivial = hc("run", "-t", "trivial change", "--refresh-plan", "--no-verify");
+  const runSixteen = hc("run", "-t", "bump every value", "--refresh-plan", "--no-verify");
+
+  // Warm-up round (not timed): file caches, the repository index, and the requests to replay.
+  await timed(node, ["-e", "0"], repo);
+  await timed(node, hc("--version"), repo);
+  await dump(fakes);
+  await timed(node, hc("doctor"), repo);
+  const doctorReplay = replayOf(await dump(fakes));
+  const trivial = await timed(node, runTrivial, repo);
+  const trivialRequests = await dump(fakes);
+  const sixteen = await timed(node, runSixteen, repo);
+  const sixteenRequests = await dump(fakes);
+  const accepted = (text: string) => (text.match(/^\+\+\+ b\//gm) ?? []).length;
+  if (accepted(trivial.stdout) !== 1 || accepted(sixteen.stdout) !== units)
+    throw new Error(
+      `expected 1 and ${units} diffs, got ${accepted(trivial.stdout)} and ${accepted(sixteen.stdout)}\n${sixteen.stdout}\n${sixteen.stderr}`,
+    );
+  const replays = {
+    doctor: doctorReplay,
+    trivial: replayOf(trivialRequests),
+    sixteen: replayOf(sixteenRequests),
+  };
+  const replayFiles: Record<string, string> = {};
+  for (const [name, replay] of Object.entries(replays)) {
+    replayFiles[name] = join(base, `replay-${name}.json`);
+    writeFileSync(replayFiles[name]!, JSON.stringify(replay));
+  }
+  const bare = (name: string) => [join(root, "bench", "bare-client.mjs"), replayFiles[name]!];
+
+  const jobs: Array<{ name: string; args: string[] }> = [
+    { name: "node -e 0", args: ["-e", "0"] },
+    { name: "--version", args: hc("--version") },
+    { name: "--help", args: hc("--help") },
+    { name: "doctor", args: hc("doctor") },
+    { name: "bare doctor", args: bare("doctor") },
+    { name: "run 1 unit", args: runTrivial },
+    { name: "bare run 1 unit", args: bare("trivial") },
+    { name: "run 16 units", args: runSixteen },
+    { name: "bare run 16 units", args: bare("sixteen") },
+  ];
+  const times = new Map<string, number[]>(jobs.map((job) => [job.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    // Rotate the order each round so no job always runs right after a heavy one.
+    for (let offset = 0; offset < jobs.length; offset++) {
+      const job = jobs[(round + offset) % jobs.length]!;
+      const result = await timed(node, job.args, repo);
+      times.get(job.name)!.push(result.ms);
+      await dump(fakes);
+    }
+  }
+
+  const of = (name: string) => times.get(name)!;
+  const pairedRatio = (a: string, b: string) => median(of(a).map((value, index) => value / of(b)[index]!));
+  const ms = (value: number) => `${value.toFixed(0)} ms`;
+  const rows: Array<{ what: string; measured: string; reference: string; ratio: number; goal?: number }> = [
+    {
+      what: "--version",
+      measured: "--version",
+      reference: "node -e 0",
+      ratio: pairedRatio("--version", "node -e 0"),
+      goal: 2.5,
+    },
+    { what: "--help", measured: "--help", reference: "node -e 0", ratio: pairedRatio("--help", "node -e 0") },
+    {
+      what: "doctor (3 roles, fake servers)",
+      measured: "doctor",
+      reference: "bare doctor",
+      ratio: pairedRatio("doctor", "bare doctor"),
+    },
+    {
+      what: "run, 1 unit, instant models",
+      measured: "run 1 unit",
+      reference: "bare run 1 unit",
+      ratio: pairedRatio("run 1 unit", "bare run 1 unit"),
+    },
+    {
+      what: "run, 16 units",
+      measured: "run 16 units",
+      reference: "bare run 16 units",
+      ratio: pairedRatio("run 16 units", "bare run 16 units"),
+    },
+  ];
+  console.log(`## bench:startup — ${rounds} paired rounds, whole processes, Node ${process.versions.node}\n`);
+  console.log("| what | median | reference | reference median | paired ratio (median) | goal |");
+  console.log("|---|---|---|---|---|---|");
+  for (const row of rows)
+    console.log(
+      `| ${row.what} | ${ms(median(of(row.measured)))} | ${row.reference} | ${ms(median(of(row.reference)))} | ${row.ratio.toFixed(2)}× | ${row.goal ? `≤ ${row.goal}×` : "—"} |`,
+    );
+  const sixteenVsIdeal = median(of("run 16 units")) / ideal;
+  const bareVsIdeal = median(of("bare run 16 units")) / ideal;
+  console.log(
+    `| run, 16 units (${draftMs} ms draft + ${reviewMs} ms review, ${workers} workers) | ${ms(median(of("run 16 units")))} | ideal ceil(${units}/${workers})×${draftMs + reviewMs} ms | ${ms(ideal)} | ${sixteenVsIdeal.toFixed(2)}× (bare client: ${bareVsIdeal.toFixed(2)}×) | ≤ 1.2× |`,
+  );
+  console.log(
+    `\nrequests replayed: doctor ${replays.doctor.phases.flatMap((p) => p.chains).flat().length}, run 1 unit ${trivialRequests.length}, run 16 units ${sixteenRequests.length}`,
+  );
+  const failures: string[] = [];
+  for (const row of rows)
+    if (row.goal !== undefined && row.ratio > row.goal)
+      failures.push(`${row.what}: ${row.ratio.toFixed(2)}× > ${row.goal}×`);
+  if (sixteenVsIdeal > 1.2) failures.push(`run, 16 units: ${sixteenVsIdeal.toFixed(2)}× ideal > 1.2×`);
+  console.log(
+    failures.length ? `\nFAIL\n${failures.map((line) => `- ${line}`).join("\n")}` : "\nPASS: every goal met",
+  );
+  process.exitCode = failures.length ? 1 : 0;
+} finally {
+  fakes.child.stdin!.write("quit\n");
+  await new Promise((resolvePromise) => fakes.child.once("exit", resolvePromise));
+  rmSync(base, { recursive: true, force: true });
+}

@@ -1,0 +1,131 @@
+/**
+ * Pre-flight: before a run spends anything, every role it will use is checked the way `doctor`
+ * checks it — free, in seconds: the provider answers (and is the kind configured), a CLI is
+ * logged in, the model is present where the backend's list is authoritative, and the repository
+ * is in the state `--verify` needs. The first failure is thrown as the error `doctor` would
+ * report (same message and hint), with its documented exit code: 4 unreachable / not the
+ * configured kind, 5 not logged in, 6 model missing, 2 repository state.
+ */
+import { execFileSync } from "node:child_process";
+import { ProviderError, UsageError } from "../errors.js";
+import type { PipelineRole } from "../pipeline/events.js";
+import type { RoleRuntime } from "../pipeline/model-call.js";
+import type { HealthStatus, ModelInfo, Provider } from "../providers/spec.js";
+import { modelMatches } from "./model-names.js";
+
+/** Backends whose model list is authoritative (as in doctor: a missing model is a failure). */
+const authoritativeModelLists = new Set(["ollama", "lmstudio", "openai_compatible"]);
+
+export interface PreflightOptions {
+  roles: Record<PipelineRole, RoleRuntime>;
+  /** Roles this command uses (default: all three). */
+  use?: readonly PipelineRole[];
+  /** Limit for each probe, milliseconds (default 15 s; a CLI's login check takes ~1–2 s). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Set when the run verifies: the repository must have a commit (the verify worktree needs HEAD). */
+  verifyRepoRoot?: string;
+}
+
+export interface PreflightReport {
+  /** One line per role that passed, e.g. `planner claude/sonnet: claude 2.1.332 is installed and logged in`. */
+  lines: string[];
+  elapsedMs: number;
+}
+
+function signalFor(options: PreflightOptions): AbortSignal {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 15_000);
+  return options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+}
+
+async function healthOf(provider: Provider, options: PreflightOptions): Promise<HealthStatus> {
+  try {
+    return await provider.health({ signal: signalFor(options) });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    return { ok: false, reachable: false, message: (error as Error).message };
+  }
+}
+
+/**
+ * Checks every used role; throws the first failure (ProviderError or UsageError) and returns a
+ * short report otherwise. Distinct providers are probed once and in parallel.
+ */
+export async function preflight(options: PreflightOptions): Promise<PreflightReport> {
+  const started = performance.now();
+  const use = options.use ?? (["planner", "drafter", "reviewer"] as const);
+  if (options.verifyRepoRoot !== undefined) {
+    try {
+      execFileSync("git", ["rev-parse", "--verify", "--quiet", "HEAD"], {
+        cwd: options.verifyRepoRoot,
+        stdio: "ignore",
+      });
+    } catch {
+      // The same words as the verify worktree's own check (src/verify/worktree.ts).
+      throw new UsageError("verification needs a git repository with at least one commit", {
+        hint: "run `git init && git add -A && git commit -m init` first, or drop --verify",
+      });
+    }
+  }
+  const healths = new Map<string, Promise<HealthStatus>>();
+  const listings = new Map<string, Promise<ModelInfo[] | undefined>>();
+  for (const role of use) {
+    const { providerName, provider } = options.roles[role];
+    if (!healths.has(providerName)) healths.set(providerName, healthOf(provider, options));
+  }
+  const lines: string[] = [];
+  for (const role of use) {
+    const { providerName, provider, model } = options.roles[role];
+    const label = `${role} (${providerName}/${model})`;
+    const health = await (healths.get(providerName) as Promise<HealthStatus>);
+    if (!health.reachable) {
+      throw new ProviderError("unavailable", `${label}: ${health.message}`, {
+        provider: providerName,
+        retryable: false,
+        ...(health.hint ? { hint: health.hint } : {}),
+      });
+    }
+    if (health.authenticated === false) {
+      throw new ProviderError("auth", `${label}: ${health.message}`, {
+        provider: providerName,
+        retryable: false,
+        ...(health.hint ? { hint: health.hint } : {}),
+      });
+    }
+    if (health.kindMismatch) {
+      // Something answered, but it is not the kind of server configured (e.g. not Ollama).
+      throw new ProviderError("unavailable", `${label}: ${health.message}`, {
+        provider: providerName,
+        retryable: false,
+        ...(health.hint ? { hint: health.hint } : {}),
+      });
+    }
+    if (authoritativeModelLists.has(provider.type)) {
+      let listing = listings.get(providerName);
+      if (!listing) {
+        listing = provider.listModels({ signal: signalFor(options) }).catch(() => undefined);
+        listings.set(providerName, listing);
+      }
+      const models = await listing;
+      if (models && !models.some((entry) => modelMatches(provider.type, entry.id, model))) {
+        throw new ProviderError(
+          "model_not_found",
+          `${label}: model '${model}' is not ${provider.type === "ollama" ? "pulled" : "listed by the provider"}`,
+          {
+            provider: providerName,
+            retryable: false,
+            hint:
+              provider.type === "ollama"
+                ? `ollama pull ${model}`
+                : `load or serve '${model}', or pick one of: ${models
+                    .slice(0, 5)
+                    .map((entry) => entry.id)
+                    .join(", ")}`,
+          },
+        );
+      }
+    }
+    lines.push(`${label}: ${health.message}`);
+  }
+  return { lines, elapsedMs: Math.round(performance.now() - started) };
+}

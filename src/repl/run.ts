@@ -1,0 +1,96 @@
+/**
+ * /run and /resume: app/run's runTask (as `hierocode run`) with the live panel of src/cli/progress
+ * (plus the subscription quota bar), Ctrl-C cancelling only the run, and the result kept for
+ * /diff, /apply and /usage.
+ */
+import { applyChanges, runTask } from "../app/run.js";
+import { configFor, escalationConfirm, renderSummary } from "../cli/commands/run.js";
+import { ProgressView, wantsLiveView } from "../cli/progress.js";
+import { repositoryFor } from "../cli/repository.js";
+import { providerRuntime } from "../cli/runtime.js";
+import { isAbortLike } from "../errors.js";
+import { verifierForRun } from "../verify/index.js";
+import { describeApply } from "./apply.js";
+import type { Session } from "./session.js";
+import { quotaWindowsFor } from "./usage.js";
+
+export async function runInRepl(
+  session: Session,
+  request: { task?: string; resumeRunId?: string },
+): Promise<void> {
+  const context = await session.context();
+  const { output } = session;
+  const repoRoot = repositoryFor(context, undefined);
+  const config = configFor(context, repoRoot, {});
+  const verifier = await verifierForRun({
+    repoRoot,
+    flag: session.verify,
+    policy: config.policy,
+    env: session.env,
+  });
+  const view = new ProgressView({
+    stream: session.io.errors,
+    live: wantsLiveView(session.io.errors, session.env),
+    paint: output.paint,
+    quota: () => quotaWindowsFor(session.env, config),
+  });
+  const controller = new AbortController();
+  session.abort = controller;
+  if (request.task) session.lastTask = request.task;
+  let outcome: Awaited<ReturnType<typeof runTask>>;
+  try {
+    outcome = await runTask({
+      config,
+      env: session.env,
+      repoRoot,
+      runtime: providerRuntime(context),
+      ...(request.task ? { task: request.task } : {}),
+      ...(request.resumeRunId ? { resumeRunId: request.resumeRunId } : {}),
+      ...(verifier ? { verifier } : {}),
+      confirm: escalationConfirm(context, false, view),
+      emit: view.handle,
+      signal: controller.signal,
+    });
+  } catch (error) {
+    view.stop();
+    const runId = view.state.runId;
+    if (runId) session.resumable = runId;
+    if (isAbortLike(error) || controller.signal.aborted) {
+      output.note(
+        output.paint.yellow(
+          runId ? `run ${runId} cancelled; resume with /resume ${runId}` : "cancelled before the run started",
+        ),
+      );
+      return;
+    }
+    if (runId) output.note(`run ${runId} stopped; resume with /resume ${runId}`);
+    throw error;
+  } finally {
+    session.abort = undefined;
+  }
+  view.stop();
+  const { result, logFile, setup } = outcome;
+  if (session.resumable === outcome.runId) session.resumable = undefined;
+  session.lastTask = request.task ?? session.lastTask;
+  session.lastRun = {
+    runId: outcome.runId,
+    task: request.task ?? session.lastTask ?? "",
+    repoRoot,
+    logFile,
+    result,
+    pending: [...result.applicable],
+  };
+  const models = {
+    planner: setup.roles.planner.model,
+    drafter: setup.roles.drafter.model,
+    reviewer: setup.roles.reviewer.model,
+  };
+  renderSummary(output, result, models, logFile, repoRoot);
+  if (result.applicable.length === 0) return;
+  if (session.autoApply || config.policy.auto_apply) {
+    const applied = await applyChanges(repoRoot, result.applicable);
+    describeApply(session, applied, result.applicable);
+    return;
+  }
+  output.note(output.paint.dim(`${result.applicable.length} file(s) ready: /diff to read, /apply to write`));
+}
