@@ -4,6 +4,7 @@
  * result and asks the questions (escalation, apply) through callbacks.
  */
 
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createDraftChecker } from "../checks/index.js";
 import { SecretVault } from "../checks/redact.js";
@@ -275,10 +276,13 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
         },
       }
     : fileLog;
+  // A finished run cannot be resumed: its exact changes are no longer needed.
+  const dropExactChanges = () => rmSync(exactChangesFolder(runId, env), { recursive: true, force: true });
   const finish = (extra: Record<string, unknown> = {}) => {
     if (!heldFinish) return;
     fileLog.append({ ...heldFinish, ...extra, type: "finished" });
     heldFinish = undefined;
+    dropExactChanges();
   };
   if (checked) {
     log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
@@ -314,6 +318,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(resume ? { resume } : {}),
     },
   );
+  if (!options.deferFinish) dropExactChanges();
   return { runId, logFile, result, setup, finish };
 }
 
