@@ -8,8 +8,12 @@ export interface Output {
   color: boolean;
   /** Normal output (stdout). */
   print(text?: string): void;
-  /** Machine-readable output (stdout). */
-  printJson(value: unknown): void;
+  /**
+   * Machine-readable output (stdout): one JSON object per command. An object without `ok` gets
+   * `ok: true` first (errors are `{ ok: false, error: { code, message, hint } }`); print lists
+   * inside an object (`{ symbols: [...] }`), never bare.
+   */
+  printJson(value: object): void;
   /** Notes, warnings, progress (stderr). */
   note(text: string): void;
   warn(text: string): void;
@@ -46,7 +50,12 @@ export function createOutput(options: {
       stdout.write(text.endsWith("\n") ? text : `${text}\n`);
     },
     printJson(value) {
-      stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+      const object = Array.isArray(value)
+        ? { ok: true, items: value }
+        : "ok" in value
+          ? value
+          : { ok: true, ...value };
+      stdout.write(`${JSON.stringify(object, null, 2)}\n`);
     },
     note(text) {
       stderr.write(`${text}\n`);
@@ -65,12 +74,34 @@ export function createOutput(options: {
   };
 }
 
-/** Formats any error as `error: message` plus an optional `hint:` line. */
+/**
+ * The hint for an error that brings none: every error line gets a `hint:` line saying what to do
+ * next, by the kind of error.
+ */
+export function hintFor(error: HierocodeError): string {
+  if (error.hint) return error.hint;
+  if (error.code.startsWith("provider_"))
+    return "'hierocode doctor' checks every role's server, login and model";
+  switch (error.code) {
+    case "usage":
+      return "run 'hierocode --help' (or 'hierocode COMMAND --help') for usage";
+    case "config":
+      return "'hierocode config validate' shows every problem; 'hierocode config path' shows which files apply";
+    case "bad_model_output":
+      return "run again (models vary), or bind a stronger model to the role: hierocode models set ROLE MODEL";
+    case "aborted":
+      return "nothing was left half-written; run the command again to start over";
+    default:
+      return "run again with --debug for details";
+  }
+}
+
+/** Formats any error as `error: message` plus a `hint:` line. */
 export function formatError(error: unknown, output: Pick<Output, "paint" | "debug">): string {
   const lines: string[] = [];
   if (error instanceof HierocodeError) {
     lines.push(`${output.paint.red("error:")} ${error.message}`);
-    if (error.hint) lines.push(`${output.paint.dim("hint:")} ${error.hint}`);
+    lines.push(`${output.paint.dim("hint:")} ${hintFor(error)}`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
     lines.push(`${output.paint.red("error:")} internal error: ${message}`);
@@ -82,9 +113,14 @@ export function formatError(error: unknown, output: Pick<Output, "paint" | "debu
 }
 
 export function errorJson(error: unknown): Record<string, unknown> {
-  if (error instanceof HierocodeError) return { ok: false, error: error.toJSON() };
+  if (error instanceof HierocodeError)
+    return { ok: false, error: { ...error.toJSON(), hint: hintFor(error) } };
   return {
     ok: false,
-    error: { code: "internal", message: error instanceof Error ? error.message : String(error) },
+    error: {
+      code: "internal",
+      message: error instanceof Error ? error.message : String(error),
+      hint: "run again with --debug for the stack trace, and report it",
+    },
   };
 }

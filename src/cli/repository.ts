@@ -1,4 +1,7 @@
-/** The repository a command works on: `--repo DIR`, or the git repository containing the cwd. */
+/**
+ * The repository a command works on: the git repository containing `--repo DIR` (relative to the
+ * current folder) or, without the flag, the current folder. UsageError (exit 2) when there is none.
+ */
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
@@ -14,8 +17,18 @@ export function repositoryFor(context: CliContext, flag: string | undefined): st
     } catch {
       isFolder = false;
     }
-    if (!isFolder) throw new UsageError(`--repo ${flag} is not a folder`);
-    return root;
+    if (!isFolder)
+      throw new UsageError(`--repo ${flag} is not a folder`, {
+        hint: "pass the folder of a git repository (relative to the current folder)",
+      });
+    // Runs keep logs and state in the repository (.haco/) and verify in git worktrees: a folder
+    // outside any git repository is refused rather than written to.
+    const found = findRepoRoot(root);
+    if (!found)
+      throw new UsageError(`--repo ${flag} is not inside a git repository`, {
+        hint: `run git init in ${root} first (hierocode works on git repositories)`,
+      });
+    return found;
   }
   const found = findRepoRoot(context.cwd);
   if (!found) {
