@@ -3,7 +3,7 @@
  * current folder) or, without the flag, the current folder. UsageError (exit 2) when there is none.
  */
 import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { findRepoRoot } from "../util/repo-root.js";
 import type { CliContext } from "./context.js";
@@ -37,4 +37,17 @@ export function repositoryFor(context: CliContext, flag: string | undefined): st
     });
   }
   return found;
+}
+
+/**
+ * A path the user typed (relative to the current folder, like every path the CLI takes) as a
+ * repository-relative path with `/` separators. UsageError when it leaves the repository.
+ */
+export function repoPathFromCwd(context: CliContext, repoRoot: string, path: string, flag: string): string {
+  const inside = relative(repoRoot, resolve(context.cwd, path)).split("\\").join("/");
+  if (inside === "" || inside === ".." || inside.startsWith("../") || isAbsolute(inside))
+    throw new UsageError(`${flag} ${path} is not a file inside the repository ${repoRoot}`, {
+      hint: `paths are relative to the current folder (${context.cwd})`,
+    });
+  return inside;
 }

@@ -46,6 +46,11 @@ const usageErrors: Array<[what: string, argv: string[], message: RegExp]> = [
   ["a file that does not exist", ["repo", "symbols", "nonexist.py"], /no such file or folder: nonexist\.py/],
   ["a path outside the repository", ["repo", "symbols", ".."], /outside the repository/],
   ["--repo on a folder outside git", ["run", "-t", "x", "--repo", plain], /not inside a git repository/],
+  [
+    "draft --file outside the repository",
+    ["draft", "-t", "x", "--file", "../x.py"],
+    /not a file inside the repository/,
+  ],
   ["--repo on a missing folder", ["plan", "-t", "x", "--repo", join(scratch, "nope")], /is not a folder/],
 ];
 
