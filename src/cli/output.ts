@@ -124,3 +124,15 @@ export function errorJson(error: unknown): Record<string, unknown> {
     },
   };
 }
+
+let numberFormat: Intl.NumberFormat | undefined;
+/**
+ * `Intl.NumberFormat("en-US")` made on first use (building one costs ~20 ms; modules do no work at
+ * import, so commands that never print a number never pay it). `format(1234)` is "1,234".
+ */
+export const groupedNumber = {
+  format(value: number | bigint): string {
+    numberFormat ??= new Intl.NumberFormat("en-US");
+    return numberFormat.format(value);
+  },
+};
