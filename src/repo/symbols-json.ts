@@ -14,18 +14,15 @@ export function writeSymbolsJson(files: Iterable<IndexedFile>, write: (chunk: st
   let previous: string | null = null;
   let count = 0;
   for (const file of files) {
+    const pathJson = JSON.stringify(file.path);
     for (const symbol of file.symbols) {
-      const row = {
-        path: file.path,
-        name: symbol.name,
-        kind: symbol.kind,
-        container: symbol.container,
-        line: symbol.line,
-        end_line: symbol.endLine,
-        signature: symbol.signature,
-      };
+      // The text JSON.stringify gives a row inside `symbols` (indent 2), built without the objects.
+      const row =
+        `    {\n      "path": ${pathJson},\n      "name": ${JSON.stringify(symbol.name)},\n      "kind": ${JSON.stringify(symbol.kind)},\n` +
+        `      "container": ${JSON.stringify(symbol.container)},\n      "line": ${symbol.line},\n      "end_line": ${symbol.endLine},\n` +
+        `      "signature": ${JSON.stringify(symbol.signature)}\n    }`;
       if (previous !== null) buffer += `${previous},\n`;
-      previous = JSON.stringify(row, null, 2).replace(/^/gm, "    ");
+      previous = row;
       count++;
       if (buffer.length >= chunkChars) {
         write(buffer);
