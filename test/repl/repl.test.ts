@@ -254,6 +254,12 @@ describe("the REPL in a terminal", { timeout: 90_000 }, () => {
     ).toHaveLength(1);
     expect(runId).toMatch(/\S/);
 
+    // /plan show runs `hierocode plan` in-process: the cached plan, no second planner call.
+    expect(await entry(pty, "/plan show")).toContain("Plan: three steps (cached)");
+    expect(
+      anthropic.requests.filter((request) => JSON.stringify(request).includes("You are the planner")),
+    ).toHaveLength(1);
+
     const diff = await entry(pty, "/diff");
     expect(diff).toContain("+  return b + a;");
     expect(diff).toContain("+    return 2 * x");
