@@ -10,7 +10,7 @@ import type { EventSink, PipelineRole } from "../pipeline/events.js";
 import { ModelCaller, type RoleTotals } from "../pipeline/model-call.js";
 import type { PlanUnit } from "../pipeline/plan-schema.js";
 import { normalizeRepoPath } from "../pipeline/plan-validation.js";
-import { systemClock } from "../pipeline/ports.js";
+import { type ContextPacker, systemClock } from "../pipeline/ports.js";
 import { openStateDatabase } from "../store/database.js";
 import { newRunId } from "../store/run-log.js";
 import { usageLedger } from "../store/usage-ledger.js";
@@ -21,16 +21,25 @@ export interface SingleFileOptions extends SetupInput {
   file: string;
   emit?: EventSink;
   signal?: AbortSignal;
+  /** Files shown to the drafter as context (repo-relative; packed while they fit). */
+  contextFiles?: string[];
+  /** Acceptance criteria for the draft (default: the task itself). */
+  acceptance?: string[];
 }
 
-export function singleFileUnit(task: string, file: string, exists: boolean): PlanUnit {
+export function singleFileUnit(
+  task: string,
+  file: string,
+  exists: boolean,
+  extra: { contextFiles?: string[]; acceptance?: string[] } = {},
+): PlanUnit {
   return {
     id: "file",
     goal: task,
     target_files: [file],
     new_files: exists ? [] : [file],
-    context_files: [],
-    acceptance: [task],
+    context_files: (extra.contextFiles ?? []).filter((path) => path !== file),
+    acceptance: extra.acceptance && extra.acceptance.length > 0 ? extra.acceptance : [task],
     depends_on: [],
     est_input_tokens: 0,
     complexity: 0,
@@ -47,6 +56,8 @@ export interface DraftFileOutcome {
   file: string;
   outcome: DraftOutcome;
   totals: Record<PipelineRole, RoleTotals>;
+  /** What the packer put in the drafter's window: files shown (whole or in part) and its notes. */
+  packed?: { files: string[]; notes: string[] };
 }
 
 /** The model caller of a one-off `draft` / `review`: ledger on, no run log. */
@@ -76,6 +87,14 @@ export async function draftFile(options: SingleFileOptions): Promise<DraftFileOu
     ...(options.signal ? { signal: options.signal } : {}),
   });
   const exists = setup.repo.readFile(file) !== null;
+  let packed: DraftFileOutcome["packed"];
+  const packer: ContextPacker = {
+    async pack(request) {
+      const result = await setup.packer.pack(request);
+      packed = { files: [...new Set(result.blocks.map((block) => block.file))], notes: result.notes };
+      return result;
+    },
+  };
   const outcome = await draftUnit(
     {
       task: options.task,
@@ -85,10 +104,13 @@ export async function draftFile(options: SingleFileOptions): Promise<DraftFileOu
       edits: defaultEditEngine,
       read: setup.repo.readFile,
       maxEditRetries: 0,
-      packer: setup.packer,
+      packer,
     },
-    singleFileUnit(options.task, file, exists),
+    singleFileUnit(options.task, file, exists, {
+      ...(options.contextFiles ? { contextFiles: options.contextFiles.map(checkedFile) } : {}),
+      ...(options.acceptance ? { acceptance: options.acceptance } : {}),
+    }),
     { attempt: 1 },
   );
-  return { file, outcome, totals: caller.totals };
+  return { file, outcome, totals: caller.totals, ...(packed ? { packed } : {}) };
 }

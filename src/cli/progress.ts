@@ -401,9 +401,17 @@ function findingLine(unitId: string, finding: CheckFinding, paint: Paint): strin
   return `${unitId}: ${finding.check} check ${severity} ${where}: ${finding.message}`;
 }
 
-/** Lines that stay in the scrollback (both modes); `debug` adds the repaired-JSON notes. */
+/** Lines that stay in the scrollback (both modes), or undefined. */
 export function noteFor(event: PipelineEvent, paint: Paint, debug = false): string[] {
   switch (event.type) {
+    case "contexts":
+      return debug
+        ? event.contexts.map((context) =>
+            paint.dim(
+              `debug: num_ctx ${context.numCtx} for ${context.provider}/${context.model} (${context.roles.join(", ")}; window ${context.window ?? "unknown"})${context.notes.length > 0 ? `: ${context.notes.join("; ")}` : ""}`,
+            ),
+          )
+        : [];
     case "json-repaired":
       return debug
         ? [paint.dim(`debug: ${event.role} ${event.purpose}: repaired ${event.repairs.join("; ")}`)]

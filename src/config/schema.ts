@@ -52,6 +52,12 @@ export const providerSchema = z
     timeout_seconds: z.number().positive().optional().describe("hard limit for one call"),
     max_retries: z.number().int().min(0).max(10).optional().describe("retries on 408/409/429/5xx/529"),
     keep_alive: z.string().optional().describe("ollama: keep the model loaded this long (e.g. 5m)"),
+    num_ctx: z
+      .number()
+      .int()
+      .min(512)
+      .optional()
+      .describe("ollama: pin the context (num_ctx) sent on every call to this provider's models"),
     anthropic_version: z.string().optional().describe("anthropic: API version header (default 2023-06-01)"),
     headers: z.record(z.string(), z.string()).optional().describe("extra HTTP headers"),
   })
@@ -91,22 +97,49 @@ export const policySchema = z.object({
   verify_command: z.string().optional().describe("command that proves a change works (e.g. npm test)"),
   verify_timeout_seconds: z.number().positive().default(600),
   max_verify_rounds: z.number().int().min(0).max(10).default(2),
-  auto_apply: z
-    .boolean()
-    .default(false)
-    .describe("REPL: write a run's accepted files without asking (writes stay atomic)"),
   protected_paths: z
     .array(z.string().min(1))
     .default([...defaultProtectedPaths])
     .describe(
       "gitignore patterns of files a model's edit may never write (default: .env*, CI and git hook files); .hierocode.yaml and .haco/ are always protected",
     ),
+  auto_apply: z
+    .boolean()
+    .default(false)
+    .describe("REPL: write a run's accepted files without asking (writes stay atomic)"),
 });
 
 export const parallelizationSchema = z.object({
   default_strategy: z.enum(["safe", "balanced", "aggressive"]).default("balanced"),
   max_local_workers: z.number().int().min(1).max(64).default(4),
   max_remote_workers: z.number().int().min(1).max(128).default(8),
+});
+
+/** `hierocode serve` and the task queue (README "Service"). */
+export const serviceSchema = z.object({
+  host: z.string().default("127.0.0.1").describe("address `serve` binds (loopback by default)"),
+  port: z.number().int().min(0).max(65535).default(8765),
+  token: z
+    .string()
+    .optional()
+    .describe("bearer token required from clients (HIEROCODE_SERVICE_TOKEN wins); needed off loopback"),
+  queue: z
+    .string()
+    .default("sqlite")
+    .describe("sqlite (queue.db in the state folder) or a postgres://… URL shared by several machines"),
+  workers: z.number().int().min(0).max(64).optional().describe("jobs at once (default: max_local_workers)"),
+  lease_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(60)
+    .describe("a dead worker's job is taken over after this"),
+  max_attempts: z.number().int().min(1).max(20).default(3),
+  watch: z
+    .array(z.string())
+    .default([])
+    .describe("repositories whose .haco/queue/ ticket files are picked up"),
 });
 
 export const configSchema = z.object({
@@ -134,6 +167,7 @@ export const configSchema = z.object({
     })
     .default({ location: "repo" }),
   pricing_file: z.string().optional().describe("path of a pricing.yaml overriding the built-in price table"),
+  service: serviceSchema.default(serviceSchema.parse({})),
 });
 
 export type HierocodeConfig = z.infer<typeof configSchema>;

@@ -301,3 +301,84 @@ function climb(
   }
   return { kind: "not-found" };
 }
+
+/** Strategy name of an edit whose change is already in the file (nothing is written). */
+export const ALREADY_APPLIED = "already applied";
+
+/**
+ * True when the edit's change is already in the file: its REPLACE text stands (once) where its
+ * SEARCH text would be — either the SEARCH is gone, or the only place SEARCH matches lies inside
+ * the REPLACE text (a REPLACE that extends its SEARCH). Applying it again would write a second copy.
+ * Only edits that write new text count: a pure deletion cannot be told apart from a misquote.
+ */
+export function alreadyApplied(
+  file: readonly string[],
+  search: readonly string[],
+  replace: readonly string[],
+  located: Located,
+  hints: readonly number[] = [],
+): boolean {
+  const searchSet = new Set(search.map((line) => line.trim()));
+  const writesNew = replace.some((line) => line.trim() !== "" && !searchSet.has(line.trim()));
+  if (!writesNew) return false;
+  const applied = climb(file, replace, replace, hints, RUNGS.slice(0, -1));
+  if (applied.kind !== "found") return false;
+  if (located.kind === "not-found") return true;
+  if (located.kind === "found") return located.start >= applied.start && located.end <= applied.end;
+  // Ambiguous: one of the places is inside the applied text, so the change is there already.
+  return located.lines.some((line) => line - 1 >= applied.start && line - 1 < applied.end);
+}
+
+/** Lines at least this long are "long lines" (minified bundles, one-line JSON) a SEARCH may match inside. */
+export const LONG_LINE = 120;
+/** Shortest fragment matched inside a line: shorter ones are too likely to be a misquote. */
+const MIN_FRAGMENT = 10;
+
+/**
+ * A one-line SEARCH that is a fragment of one long line: located and replaced within that line
+ * when it occurs exactly once in the whole file and the line holding it is long; two or more
+ * occurrences are ambiguous. Multi-line REPLACE text splits the line where the fragment was.
+ */
+export function locateWithinLine(
+  file: readonly string[],
+  search: readonly string[],
+  replace: readonly string[],
+): Located {
+  const quoted = search.filter((line) => !isBlank(line));
+  if (quoted.length !== 1 || search.length - quoted.length > 2) return { kind: "not-found" };
+  const raw = quoted[0] ?? "";
+  for (const fragment of raw.trim() === raw ? [raw] : [raw, raw.trim()]) {
+    if (fragment.trim().length < MIN_FRAGMENT) return { kind: "not-found" };
+    const places: { line: number; column: number }[] = [];
+    file.forEach((line, index) => {
+      for (let column = line.indexOf(fragment); column !== -1; column = line.indexOf(fragment, column + 1))
+        places.push({ line: index, column });
+    });
+    if (places.length === 0) continue;
+    if (places.length > 1)
+      return { kind: "ambiguous", strategy: "within-line", lines: places.map((place) => place.line + 1) };
+    const place = places[0] as { line: number; column: number };
+    const line = file[place.line] ?? "";
+    if (line.length < LONG_LINE) return { kind: "not-found" };
+    const trimmed = fragment !== raw;
+    const pieces = replace.filter(
+      (_, index) => !(isBlank(replace[index] ?? "") && (index === 0 || index === replace.length - 1)),
+    );
+    const text = pieces.map((piece, index) => {
+      if (!trimmed) return piece;
+      let out = piece;
+      if (index === 0) out = out.trimStart();
+      if (index === pieces.length - 1) out = out.trimEnd();
+      return out;
+    });
+    const joined = `${line.slice(0, place.column)}${text.join("\n")}${line.slice(place.column + fragment.length)}`;
+    return {
+      kind: "found",
+      start: place.line,
+      end: place.line + 1,
+      replacement: joined.split("\n"),
+      strategy: "within-line",
+    };
+  }
+  return { kind: "not-found" };
+}

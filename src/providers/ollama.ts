@@ -68,6 +68,51 @@ export function normalizeOllamaModel(name: string): string {
   return lastSegment.includes(":") ? name : `${name}:latest`;
 }
 
+/**
+ * KV-cache bytes per token at f16 from /api/show's `model_info` (GGUF metadata keys, llama.cpp
+ * naming): layers × KV heads × (key length + value length) × 2 bytes. The head length defaults
+ * to embedding_length / head_count. Undefined when a key is missing.
+ */
+export function kvBytesFromInfo(info: Record<string, unknown>, architecture: string): number | undefined {
+  const read = (key: string): number | undefined => {
+    const value = info[`${architecture}.${key}`];
+    return typeof value === "number" && value > 0 ? value : undefined;
+  };
+  const layers = read("block_count");
+  const heads = read("attention.head_count");
+  const kvHeads = read("attention.head_count_kv") ?? heads;
+  const embedding = read("embedding_length");
+  const headLength = embedding !== undefined && heads !== undefined ? embedding / heads : undefined;
+  const keyLength = read("attention.key_length") ?? headLength;
+  const valueLength = read("attention.value_length") ?? headLength;
+  if (!layers || !kvHeads || !keyLength || !valueLength) return undefined;
+  return Math.round(layers * kvHeads * (keyLength + valueLength) * 2);
+}
+
+/** Approximate size of quantized weights: bytes per parameter by GGUF quantization type. */
+function weightsBytes(parameters: number | undefined, quantization: string | undefined): number | undefined {
+  if (!parameters) return undefined;
+  const q = (quantization ?? "").toUpperCase();
+  const perParameter = q.startsWith("Q2")
+    ? 0.35
+    : q.startsWith("Q3")
+      ? 0.45
+      : q.startsWith("Q4") || q.startsWith("IQ4")
+        ? 0.6
+        : q.startsWith("Q5")
+          ? 0.7
+          : q.startsWith("Q6")
+            ? 0.82
+            : q.startsWith("Q8")
+              ? 1.07
+              : q.startsWith("BF16") || q.startsWith("F16")
+                ? 2
+                : q.startsWith("F32")
+                  ? 4
+                  : 0.6;
+  return Math.round(parameters * perParameter);
+}
+
 interface OllamaChunk {
   model?: string;
   message?: { role?: string; content?: string; thinking?: string };
@@ -329,9 +374,17 @@ export class OllamaProvider implements Provider {
       const contextLength =
         typeof architecture === "string" ? info[`${architecture}.context_length`] : undefined;
       const parameterCount = info["general.parameter_count"];
+      const kvBytesPerToken =
+        typeof architecture === "string" ? kvBytesFromInfo(info, architecture) : undefined;
+      const sizeBytes = weightsBytes(
+        typeof parameterCount === "number" ? parameterCount : undefined,
+        show.details?.quantization_level,
+      );
       const capacity: Capacity = {
         model,
         ...(typeof contextLength === "number" ? { contextLength } : {}),
+        ...(kvBytesPerToken !== undefined ? { kvBytesPerToken } : {}),
+        ...(sizeBytes !== undefined ? { sizeBytes } : {}),
         ...(typeof parameterCount === "number" ? { parameterCount } : {}),
         ...(show.details?.parameter_size ? { parameterSize: show.details.parameter_size } : {}),
         ...(show.details?.quantization_level ? { quantization: show.details.quantization_level } : {}),

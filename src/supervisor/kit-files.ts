@@ -28,15 +28,27 @@ worker. You plan, review, integrate and verify; the worker only drafts.
 
 ## Who may do what
 - Only you change files, run commands and tests, and touch git.
-- The worker produces drafts and nothing else. Call it through \`bin/worker\` (a thin wrapper
-  around \`hierocode worker\`); it prints the artifact on stdout and never writes to disk.
+- The worker produces drafts and nothing else; it never writes to disk.
+
+## The bridge to the worker
+- Preferred: the hierocode MCP tools (register once: \`hierocode mcp install --${agent === "codex" ? "codex" : "claude"}\`),
+  ${agent === "codex" ? "listed under the `hierocode` MCP server" : "shown as `mcp__hierocode__draft_code` and so on"}:
+  - \`draft_code {goal, target_file, context_files?, acceptance?}\`: one file's draft as a unified
+    diff, with the checks it passed; review it, then apply it yourself.
+  - \`submit_task {task}\` then \`task_status {job_id}\`: a whole planned task, run in the
+    background; the result is diffs, nothing is applied.
+  - \`drafter_info {}\` (the model and its context window), \`usage_summary {since?}\` (calls, tokens,
+    cost, subscription windows).
+- Fallback when the MCP tools are not available: \`bin/worker\` (a thin wrapper around
+  \`hierocode worker\`); it prints the artifact on stdout.
 
 ## The loop
 1. **Plan.** Before any change bigger than a one-liner, write or update \`PLAN.md\`: a summary,
    numbered tickets, the files each ticket touches, acceptance criteria, and the commands that
    prove it works. \`hierocode plan -t "<task>" --write PLAN.md\` can produce a first version.
 2. **Delegate.** Give the worker the first draft of any ticket that needs more than about twenty
-   lines of code. Build the prompt from \`.haco/prompts/ticket_template.md\`, then:
+   lines of code: \`draft_code\` with the ticket's goal, target file, context files and acceptance
+   criteria. Without the MCP tools, build the prompt from \`.haco/prompts/ticket_template.md\`, then:
    - \`bin/worker "<ticket prompt>"\`, or for long prompts \`bin/worker < ticket.md\`
    - \`bin/worker --format diff …\` for a unified diff, \`--format search-replace\` for edit blocks
    - a non-zero exit means no draft: read stderr (exit 6 = the model is not pulled).
@@ -72,7 +84,7 @@ const workerScript = `#!/bin/sh
 # HIEROCODE_BIN points at another hierocode executable (e.g. a local checkout).
 HIEROCODE="\${HIEROCODE_BIN:-hierocode}"
 if ! command -v "$HIEROCODE" >/dev/null 2>&1; then
-  echo "bin/worker: '$HIEROCODE' is not on PATH; install it with: npm install -g hierocode" >&2
+  echo "bin/worker: '$HIEROCODE' is not on PATH; hierocode is not on the npm registry yet: run npm link in a hierocode checkout, or set HIEROCODE_BIN" >&2
   exit 127
 fi
 exec "$HIEROCODE" worker "$@"

@@ -23,6 +23,8 @@ export interface RecordedRequest {
   /** Parsed JSON body; undefined when there is none or it is not JSON. */
   body: WireJson;
   rawBody: string;
+  /** The client closed the connection before the reply was complete (e.g. it aborted the call). */
+  aborted: boolean;
 }
 
 export interface FakeServer {
@@ -104,7 +106,11 @@ export async function startFakeServer(
         headers: flattenHeaders(incoming),
         body,
         rawBody,
+        aborted: false,
       };
+      response.on("close", () => {
+        if (!response.writableFinished) recorded.aborted = true;
+      });
       requests.push(recorded);
       wake();
       try {

@@ -44,6 +44,13 @@ describe("hierocode supervisor init", () => {
     expect(rules).toContain("bin/worker");
     expect(rules).toContain("hierocode worker");
     expect(rules).toContain("never writes to disk");
+    // the MCP tools are the preferred bridge, bin/worker the fallback
+    for (const tool of ["draft_code", "submit_task", "task_status", "drafter_info", "usage_summary"]) {
+      expect(rules).toContain(tool);
+    }
+    expect(rules).toContain("mcp__hierocode__draft_code");
+    expect(rules).toContain("hierocode mcp install --claude");
+    expect(rules.indexOf("Preferred: the hierocode MCP tools")).toBeLessThan(rules.indexOf("Fallback"));
     expect(readFileSync(join(root, ".haco/prompts/ticket_template.md"), "utf8")).toContain(
       "## Output format",
     );

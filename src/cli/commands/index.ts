@@ -160,6 +160,20 @@ export const commandEntries: CommandEntry[] = [
     load: async () => (await import("./supervisor.js")).registerSupervisor,
   },
   {
+    name: "mcp",
+    summary:
+      "serve the MCP tools (draft_code, drafter_info, usage_summary, submit_task, task_status) on stdio",
+    module: "mcp",
+    load: async () => (await import("./mcp.js")).registerMcp,
+  },
+  {
+    name: "serve",
+    term: "[options]",
+    summary: "run the HTTP service: worker calls, a durable task queue, MCP over HTTP (loopback by default)",
+    module: "serve",
+    load: async () => (await import("./serve.js")).registerServe,
+  },
+  {
     name: "version",
     term: "[options]",
     summary: "print the installed version",

@@ -94,6 +94,7 @@ export function registerPatch(program: Command, context: CliContext): void {
         dryRun: flags.dryRun ?? false,
         partial: flags.partial ?? false,
         knownFiles: trackedFiles(repoRoot),
+        env: context.env,
       });
       if (context.output.json) {
         context.output.printJson({
@@ -104,6 +105,8 @@ export function registerPatch(program: Command, context: CliContext): void {
             format: outcome.format,
             status: outcome.status,
             ...(outcome.strategy ? { strategy: outcome.strategy } : {}),
+            ...(outcome.note ? { note: outcome.note } : {}),
+            ...(outcome.repeats ? { repeats: outcome.repeats } : {}),
             ...(outcome.reason ? { reason: outcome.reason } : {}),
             ...(outcome.didYouMean !== undefined
               ? { didYouMean: outcome.didYouMean, didYouMeanLine: outcome.didYouMeanLine }
