@@ -307,6 +307,49 @@ describe("the REPL in a terminal", { timeout: 90_000 }, () => {
     expect(await pty.exited).toBe(0);
   });
 
+  it("asks before escalating on a clean line, with the panel paused, then finishes the run", async () => {
+    anthropic.script.on(
+      { system: "You are the planner" },
+      { json: { summary: "one step", units: [unit("u1", ["src/app/strings.ts"])] } },
+    );
+    ollama.script.on(
+      { user: "Unit u1:" },
+      { text: searchReplace("src/app/strings.ts", "  return text.toUpperCase();", "  return text;") },
+    );
+    openai.script
+      .on(
+        { user: "Unit u1" },
+        {
+          json: {
+            action: "escalate",
+            feedback: "needs the planner",
+            issues: [],
+            confidence: 0.9,
+            sub_units: [],
+          },
+        },
+        { times: 1 },
+      )
+      .setDefault(accept);
+    anthropic.script.on(
+      { user: "needs the planner" },
+      { text: searchReplace("src/app/strings.ts", "  return text.toUpperCase();", "  return text.trim();") },
+    );
+    const sandbox = sandboxWith();
+    const pty = open(sandbox);
+    await pty.waitFor(prompt);
+    const since = pty.mark();
+    pty.type("/run make shout quiet\r");
+    await pty.waitFor(/Let the planner write it\?/, { since });
+    expect(pty.screen()).not.toMatch(/running · \d\/1 units/); // the panel stepped aside
+    pty.type(ctrl.enter);
+    const done = await pty.waitFor(/1 file\(s\) ready[^\n]*\nhierocode>$/, { since });
+    expect(done).toContain("accepted u1: goal of u1 (escalated: written by the planner)");
+    expect(await entry(pty, "/diff")).toContain("+  return text.trim();");
+    pty.type(ctrl.d);
+    expect(await pty.exited).toBe(0);
+  });
+
   it("without a config says to run the wizard (exit 3); without a terminal prints the help (exit 0)", async () => {
     const sandbox = sandboxWith();
     const env = { ...sandbox.env, HOME: join(sandbox.home, "empty") };
