@@ -125,6 +125,13 @@ describe("the REPL in a terminal", { timeout: 90_000 }, () => {
     expect((userConfig(sandbox).tasks as Record<string, string>).two).toBe("first line\nsecond line");
     expect(await entry(pty, "/task delete two")).toContain("deleted task two");
 
+    // /models set runs `hierocode models set` in-process: the YAML changes, for that role only.
+    await entry(pty, "/models set drafter llama3.2:latest -p local");
+    const routing = userConfig(sandbox).routing as Record<string, { provider: string; model: string }>;
+    expect(routing.drafter).toEqual({ provider: "local", model: "llama3.2:latest" });
+    expect(routing.planner).toEqual({ provider: "api", model: "claude-sonnet-4-6" });
+    expect(await entry(pty, "/models")).toMatch(/drafter.*llama3\.2:latest/);
+
     // Plain text in prompt mode asks; n drops it, e puts it back on the line to edit.
     since = pty.mark();
     pty.type("add a multiply function\r");
