@@ -112,6 +112,9 @@ export function renderSummary(
   if (verification) {
     const final = verification.final ?? verification.baseline;
     if (final.ok) output.note(paint.green(`verify: \`${verification.command}\` passes`));
+    else if (final.timedOut || (verification.baseline.timedOut && verification.newFailures.length === 0))
+      // A timed-out run proves nothing: never "verified", never "as failing as before".
+      output.note(paint.yellow(`verify: \`${verification.command}\` timed out; nothing was verified by it`));
     else if (verification.newFailures.length === 0 && !verification.baseline.ok) {
       // No failure is blamed on the drafts, but the command still fails: say so plainly.
       const still = final.failingTests.slice(0, 5).join(", ");
