@@ -200,13 +200,24 @@ async function submit(url: string, task: string): Promise<string> {
   return ((await response.json()) as { id: string }).id;
 }
 
+/** GET with one retry on a network error (a loaded machine can drop a keep-alive socket). */
+async function getJson<T>(url: string): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return (await (await fetch(url)).json()) as T;
+    } catch (error) {
+      if (attempt >= 2) throw error;
+    }
+  }
+}
+
 async function waitAll(url: string, ids: string[], pollMs: number): Promise<TaskView[]> {
   const done = new Map<string, TaskView>();
   while (done.size < ids.length) {
     await new Promise((resolvePromise) => setTimeout(resolvePromise, pollMs));
     for (const id of ids) {
       if (done.has(id)) continue;
-      const view = (await (await fetch(`${url}/v1/tasks/${id}`)).json()) as TaskView;
+      const view = await getJson<TaskView>(`${url}/v1/tasks/${id}`);
       if (["succeeded", "failed", "cancelled"].includes(view.state)) done.set(id, view);
       else break; // jobs finish roughly in order: look again later
     }

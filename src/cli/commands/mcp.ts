@@ -6,7 +6,7 @@
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import type { CliContext } from "../context.js";
+import { type CliContext, loadsConfigItself } from "../context.js";
 
 interface InstallFlags {
   claude?: boolean;
@@ -28,8 +28,12 @@ export function registerMcp(program: Command, context: CliContext): void {
       const { enableCompileCache } = await import("node:module");
       enableCompileCache?.();
       const { serveMcpStdio } = await import("../../mcp/server.js");
-      await serveMcpStdio(context.env, context.cwd);
+      const env = context.globals.config
+        ? { ...context.env, HIEROCODE_CONFIG: context.globals.config }
+        : context.env;
+      await serveMcpStdio(env, context.cwd);
     });
+  loadsConfigItself.add(mcp); // the tools read the config on every call
   mcp
     .command("install")
     .description(
