@@ -147,6 +147,12 @@ export const commandEntries: CommandEntry[] = [
     load: async () => (await import("./repo.js")).registerRepo,
   },
   {
+    name: "record",
+    summary: "inspect cassettes written by --record (replay them with --replay FILE)",
+    module: "record",
+    load: async () => (await import("./record.js")).registerRecord,
+  },
+  {
     name: "worker",
     term: "[options] [prompt]",
     summary: "draft with the local worker model and print only the artifact (never writes files)",
