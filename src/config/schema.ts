@@ -12,6 +12,7 @@ export const providerTypes = [
   "lmstudio",
   "claude_code_cli",
   "codex_cli",
+  "llama_cpp",
   "replay",
 ] as const;
 
@@ -43,7 +44,14 @@ export const httpUrlSchema = z.string().refine(
 
 export const providerSchema = z
   .object({
-    type: z.enum(providerTypes).describe("backend kind"),
+    type: z
+      .enum(providerTypes, {
+        error: (issue) =>
+          issue.input === "transformers_local"
+            ? "transformers_local is llama_cpp here: write type: llama_cpp with model_path: /path/to/model.gguf (or ollama_model: NAME), after hierocode local install"
+            : undefined,
+      })
+      .describe("backend kind"),
     base_url: z
       .union([httpUrlSchema, z.array(httpUrlSchema).min(1)])
       .optional()

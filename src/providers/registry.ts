@@ -8,6 +8,7 @@ import { ConfigError } from "../errors.js";
 import { AnthropicProvider } from "./anthropic.js";
 import { ClaudeCodeCliProvider } from "./claude-code-cli.js";
 import { CodexCliProvider } from "./codex-cli.js";
+import { LlamaCppProvider } from "./llama-cpp.js";
 import { LmStudioProvider } from "./lmstudio.js";
 import { OllamaProvider } from "./ollama.js";
 import { OpenAiCompatibleProvider } from "./openai-compatible.js";
@@ -32,6 +33,8 @@ function createSingle(name: string, config: ProviderConfig, runtime: ProviderRun
       return new ClaudeCodeCliProvider(name, config, runtime);
     case "codex_cli":
       return new CodexCliProvider(name, config, runtime);
+    case "llama_cpp":
+      return new LlamaCppProvider(name, config, runtime);
     case "replay":
       if (!config.cassette)
         throw new ConfigError(`provider '${name}' (type replay) names no cassette`, [

@@ -10,6 +10,7 @@ export type ProviderType =
   | "lmstudio"
   | "claude_code_cli"
   | "codex_cli"
+  | "llama_cpp"
   | "replay";
 
 export type Role = "planner" | "drafter" | "reviewer";

@@ -147,6 +147,12 @@ export const commandEntries: CommandEntry[] = [
     load: async () => (await import("./repo.js")).registerRepo,
   },
   {
+    name: "local",
+    summary: "the in-process GGUF runtime (node-llama-cpp) for providers of type llama_cpp",
+    module: "local",
+    load: async () => (await import("./local.js")).registerLocal,
+  },
+  {
     name: "record",
     summary: "inspect cassettes written by --record (replay them with --replay FILE)",
     module: "record",
