@@ -30,6 +30,7 @@ import {
   type GenerateRequest,
   type GenerateResult,
   type HealthStatus,
+  type JsonSchema,
   type ModelInfo,
   type Provider,
   type StreamPart,
@@ -316,7 +317,16 @@ export class LlamaCppProvider implements Provider {
       let grammar: unknown;
       if (request.jsonSchema) {
         try {
-          grammar = await llama.createGrammarForJsonSchema(request.jsonSchema);
+          // The answer must close within the output budget and within what the context has left.
+          const prompt = [request.system, request.cachedContext, ...request.messages.map((m) => m.content)]
+            .filter((text): text is string => Boolean(text))
+            .reduce((sum, text) => sum + loaded.model.tokenize(text).length, 0);
+          const room = loaded.contextSize - prompt - 32;
+          const bounded = boundedSchema(
+            request.jsonSchema,
+            Math.max(16, Math.min(request.maxOutputTokens, room)),
+          );
+          grammar = await llama.createGrammarForJsonSchema(bounded);
         } catch (error) {
           warnings.push(
             `llama_cpp: the JSON schema could not become a grammar (${(error as Error).message}); output is unconstrained`,
@@ -449,6 +459,42 @@ export class LlamaCppProvider implements Provider {
       ...(status.version ? { version: status.version } : {}),
     };
   }
+}
+
+/**
+ * The schema with every unbounded string given a `maxLength` and every unbounded array a
+ * `maxItems` (3; 1 below 800 tokens), so grammar-constrained JSON closes within `maxOutputTokens`
+ * (a token covers at least one character): half the budget shared by the string slots, the other
+ * half left for keys and punctuation.
+ * Without it a small model fills one string until the token limit and the JSON never closes.
+ */
+export function boundedSchema(schema: JsonSchema, maxOutputTokens: number): JsonSchema {
+  const itemCap = Math.max(1, Math.min(3, Math.floor(maxOutputTokens / 400)));
+  const slots = (node: unknown): number => {
+    if (!node || typeof node !== "object") return 0;
+    const value = node as Record<string, unknown>;
+    if (value.type === "string" && value.enum === undefined && value.const === undefined) return 1;
+    if (value.type === "array")
+      return Math.min(Number(value.maxItems ?? itemCap), itemCap) * slots(value.items);
+    if (value.properties)
+      return Object.values(value.properties as Record<string, unknown>).reduce<number>(
+        (sum, child) => sum + slots(child),
+        0,
+      );
+    return 0;
+  };
+  const perString = Math.max(2, Math.floor((0.5 * maxOutputTokens) / Math.max(1, slots(schema))));
+  const bound = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(bound);
+    if (!node || typeof node !== "object") return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(node as Record<string, unknown>)) out[key] = bound(child);
+    if (out.type === "string" && out.enum === undefined && out.const === undefined)
+      out.maxLength = Math.min(Number(out.maxLength ?? perString), perString);
+    if (out.type === "array") out.maxItems = Math.min(Number(out.maxItems ?? itemCap), itemCap);
+    return out;
+  };
+  return bound(schema) as JsonSchema;
 }
 
 /** 7.6B, 350M, 1.2K: the parameter count as model cards write it. */
