@@ -203,8 +203,10 @@ export class LlamaCppProvider implements Provider {
   /** The GGUF file for `model` (see the module comment for the order). */
   modelPath(model: string): string {
     const { config } = this;
-    if (config.model_path)
-      return isAbsolute(config.model_path) ? config.model_path : resolve(config.model_path);
+    if (config.model_path) {
+      const path = config.model_path.replace(/^~(?=$|\/)/, this.env.HOME || homedir());
+      return isAbsolute(path) ? path : resolve(path);
+    }
     if (config.ollama_model) return ollamaBlobPath(config.ollama_model, this.env);
     if (model.endsWith(".gguf")) return resolve(model);
     return ollamaBlobPath(model, this.env);
