@@ -166,7 +166,7 @@ describe("run --verify interrupted", () => {
       await new Promise((done) => setTimeout(done, 25));
     }
     const worktree = readFileSync(marker, "utf8").trim();
-    expect(worktreeCount(root)).toBe(2);
+    expect(worktreeCount(root)).toBe(1); // the sandbox is a temporary clone: no entry in the repository
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     expect(worktreeCount(root)).toBe(1);
