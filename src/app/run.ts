@@ -7,6 +7,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createDraftChecker } from "../checks/index.js";
+import { SecretVault } from "../checks/redact.js";
 import { resolveRole } from "../config/load.js";
 import type { HierocodeConfig, PolicyConfig } from "../config/schema.js";
 import type { PriceTable } from "../cost/price-table.js";
@@ -110,6 +111,7 @@ export function roleRuntimes(
       provider,
       model: binding.model,
       ...(binding.exploration ? { exploration: binding.exploration } : {}),
+      ...(providerConfig.num_ctx ? { pinnedNumCtx: providerConfig.num_ctx } : {}),
     };
   }
   return { roles, reviewerInherited };
@@ -204,14 +206,14 @@ export interface RunTaskOptions extends SetupInput {
   verifier?: Verifier;
   /** Deterministic draft checks; the built-in set by default, null to turn them off. */
   checker?: DraftChecker | null;
+  /** Check every role like `doctor` before the first paid call (default true). */
+  preflight?: boolean;
   /**
    * The caller writes the accepted changes afterwards (`run --apply`): the log's `finished`
    * record is held back until `RunTaskOutcome.finish` is called after the writes, so a run
    * killed before or during its apply stays resumable.
    */
   deferFinish?: boolean;
-  /** Check every role like `doctor` before the first paid call (default true). */
-  preflight?: boolean;
 }
 
 export interface RunTaskOutcome {
@@ -282,7 +284,10 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
     heldFinish = undefined;
     dropExactChanges();
   };
-  if (checked) log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
+  if (checked) {
+    log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
+    for (const message of checked.warnings) options.emit?.({ type: "warning", message });
+  }
   const checker = options.checker === null ? undefined : (options.checker ?? createDraftChecker());
   const result = await runPipeline(
     {
@@ -299,6 +304,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(options.confirm ? { confirm: options.confirm } : {}),
       ...(checker ? { checker } : {}),
       packer: setup.packer,
+      vault: new SecretVault({ env, sendSecretFiles: config.policy.send_secret_files }),
       ...(options.verifier ? { verifier: options.verifier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     },

@@ -11,7 +11,7 @@ import type { PipelineResult } from "../../pipeline/pipeline.js";
 import type { Confirm } from "../../pipeline/ports.js";
 import { verifierForRun } from "../../verify/index.js";
 import type { CliContext } from "../context.js";
-import type { Output } from "../output.js";
+import { groupedNumber, type Output } from "../output.js";
 import { ProgressView, wantsLiveView } from "../progress.js";
 import { repositoryFor } from "../repository.js";
 import { providerRuntime } from "../runtime.js";
@@ -55,7 +55,7 @@ export function formatUsd(value: number | undefined): string {
   return value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(3)}`;
 }
 
-const number = new Intl.NumberFormat("en-US");
+const number = groupedNumber;
 
 export function totalsLines(
   output: Output,
