@@ -166,6 +166,7 @@ export async function preparePlan(
     {
       caller,
       counter: deps.counter,
+      ...(deps.packer ? { excerpts: true } : {}),
       fileExists: (path) => known.has(path) || deps.repo.readFile(path) !== null,
       readFile: deps.repo.readFile,
       ...(deps.emit ? { emit: deps.emit } : {}),
