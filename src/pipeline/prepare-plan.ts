@@ -65,7 +65,7 @@ export interface FixedContext {
  * its own (window and memory cap, a loaded runner's context, or the provider's pin).
  */
 export async function fixRunContexts(
-  deps: PipelineDeps,
+  deps: Pick<PipelineDeps, "roles" | "counter" | "memory" | "signal" | "emit" | "log">,
   caller: ModelCaller,
   profile: CapacityProfile,
 ): Promise<FixedContext[]> {
