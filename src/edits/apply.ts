@@ -16,9 +16,9 @@ import {
   toLines,
   withFinalNewline,
 } from "./file-text.js";
-import { ALREADY_APPLIED, alreadyApplied, locate, locateWithinLine } from "./locate.js";
+import { ALREADY_APPLIED, alreadyApplied, conflictMessage, locate, locateWithinLine } from "./locate.js";
 import { nearestLines } from "./nearest.js";
-import { checkWritablePath } from "./path-rules.js";
+import { checkTextContent, checkWritablePath } from "./path-rules.js";
 import { findDroppingPlaceholder } from "./placeholder.js";
 import type {
   ApplyOptions,
@@ -99,8 +99,9 @@ function applySearchReplace(
   }
   refusePlaceholder(search, replace, "REPLACE part");
   const located = locate(current.lines, search, replace);
-  if (alreadyApplied(current.lines, search, replace, located))
-    return { text: current, strategy: ALREADY_APPLIED };
+  const already = alreadyApplied(current.lines, search, replace, located);
+  if (already?.kind === "applied") return { text: current, strategy: ALREADY_APPLIED };
+  if (already?.kind === "conflict") throw new EditFailure(conflictMessage(already), search);
   if (located.kind === "found") {
     return {
       text: spliceLines(current, located.start, located.end, located.replacement),
@@ -239,6 +240,7 @@ export function applyEditsInMemory(
           : edit.format === "search-replace"
             ? applySearchReplace(edit, state.current)
             : applyUnifiedDiff(edit, state.current);
+      if (applied.text !== null) checkTextContent(edit.file, joinFileText(applied.text));
       state.current = applied.text;
       outcomes.push({
         ...base,

@@ -40,6 +40,15 @@ export type PipelineEvent =
     }
   | { type: "edit-failed"; unitId: string; attempt: number; report: string }
   | { type: "check-findings"; unitId: string; findings: CheckFinding[] }
+  | {
+      type: "secrets-redacted";
+      role: PipelineRole;
+      /** Secrets replaced by placeholders for the first time in this run. */
+      count: number;
+      rules: string[];
+      withheldFiles: string[];
+      unitId?: string;
+    }
   | { type: "verdict"; unitId: string; verdict: ReviewVerdict; effectiveAction: ReviewVerdict["action"] }
   | { type: "escalation"; unitId: string; approved: boolean; reason: string }
   | { type: "split"; unitId: string; subUnitIds: string[] }
