@@ -134,6 +134,8 @@ export class OllamaProvider implements Provider {
   readonly local: boolean;
   readonly baseUrl: string;
   private readonly transport: HttpTransport;
+  /** Models (normalized names) whose /api/show listed the "thinking" capability. */
+  private readonly thinkingModels = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -214,6 +216,9 @@ export class OllamaProvider implements Provider {
       ],
       stream,
       ...(request.jsonSchema ? { format: request.jsonSchema } : {}),
+      // A model whose /api/show listed the "thinking" capability gets `think`, so its reasoning
+      // comes back in `message.thinking` instead of inline (a model without it would answer 400).
+      ...(this.thinkingModels.has(normalizeOllamaModel(request.model)) ? { think: true } : {}),
       options: {
         num_ctx: ollamaContextSize(request),
         num_predict: request.maxOutputTokens,
@@ -368,7 +373,10 @@ export class OllamaProvider implements Provider {
       const { json: show } = await requestJson<{
         model_info?: Record<string, unknown>;
         details?: OllamaModelDetails;
+        capabilities?: unknown;
       }>(this.transport, this.call("POST", "/api/show", scope, { model }, model));
+      if (Array.isArray(show.capabilities) && show.capabilities.includes("thinking"))
+        this.thinkingModels.add(normalizeOllamaModel(model));
       const info = show.model_info ?? {};
       const architecture = info["general.architecture"];
       const contextLength =
