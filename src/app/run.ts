@@ -4,8 +4,10 @@
  * result and asks the questions (escalation, apply) through callbacks.
  */
 
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createDraftChecker } from "../checks/index.js";
+import { SecretVault } from "../checks/redact.js";
 import { resolveRole } from "../config/load.js";
 import type { HierocodeConfig, PolicyConfig } from "../config/schema.js";
 import type { PriceTable } from "../cost/price-table.js";
@@ -274,12 +276,18 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
         },
       }
     : fileLog;
+  // A finished run cannot be resumed: its exact changes are no longer needed.
+  const dropExactChanges = () => rmSync(exactChangesFolder(runId, env), { recursive: true, force: true });
   const finish = (extra: Record<string, unknown> = {}) => {
     if (!heldFinish) return;
     fileLog.append({ ...heldFinish, ...extra, type: "finished" });
     heldFinish = undefined;
+    dropExactChanges();
   };
-  if (checked) log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
+  if (checked) {
+    log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
+    for (const message of checked.warnings) options.emit?.({ type: "warning", message });
+  }
   const checker = options.checker === null ? undefined : (options.checker ?? createDraftChecker());
   const result = await runPipeline(
     {
@@ -296,6 +304,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(options.confirm ? { confirm: options.confirm } : {}),
       ...(checker ? { checker } : {}),
       packer: setup.packer,
+      vault: new SecretVault({ env, sendSecretFiles: config.policy.send_secret_files }),
       ...(options.verifier ? { verifier: options.verifier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     },
@@ -309,6 +318,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(resume ? { resume } : {}),
     },
   );
+  if (!options.deferFinish) dropExactChanges();
   return { runId, logFile, result, setup, finish };
 }
 

@@ -412,6 +412,8 @@ export function noteFor(event: PipelineEvent, paint: Paint, debug = false): stri
             ),
           )
         : [];
+    case "warning":
+      return [paint.yellow(`warning: ${event.message}`)];
     case "json-repaired":
       return debug
         ? [paint.dim(`debug: ${event.role} ${event.purpose}: repaired ${event.repairs.join("; ")}`)]
@@ -443,10 +445,25 @@ export function noteFor(event: PipelineEvent, paint: Paint, debug = false): stri
       return event.findings.map((finding) => findingLine(event.unitId, finding, paint));
     case "split":
       return [paint.dim(`${event.unitId}: split into ${event.subUnitIds.join(", ")}`)];
+    case "secrets-redacted": {
+      const parts: string[] = [];
+      if (event.count > 0)
+        parts.push(
+          `replaced ${event.count} secret${event.count === 1 ? "" : "s"} (${event.rules.join(", ")}) with placeholders`,
+        );
+      if (event.withheldFiles.length > 0) parts.push(`withheld ${event.withheldFiles.join(", ")}`);
+      return [
+        `${paint.yellow("warning:")} ${event.unitId ? `${event.unitId}: ` : ""}${parts.join("; ")} before sending to the ${event.role}; edits get the real values back locally`,
+      ];
+    }
     case "verify": {
       if (event.outcome.ok) return [];
       const label =
-        event.phase === "baseline" ? "baseline tests already fail" : `tests fail (round ${event.round + 1})`;
+        event.phase === "baseline"
+          ? event.outcome.timedOut
+            ? "baseline test run timed out (no baseline to compare with)"
+            : "baseline tests already fail"
+          : `tests ${event.outcome.timedOut ? "timed out" : "fail"} (round ${event.round + 1})`;
       return [
         paint.dim(
           `verify: ${label}${event.newFailures.length ? `; new: ${event.newFailures.slice(0, 3).join(", ")}` : ""}`,

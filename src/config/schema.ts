@@ -97,6 +97,10 @@ export const policySchema = z.object({
   verify_command: z.string().optional().describe("command that proves a change works (e.g. npm test)"),
   verify_timeout_seconds: z.number().positive().default(600),
   max_verify_rounds: z.number().int().min(0).max(10).default(2),
+  send_secret_files: z
+    .boolean()
+    .default(false)
+    .describe("send .env and key files to a remote model (planner, reviewer, escalation); off: withheld"),
   protected_paths: z
     .array(z.string().min(1))
     .default([...defaultProtectedPaths])

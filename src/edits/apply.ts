@@ -18,7 +18,7 @@ import {
 } from "./file-text.js";
 import { ALREADY_APPLIED, alreadyApplied, conflictMessage, locate, locateWithinLine } from "./locate.js";
 import { nearestLines } from "./nearest.js";
-import { checkWritablePath } from "./path-rules.js";
+import { checkTextContent, checkWritablePath } from "./path-rules.js";
 import { findDroppingPlaceholder } from "./placeholder.js";
 import type {
   ApplyOptions,
@@ -240,6 +240,7 @@ export function applyEditsInMemory(
           : edit.format === "search-replace"
             ? applySearchReplace(edit, state.current)
             : applyUnifiedDiff(edit, state.current);
+      if (applied.text !== null) checkTextContent(edit.file, joinFileText(applied.text));
       state.current = applied.text;
       outcomes.push({
         ...base,

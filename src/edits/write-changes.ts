@@ -15,6 +15,7 @@ import {
   recoverInterruptedWrites,
   SimulatedCrash,
 } from "./journal.js";
+import { checkTextContent } from "./path-rules.js";
 import { readRepoFile, resolveWritablePath } from "./repo-files.js";
 import type { FileChange } from "./types.js";
 
@@ -65,6 +66,7 @@ export function writeChangesAtomically(
   const foldersToCreate: string[] = [];
   const writes: PlannedWrite[] = changes.map((change) => {
     const path = resolveWritablePath(repoRoot, change.file);
+    if (change.after !== null) checkTextContent(change.file, change.after);
     if (readRepoFile(repoRoot, change.file) !== change.before) {
       throw new HierocodeError(
         "file_changed",

@@ -16,6 +16,8 @@ export type UnitStatus = "accepted" | "failed" | "skipped";
 export type PipelineEvent =
   | { type: "run-started"; runId: string; task: string; resumed: boolean }
   | { type: "capacity"; profile: CapacityProfile }
+  /** Something the user should fix but that does not stop the run (e.g. a corrected base_url). */
+  | { type: "warning"; message: string }
   /** One `num_ctx` per Ollama model, chosen before its first call (issue 9). */
   | { type: "contexts"; contexts: FixedContext[] }
   | { type: "plan-cache"; hit: boolean; key: string }
@@ -38,6 +40,15 @@ export type PipelineEvent =
     }
   | { type: "edit-failed"; unitId: string; attempt: number; report: string }
   | { type: "check-findings"; unitId: string; findings: CheckFinding[] }
+  | {
+      type: "secrets-redacted";
+      role: PipelineRole;
+      /** Secrets replaced by placeholders for the first time in this run. */
+      count: number;
+      rules: string[];
+      withheldFiles: string[];
+      unitId?: string;
+    }
   | { type: "verdict"; unitId: string; verdict: ReviewVerdict; effectiveAction: ReviewVerdict["action"] }
   | { type: "escalation"; unitId: string; approved: boolean; reason: string }
   | { type: "split"; unitId: string; subUnitIds: string[] }

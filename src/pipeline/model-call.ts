@@ -5,6 +5,7 @@
  * extraction when the provider answered in text.
  */
 import type { ZodType } from "zod";
+import { type RedactionReport, SecretVault } from "../checks/redact.js";
 import type { PriceTable } from "../cost/price-table.js";
 import { costOfCall } from "../cost/usage-cost.js";
 import { AbortError, ContextOverflowError, isAbortLike, ModelOutputError, ProviderError } from "../errors.js";
@@ -79,6 +80,11 @@ export interface ModelCallerOptions {
   emit?: EventSink;
   /** Per-call hard limit, milliseconds. */
   timeoutMs?: number;
+  /**
+   * Secrets of this run: prompts for a provider that is not local are redacted with it and the
+   * replies restored (a vault without env values or secret files allowed when absent).
+   */
+  vault?: SecretVault;
 }
 
 export function emptyTotals(): RoleTotals {
@@ -93,6 +99,7 @@ export class ModelCaller {
   };
 
   private readonly options: ModelCallerOptions;
+  private readonly vault: SecretVault;
   /**
    * Output tokens to add for a model that reasons before answering, learned from its replies
    * (key: provider name + model). Reasoning counts against num_predict / max_tokens, so a budget
@@ -103,6 +110,43 @@ export class ModelCaller {
 
   constructor(options: ModelCallerOptions) {
     this.options = options;
+    this.vault = options.vault ?? new SecretVault();
+  }
+
+  /** The prompt as a remote model may see it: secrets replaced by placeholders, secret files withheld. */
+  private redactRequest(role: PipelineRole, request: CallRequest, meta: CallMeta): CallRequest {
+    const report: RedactionReport = { newSecrets: [], withheldFiles: [] };
+    const redacted: CallRequest = {
+      ...request,
+      ...(request.system !== undefined ? { system: this.vault.redact(request.system, report) } : {}),
+      ...(request.cachedContext !== undefined
+        ? { cachedContext: this.vault.redact(request.cachedContext, report) }
+        : {}),
+      messages: request.messages.map((message) => ({
+        ...message,
+        content: this.vault.redact(message.content, report),
+      })),
+    };
+    if (report.newSecrets.length > 0 || report.withheldFiles.length > 0) {
+      const rules = [...new Set(report.newSecrets.map((secret) => secret.ruleId))];
+      this.options.emit?.({
+        type: "secrets-redacted",
+        role,
+        count: report.newSecrets.length,
+        rules,
+        withheldFiles: report.withheldFiles,
+        ...unitOf(meta),
+      });
+      this.options.log?.append({
+        type: "secrets-redacted",
+        role,
+        ...meta,
+        count: report.newSecrets.length,
+        rules,
+        withheldFiles: report.withheldFiles,
+      });
+    }
+    return redacted;
   }
 
   role(role: PipelineRole): RoleRuntime {
@@ -149,13 +193,15 @@ export class ModelCaller {
    */
   private async callOnce(
     role: PipelineRole,
-    request: CallRequest,
+    original: CallRequest,
     meta: CallMeta,
     headroom = 0,
   ): Promise<GenerateResult> {
     const { options } = this;
     if (options.signal?.aborted) throw new AbortError();
     const binding = options.roles[role];
+    const remote = !binding.provider.local;
+    const request = remote ? this.redactRequest(role, original, meta) : original;
     const full: GenerateRequest = {
       ...withHeadroom(request, headroom),
       model: binding.model,
@@ -233,6 +279,14 @@ export class ModelCaller {
       usage: result.usage,
       latencyMs: result.latencyMs,
     });
+    if (remote && this.vault.size > 0) {
+      // The reply may quote placeholders (an escalated draft); the local apply gets the real values.
+      result = {
+        ...result,
+        text: this.vault.restore(result.text),
+        ...(result.json !== undefined ? { json: this.vault.restoreDeep(result.json) } : {}),
+      };
+    }
     return result;
   }
 

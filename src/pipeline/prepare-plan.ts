@@ -43,6 +43,7 @@ export function callerFor(
     ...(deps.log ? { log: deps.log } : {}),
     ...(deps.emit ? { emit: deps.emit } : {}),
     ...(options.callTimeoutMs ? { timeoutMs: options.callTimeoutMs } : {}),
+    ...(deps.vault ? { vault: deps.vault } : {}),
   });
 }
 

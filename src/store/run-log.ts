@@ -64,35 +64,8 @@ export function findRunLog(options: { repoRoot: string; runId: string; env?: Env
   return undefined;
 }
 
-const secretNamePattern = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL)/i;
-const secretShapes: RegExp[] = [
-  /\bsk-(?:ant-)?[A-Za-z0-9_-]{16,}/g,
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{12,}/gi,
-  /\b(ghp|gho|github_pat|xox[abp]|AKIA)[A-Za-z0-9_]{12,}/g,
-  /(["']?(?:api[_-]?key|x-api-key|authorization|password|secret|token)["']?\s*[:=]\s*["']?)[^"'\s,}]{8,}/gi,
-];
-
-/** Redacts API keys, bearer tokens and the values of auth-looking environment variables. */
-export function createRedactor(env: Env = {}): (text: string) => string {
-  const values = Object.entries(env)
-    .filter(([name, value]) => secretNamePattern.test(name) && value !== undefined && value.length >= 8)
-    .map(([, value]) => value as string)
-    .sort((a, b) => b.length - a.length);
-  return (text: string) => {
-    let out = text;
-    for (const value of values) out = out.split(value).join("[REDACTED]");
-    for (const pattern of secretShapes) {
-      out = out.replace(pattern, (match, prefix?: string) =>
-        typeof prefix === "string" && match.startsWith(prefix) && !/^(Bearer|Basic)$/i.test(prefix)
-          ? `${prefix}[REDACTED]`
-          : prefix && /^(Bearer|Basic)$/i.test(prefix)
-            ? `${prefix} [REDACTED]`
-            : "[REDACTED]",
-      );
-    }
-    return out;
-  };
-}
+/** The log's redactor lives with the secret scanner (src/checks/redact.ts). */
+export { createRedactor } from "../checks/redact.js";
 
 function redactDeep(value: unknown, redact: (text: string) => string): unknown {
   if (typeof value === "string") return redact(value);

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { applyReplyToRepo, failureReport, type RepoApplyReport } from "../../edits/index.js";
+import { printablePath } from "../../edits/path-rules.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { type CliContext, protectFromConfig } from "../context.js";
 import { repositoryFor } from "../repository.js";
@@ -56,7 +57,7 @@ function printHuman(context: CliContext, report: RepoApplyReport, flags: PatchAp
     const mark = outcome.status === "applied" ? output.paint.green("applied") : output.paint.red("FAILED ");
     const detail = outcome.status === "applied" ? outcome.strategy : outcome.reason;
     output.note(
-      `${mark} #${outcome.index + 1} ${outcome.file} (${outcome.format}${detail ? `: ${detail}` : ""})`,
+      `${mark} #${outcome.index + 1} ${printablePath(outcome.file)} (${outcome.format}${detail ? `: ${detail}` : ""})`,
     );
   }
   for (const problem of report.problems) {
