@@ -4,6 +4,7 @@
  * result and asks the questions (escalation, apply) through callbacks.
  */
 
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createDraftChecker } from "../checks/index.js";
 import { SecretVault } from "../checks/redact.js";
@@ -275,12 +276,18 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
         },
       }
     : fileLog;
+  // A finished run cannot be resumed: its exact changes are no longer needed.
+  const dropExactChanges = () => rmSync(exactChangesFolder(runId, env), { recursive: true, force: true });
   const finish = (extra: Record<string, unknown> = {}) => {
     if (!heldFinish) return;
     fileLog.append({ ...heldFinish, ...extra, type: "finished" });
     heldFinish = undefined;
+    dropExactChanges();
   };
-  if (checked) log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
+  if (checked) {
+    log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
+    for (const message of checked.warnings) options.emit?.({ type: "warning", message });
+  }
   const checker = options.checker === null ? undefined : (options.checker ?? createDraftChecker());
   const result = await runPipeline(
     {
@@ -311,6 +318,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(resume ? { resume } : {}),
     },
   );
+  if (!options.deferFinish) dropExactChanges();
   return { runId, logFile, result, setup, finish };
 }
 

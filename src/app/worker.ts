@@ -3,6 +3,7 @@
  * model. It never writes files; the supervisor reviews and integrates. Returns a result object
  * instead of throwing so service wrappers get `{ok, output, error, model, timing}` every time.
  */
+import { type HierocodeConfig, providerSchema } from "../config/schema.js";
 import {
   AbortError,
   ContextOverflowError,
@@ -12,10 +13,13 @@ import {
   isAbortLike,
   ModelOutputError,
   ProviderError,
+  UsageError,
 } from "../errors.js";
 import { chooseNumCtx, type HostMemory } from "../pipeline/capacity.js";
 import { measurePrompt } from "../pipeline/model-call.js";
 import { normalizeOllamaModel } from "../providers/ollama.js";
+import { createProvider } from "../providers/registry.js";
+import type { ProviderRuntime } from "../providers/runtime.js";
 import type { ChatMessage, Provider } from "../providers/spec.js";
 import { cleanArtifact, formatInstruction, type WorkerFormat } from "../supervisor/clean-artifact.js";
 import { tokenCounterFor } from "../tokens/index.js";
@@ -238,4 +242,40 @@ export async function runWorker(request: WorkerRequest): Promise<WorkerResult> {
     const failure = asHierocodeError(error, request);
     return finish({ ok: false, output: "", error: failure.message, failure });
   }
+}
+
+/**
+ * The worker's model and provider: `model` (a flag or request field), else HACO_WORKER_MODEL,
+ * else routing.drafter; the provider named, else the drafter's, else default_provider, else a
+ * local Ollama. Shared by `hierocode worker` and the service's POST /v1/worker.
+ * @throws UsageError when no model is configured or the provider is unknown.
+ */
+export function resolveWorkerBinding(
+  config: HierocodeConfig,
+  env: Record<string, string | undefined>,
+  runtime: ProviderRuntime,
+  choice: { model?: string | undefined; provider?: string | undefined; keepAlive?: string | undefined } = {},
+): { provider: Provider; model: string; keepAlive?: string; pinnedNumCtx?: number } {
+  const drafter = config.routing.drafter;
+  const model = choice.model ?? env.HACO_WORKER_MODEL ?? drafter?.model;
+  if (!model) {
+    throw new UsageError("no worker model configured", {
+      hint: "set routing.drafter in ~/.hierocode.yaml (hierocode init), HACO_WORKER_MODEL, or pass --model",
+    });
+  }
+  const name = choice.provider ?? drafter?.provider ?? config.default_provider ?? "ollama";
+  const providerConfig =
+    config.providers[name] ?? (name === "ollama" ? providerSchema.parse({ type: "ollama" }) : undefined);
+  if (!providerConfig) {
+    throw new UsageError(`unknown provider "${name}"`, {
+      hint: `known: ${Object.keys(config.providers).join(", ") || "none"}`,
+    });
+  }
+  const keepAlive = choice.keepAlive ?? providerConfig.keep_alive;
+  return {
+    provider: createProvider(name, providerConfig, runtime),
+    model,
+    ...(keepAlive ? { keepAlive } : {}),
+    ...(providerConfig.num_ctx ? { pinnedNumCtx: providerConfig.num_ctx } : {}),
+  };
 }

@@ -10,7 +10,7 @@ import { AbortError, ExitCode, HierocodeError, isAbortLike, UsageError } from ".
 import { runAfterCommandTasks } from "../util/cleanup.js";
 import { VERSION } from "../version.js";
 import { registerAll, requestedCommand, subcommandTerm } from "./commands/index.js";
-import { type CliContext, createContext } from "./context.js";
+import { type CliContext, createContext, loadsConfigItself } from "./context.js";
 import { createOutput, errorJson, formatError } from "./output.js";
 
 export interface RunCliOptions {
@@ -50,7 +50,7 @@ export async function runCli(options: RunCliOptions): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
   } catch (error) {
-    return reportError(error, context, requestedCommand(argv));
+    return reportError(error, context, commandPath(program, argv));
   } finally {
     process.exitCode = previousExitCode;
     runAfterCommandTasks();
@@ -94,7 +94,7 @@ export async function buildProgram(
       ...(typeof globals.config === "string" ? { config: globals.config } : {}),
       ...(typeof globals.repo === "string" ? { repo: globals.repo } : {}),
     };
-    await context.prepare();
+    if (!loadsConfigItself.has(actionCommand)) await context.prepare();
   });
   await registerAll(program, context, options.load);
   // Every subcommand reports usage errors through exitOverride, and inherits output config.
@@ -108,6 +108,29 @@ export async function buildProgram(
   };
   apply(program);
   return program;
+}
+
+/** The (sub)command words of `argv` that name registered commands, e.g. "workers suggest". */
+function commandPath(program: Command, argv: readonly string[]): string | undefined {
+  const words: string[] = [];
+  let current = program;
+  const start = requestedCommand(argv);
+  if (start === undefined) return undefined;
+  let seenStart = false;
+  for (const arg of argv) {
+    if (arg.startsWith("-")) continue;
+    if (!seenStart) {
+      if (arg !== start) continue;
+      seenStart = true;
+    }
+    const next = current.commands.find(
+      (command) => command.name() === arg || command.aliases().includes(arg),
+    );
+    if (!next) break;
+    words.push(arg);
+    current = next;
+  }
+  return words.length ? words.join(" ") : start;
 }
 
 /** Commander's own left column of the command list (name, alias, `[options]`, arguments). */

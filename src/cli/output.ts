@@ -9,8 +9,12 @@ export interface Output {
   color: boolean;
   /** Normal output (stdout). */
   print(text?: string): void;
-  /** Machine-readable output (stdout). */
-  printJson(value: unknown): void;
+  /**
+   * Machine-readable output (stdout): one JSON object per command. An object without `ok` gets
+   * `ok: true` first (errors are `{ ok: false, error: { code, message, hint } }`); print lists
+   * inside an object (`{ symbols: [...] }`), never bare.
+   */
+  printJson(value: object): void;
   /** Notes, warnings, progress (stderr); secrets are redacted as in the run log. */
   note(text: string): void;
   warn(text: string): void;
@@ -53,7 +57,12 @@ export function createOutput(options: {
       stdout.write(text.endsWith("\n") ? text : `${text}\n`);
     },
     printJson(value) {
-      stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+      const object = Array.isArray(value)
+        ? { ok: true, items: value }
+        : "ok" in value
+          ? value
+          : { ok: true, ...value };
+      stdout.write(`${JSON.stringify(object, null, 2)}\n`);
     },
     note(text) {
       stderr.write(`${redact(text)}\n`);
@@ -91,12 +100,34 @@ export function escapeTerminal(text: string): string {
   );
 }
 
-/** Formats any error as `error: message` plus an optional `hint:` line. */
+/**
+ * The hint for an error that brings none: every error line gets a `hint:` line saying what to do
+ * next, by the kind of error.
+ */
+export function hintFor(error: HierocodeError): string {
+  if (error.hint) return error.hint;
+  if (error.code.startsWith("provider_"))
+    return "'hierocode doctor' checks every role's server, login and model";
+  switch (error.code) {
+    case "usage":
+      return "run 'hierocode --help' (or 'hierocode COMMAND --help') for usage";
+    case "config":
+      return "'hierocode config validate' shows every problem; 'hierocode config path' shows which files apply";
+    case "bad_model_output":
+      return "run again (models vary), or bind a stronger model to the role: hierocode models set ROLE MODEL";
+    case "aborted":
+      return "nothing was left half-written; run the command again to start over";
+    default:
+      return "run again with --debug for details";
+  }
+}
+
+/** Formats any error as `error: message` plus a `hint:` line. */
 export function formatError(error: unknown, output: Pick<Output, "paint" | "debug">): string {
   const lines: string[] = [];
   if (error instanceof HierocodeError) {
     lines.push(`${output.paint.red("error:")} ${error.message}`);
-    if (error.hint) lines.push(`${output.paint.dim("hint:")} ${error.hint}`);
+    lines.push(`${output.paint.dim("hint:")} ${hintFor(error)}`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
     lines.push(`${output.paint.red("error:")} internal error: ${message}`);
@@ -108,8 +139,9 @@ export function formatError(error: unknown, output: Pick<Output, "paint" | "debu
 }
 
 /**
- * The `--json` form of an error. Every string in it goes through `redact` (the output's
- * redactor), so a key a server echoed in its error message is not printed raw.
+ * The `--json` form of an error, always with a `hint` (see hintFor). Every string in it goes
+ * through `redact` (the output's redactor), so a key a server echoed in its error message is not
+ * printed raw.
  */
 export function errorJson(
   error: unknown,
@@ -117,8 +149,12 @@ export function errorJson(
 ): Record<string, unknown> {
   const body =
     error instanceof HierocodeError
-      ? error.toJSON()
-      : { code: "internal", message: error instanceof Error ? error.message : String(error) };
+      ? { ...error.toJSON(), hint: hintFor(error) }
+      : {
+          code: "internal",
+          message: error instanceof Error ? error.message : String(error),
+          hint: "run again with --debug for the stack trace, and report it",
+        };
   return { ok: false, error: redactStrings(body, redact) };
 }
 
@@ -132,3 +168,15 @@ function redactStrings(value: unknown, redact: (text: string) => string): unknow
   }
   return value;
 }
+
+let numberFormat: Intl.NumberFormat | undefined;
+/**
+ * `Intl.NumberFormat("en-US")` made on first use (building one costs ~20 ms; modules do no work at
+ * import, so commands that never print a number never pay it). `format(1234)` is "1,234".
+ */
+export const groupedNumber = {
+  format(value: number | bigint): string {
+    numberFormat ??= new Intl.NumberFormat("en-US");
+    return numberFormat.format(value);
+  },
+};

@@ -412,6 +412,8 @@ export function noteFor(event: PipelineEvent, paint: Paint, debug = false): stri
             ),
           )
         : [];
+    case "warning":
+      return [paint.yellow(`warning: ${event.message}`)];
     case "json-repaired":
       return debug
         ? [paint.dim(`debug: ${event.role} ${event.purpose}: repaired ${event.repairs.join("; ")}`)]
@@ -457,7 +459,11 @@ export function noteFor(event: PipelineEvent, paint: Paint, debug = false): stri
     case "verify": {
       if (event.outcome.ok) return [];
       const label =
-        event.phase === "baseline" ? "baseline tests already fail" : `tests fail (round ${event.round + 1})`;
+        event.phase === "baseline"
+          ? event.outcome.timedOut
+            ? "baseline test run timed out (no baseline to compare with)"
+            : "baseline tests already fail"
+          : `tests ${event.outcome.timedOut ? "timed out" : "fail"} (round ${event.round + 1})`;
       return [
         paint.dim(
           `verify: ${label}${event.newFailures.length ? `; new: ${event.newFailures.slice(0, 3).join(", ")}` : ""}`,

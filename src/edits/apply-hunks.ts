@@ -4,7 +4,7 @@
  * each run of changes is placed on its own with shrinking context. Every placement must be unique.
  */
 import { EditFailure } from "./edit-failure.js";
-import { ALREADY_APPLIED, alreadyApplied, locate } from "./locate.js";
+import { ALREADY_APPLIED, alreadyApplied, conflictMessage, locate } from "./locate.js";
 import type { DiffHunk, HunkLine } from "./types.js";
 
 interface ChangeRun {
@@ -69,8 +69,9 @@ export function applyHunk(
     );
   }
   const whole = locate(lines, search, replace, stated);
-  if (alreadyApplied(lines, search, replace, whole, stated))
-    return { lines: [...lines], strategy: ALREADY_APPLIED };
+  const already = alreadyApplied(lines, search, replace, whole, stated);
+  if (already?.kind === "applied") return { lines: [...lines], strategy: ALREADY_APPLIED };
+  if (already?.kind === "conflict") throw new EditFailure(conflictMessage(already), search);
   if (whole.kind === "found") {
     return {
       lines: [...lines.slice(0, whole.start), ...whole.replacement, ...lines.slice(whole.end)],

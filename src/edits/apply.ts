@@ -16,7 +16,7 @@ import {
   toLines,
   withFinalNewline,
 } from "./file-text.js";
-import { ALREADY_APPLIED, alreadyApplied, locate, locateWithinLine } from "./locate.js";
+import { ALREADY_APPLIED, alreadyApplied, conflictMessage, locate, locateWithinLine } from "./locate.js";
 import { nearestLines } from "./nearest.js";
 import { checkTextContent, checkWritablePath } from "./path-rules.js";
 import { findDroppingPlaceholder } from "./placeholder.js";
@@ -99,8 +99,9 @@ function applySearchReplace(
   }
   refusePlaceholder(search, replace, "REPLACE part");
   const located = locate(current.lines, search, replace);
-  if (alreadyApplied(current.lines, search, replace, located))
-    return { text: current, strategy: ALREADY_APPLIED };
+  const already = alreadyApplied(current.lines, search, replace, located);
+  if (already?.kind === "applied") return { text: current, strategy: ALREADY_APPLIED };
+  if (already?.kind === "conflict") throw new EditFailure(conflictMessage(already), search);
   if (located.kind === "found") {
     return {
       text: spliceLines(current, located.start, located.end, located.replacement),

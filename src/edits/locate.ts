@@ -305,10 +305,15 @@ function climb(
 /** Strategy name of an edit whose change is already in the file (nothing is written). */
 export const ALREADY_APPLIED = "already applied";
 
+/** How close a diff's line number must be to the applied text to say which of two places is meant. */
+const HINT_SLACK = 3;
+
 /**
- * True when the edit's change is already in the file: its REPLACE text stands (once) where its
- * SEARCH text would be — either the SEARCH is gone, or the only place SEARCH matches lies inside
- * the REPLACE text (a REPLACE that extends its SEARCH). Applying it again would write a second copy.
+ * Whether the edit's change is already in the file: its REPLACE text stands (once) where its SEARCH
+ * text would be — either the SEARCH is gone, or the only place SEARCH matches lies inside the
+ * REPLACE text (a REPLACE that extends its SEARCH). Applying it again would write a second copy.
+ * "conflict" when the REPLACE text stands at one place and the SEARCH text also at another: either
+ * could be meant, so the edit must be refused unless a line number names the applied place.
  * Only edits that write new text count: a pure deletion cannot be told apart from a misquote.
  */
 export function alreadyApplied(
@@ -317,16 +322,29 @@ export function alreadyApplied(
   replace: readonly string[],
   located: Located,
   hints: readonly number[] = [],
-): boolean {
+): { kind: "applied" } | { kind: "conflict"; appliedLine: number; searchLines: number[] } | null {
   const searchSet = new Set(search.map((line) => line.trim()));
   const writesNew = replace.some((line) => line.trim() !== "" && !searchSet.has(line.trim()));
-  if (!writesNew) return false;
+  if (!writesNew) return null;
   const applied = climb(file, replace, replace, hints, RUNGS.slice(0, -1));
-  if (applied.kind !== "found") return false;
-  if (located.kind === "not-found") return true;
-  if (located.kind === "found") return located.start >= applied.start && located.end <= applied.end;
-  // Ambiguous: one of the places is inside the applied text, so the change is there already.
-  return located.lines.some((line) => line - 1 >= applied.start && line - 1 < applied.end);
+  if (applied.kind !== "found") return null;
+  const inside = (start: number) => start >= applied.start && start < applied.end;
+  if (located.kind === "not-found") return { kind: "applied" };
+  const elsewhere =
+    located.kind === "found"
+      ? inside(located.start) && located.end <= applied.end
+        ? []
+        : [located.start + 1]
+      : located.lines.filter((line) => !inside(line - 1));
+  if (located.kind === "ambiguous" && elsewhere.length === located.lines.length) return null;
+  if (elsewhere.length === 0) return { kind: "applied" };
+  if (hints.some((hint) => Math.abs(hint - applied.start) <= HINT_SLACK)) return { kind: "applied" };
+  return { kind: "conflict", appliedLine: applied.start + 1, searchLines: elsewhere };
+}
+
+/** The refusal for an edit whose new text stands at one place while its old text stands at another. */
+export function conflictMessage(conflict: { appliedLine: number; searchLines: number[] }): string {
+  return `the edit's new text already stands at line ${conflict.appliedLine}, and its old text also at line ${conflict.searchLines.join(", ")}; it is unclear whether it is already applied or meant for the other place — quote more surrounding lines`;
 }
 
 /** Lines at least this long are "long lines" (minified bundles, one-line JSON) a SEARCH may match inside. */

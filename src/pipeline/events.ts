@@ -16,6 +16,8 @@ export type UnitStatus = "accepted" | "failed" | "skipped";
 export type PipelineEvent =
   | { type: "run-started"; runId: string; task: string; resumed: boolean }
   | { type: "capacity"; profile: CapacityProfile }
+  /** Something the user should fix but that does not stop the run (e.g. a corrected base_url). */
+  | { type: "warning"; message: string }
   /** One `num_ctx` per Ollama model, chosen before its first call (issue 9). */
   | { type: "contexts"; contexts: FixedContext[] }
   | { type: "plan-cache"; hit: boolean; key: string }

@@ -93,6 +93,20 @@ describe("never twice", () => {
       strategy: "already applied",
     });
   });
+  it("refuses when the new text stands at one place and the old text at another, unless a line number says which", () => {
+    const file = "start()\nlog()\nflush()\n\nother()\n\nstart()\nlog()\nend()\n";
+    const block = sr("m.py", "start()\nlog()", "start()\nlog()\nflush()");
+    const refused = run(block, { "m.py": file });
+    expect(refused.result.ok).toBe(false);
+    expect(refused.result.outcomes[0]?.reason).toMatch(
+      /already stands at line 1, and its old text also at line 7/,
+    );
+    const diff = "--- a/m.py\n+++ b/m.py\n@@ -1,2 +1,3 @@\n start()\n log()\n+flush()\n";
+    const hinted = run(diff, { "m.py": file });
+    expect(hinted.result.ok).toBe(true);
+    expect(hinted.result.outcomes[0]?.note).toBe("already-applied");
+    expect(hinted.result.changes).toEqual([]);
+  });
 });
 
 describe("never in the wrong place", () => {

@@ -1,6 +1,6 @@
 /** `hierocode repo map|symbols` and `hierocode tokens count`: the index and tokenizers, from the shell. */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import type { HierocodeConfig } from "../../config/schema.js";
 import { UsageError } from "../../errors.js";
@@ -119,15 +119,20 @@ export function registerRepo(program: Command, context: CliContext): void {
     .option("--json", "machine-readable output")
     .action(async (paths: string[], options: { repo?: string }) => {
       const repoRoot = repoRootFor(context, options.repo);
-      // Paths are relative to the current folder, or to the repository when they do not exist there.
+      // Paths are relative to the current folder, like every path the CLI takes.
       const wanted = paths.map((path) => {
-        const fromCwd = resolve(context.cwd, path);
-        const absolute = existsSync(fromCwd) ? fromCwd : resolve(repoRoot, path);
-        return relative(repoRoot, absolute).split("\\").join("/");
+        const absolute = resolve(context.cwd, path);
+        if (!existsSync(absolute))
+          throw new UsageError(`no such file or folder: ${path}`, {
+            hint: `paths are relative to the current folder (${context.cwd})`,
+          });
+        const inside = relative(repoRoot, absolute).split("\\").join("/");
+        if (inside === ".." || inside.startsWith("../") || isAbsolute(inside))
+          throw new UsageError(`${path} is outside the repository ${repoRoot}`, {
+            hint: "pass a path inside the repository, or --repo DIR for another repository",
+          });
+        return inside;
       });
-      for (const path of wanted) {
-        if (path.startsWith("..")) throw new UsageError(`${path} is outside the repository ${repoRoot}`);
-      }
       const { indexRepo } = await import("../../repo/indexer.js");
       const { files } = await indexRepo(repoRoot, { env: context.env });
       const selected = files.filter(

@@ -11,7 +11,7 @@ import type { PipelineResult } from "../../pipeline/pipeline.js";
 import type { Confirm } from "../../pipeline/ports.js";
 import { verifierForRun } from "../../verify/index.js";
 import type { CliContext } from "../context.js";
-import type { Output } from "../output.js";
+import { groupedNumber, type Output } from "../output.js";
 import { ProgressView, wantsLiveView } from "../progress.js";
 import { repositoryFor } from "../repository.js";
 import { providerRuntime } from "../runtime.js";
@@ -55,7 +55,7 @@ export function formatUsd(value: number | undefined): string {
   return value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(3)}`;
 }
 
-const number = new Intl.NumberFormat("en-US");
+const number = groupedNumber;
 
 export function totalsLines(
   output: Output,
@@ -112,6 +112,9 @@ export function renderSummary(
   if (verification) {
     const final = verification.final ?? verification.baseline;
     if (final.ok) output.note(paint.green(`verify: \`${verification.command}\` passes`));
+    else if (final.timedOut || (verification.baseline.timedOut && verification.newFailures.length === 0))
+      // A timed-out run proves nothing: never "verified", never "as failing as before".
+      output.note(paint.yellow(`verify: \`${verification.command}\` timed out; nothing was verified by it`));
     else if (verification.newFailures.length === 0 && !verification.baseline.ok) {
       // No failure is blamed on the drafts, but the command still fails: say so plainly.
       const still = final.failingTests.slice(0, 5).join(", ");

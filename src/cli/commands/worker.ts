@@ -4,10 +4,8 @@
  * shape `{ok, output, error?, model, timing}`.
  */
 import type { Command } from "commander";
-import { runWorker, type WorkerResult } from "../../app/worker.js";
-import { providerSchema } from "../../config/schema.js";
+import { resolveWorkerBinding, runWorker, type WorkerResult } from "../../app/worker.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import { createProvider } from "../../providers/registry.js";
 import type { Provider } from "../../providers/spec.js";
 import { type WorkerFormat, workerFormats } from "../../supervisor/clean-artifact.js";
 import { readResources } from "../../system/resources.js";
@@ -46,28 +44,11 @@ function resolveWorker(
   context: CliContext,
 ): { provider: Provider; model: string; keepAlive?: string; pinnedNumCtx?: number } {
   const { config } = context.loadConfig(flags.repo ? { repoRoot: flags.repo } : {});
-  const drafter = config.routing.drafter;
-  const model = flags.model ?? context.env.HACO_WORKER_MODEL ?? drafter?.model;
-  if (!model) {
-    throw new UsageError("no worker model configured", {
-      hint: "set routing.drafter in ~/.hierocode.yaml (hierocode init), HACO_WORKER_MODEL, or pass --model",
-    });
-  }
-  const name = flags.provider ?? drafter?.provider ?? config.default_provider ?? "ollama";
-  const providerConfig =
-    config.providers[name] ?? (name === "ollama" ? providerSchema.parse({ type: "ollama" }) : undefined);
-  if (!providerConfig) {
-    throw new UsageError(`unknown provider "${name}"`, {
-      hint: `known: ${Object.keys(config.providers).join(", ") || "none"}`,
-    });
-  }
-  const keepAlive = flags.keepAlive ?? providerConfig.keep_alive;
-  return {
-    provider: createProvider(name, providerConfig, providerRuntime(context)),
-    model,
-    ...(keepAlive ? { keepAlive } : {}),
-    ...(providerConfig.num_ctx ? { pinnedNumCtx: providerConfig.num_ctx } : {}),
-  };
+  return resolveWorkerBinding(config, context.env, providerRuntime(context), {
+    model: flags.model,
+    provider: flags.provider,
+    keepAlive: flags.keepAlive,
+  });
 }
 
 function report(result: WorkerResult, context: CliContext, json: boolean): void {
