@@ -34,6 +34,7 @@ export async function runCli(options: RunCliOptions): Promise<number> {
   const output = createOutput({
     json,
     debug,
+    env,
     ...(noColor ? { color: false } : {}),
     ...(options.stdout ? { stdout: options.stdout } : {}),
     ...(options.stderr ? { stderr: options.stderr } : {}),
@@ -150,7 +151,7 @@ function reportError(error: unknown, context: CliContext, command: string | unde
     error = usageErrorFrom(error, command);
   }
   const normalized = isAbortLike(error) && !(error instanceof HierocodeError) ? new AbortError() : error;
-  if (output.json) output.printJson(errorJson(normalized));
+  if (output.json) output.printJson(errorJson(normalized, output.redact));
   else output.note(formatError(normalized, output));
   return normalized instanceof HierocodeError ? normalized.exitCode : ExitCode.internal;
 }

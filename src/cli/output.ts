@@ -1,5 +1,6 @@
 /** Terminal output for the CLI shell only: colors (respecting NO_COLOR), JSON, error lines. */
 import pc from "picocolors";
+import { createRedactor } from "../checks/redact.js";
 import { HierocodeError } from "../errors.js";
 
 export interface Output {
@@ -14,9 +15,11 @@ export interface Output {
    * inside an object (`{ symbols: [...] }`), never bare.
    */
   printJson(value: object): void;
-  /** Notes, warnings, progress (stderr). */
+  /** Notes, warnings, progress (stderr); secrets are redacted as in the run log. */
   note(text: string): void;
   warn(text: string): void;
+  /** The redaction applied to stderr and to error JSON (auth env values, the secret scanner's findings). */
+  redact(text: string): string;
   paint: {
     green(text: string): string;
     red(text: string): string;
@@ -33,7 +36,11 @@ export function createOutput(options: {
   color?: boolean;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
+  /** Environment whose auth-looking values are redacted from stderr and error JSON. */
+  env?: Record<string, string | undefined>;
 }): Output {
+  const redactSecrets = createRedactor(options.env ?? process.env);
+  const redact = (text: string) => escapeTerminal(redactSecrets(text));
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const color =
@@ -58,11 +65,12 @@ export function createOutput(options: {
       stdout.write(`${JSON.stringify(object, null, 2)}\n`);
     },
     note(text) {
-      stderr.write(`${text}\n`);
+      stderr.write(`${redact(text)}\n`);
     },
     warn(text) {
-      stderr.write(`${colors.yellow("warning:")} ${text}\n`);
+      stderr.write(`${colors.yellow("warning:")} ${redact(text)}\n`);
     },
+    redact,
     paint: {
       green: colors.green,
       red: colors.red,
@@ -96,6 +104,24 @@ export function hintFor(error: HierocodeError): string {
   }
 }
 
+/**
+ * Escapes what a model or a repository could use to drive the terminal through our stderr:
+ * control characters other than newline and tab, and bidi controls, become `\xNN` / `\uNNNN`.
+ * SGR colour sequences (`ESC [ … m`, what picocolors writes) are kept.
+ */
+export function escapeTerminal(text: string): string {
+  return text.replace(
+    /\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (match) => {
+      if (match.length > 1) return match;
+      const code = match.charCodeAt(0);
+      return code <= 0xff
+        ? `\\x${code.toString(16).padStart(2, "0")}`
+        : `\\u${code.toString(16).padStart(4, "0")}`;
+    },
+  );
+}
+
 /** Formats any error as `error: message` plus a `hint:` line. */
 export function formatError(error: unknown, output: Pick<Output, "paint" | "debug">): string {
   const lines: string[] = [];
@@ -112,17 +138,34 @@ export function formatError(error: unknown, output: Pick<Output, "paint" | "debu
   return lines.join("\n");
 }
 
-export function errorJson(error: unknown): Record<string, unknown> {
-  if (error instanceof HierocodeError)
-    return { ok: false, error: { ...error.toJSON(), hint: hintFor(error) } };
-  return {
-    ok: false,
-    error: {
-      code: "internal",
-      message: error instanceof Error ? error.message : String(error),
-      hint: "run again with --debug for the stack trace, and report it",
-    },
-  };
+/**
+ * The `--json` form of an error. Every string in it goes through `redact` (the output's
+ * redactor), so a key a server echoed in its error message is not printed raw.
+ */
+export function errorJson(
+  error: unknown,
+  redact: (text: string) => string = (text) => text,
+): Record<string, unknown> {
+  const body =
+    error instanceof HierocodeError
+      ? { ...error.toJSON(), hint: hintFor(error) }
+      : {
+          code: "internal",
+          message: error instanceof Error ? error.message : String(error),
+          hint: "run again with --debug for the stack trace, and report it",
+        };
+  return { ok: false, error: redactStrings(body, redact) };
+}
+
+function redactStrings(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = redactStrings(item, redact);
+    return out;
+  }
+  return value;
 }
 
 let numberFormat: Intl.NumberFormat | undefined;

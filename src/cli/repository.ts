@@ -1,14 +1,31 @@
 /**
  * The repository a command works on: the git repository containing `--repo DIR` (relative to the
  * current folder) or, without the flag, the current folder. UsageError (exit 2) when there is none.
+ * Every command that works on a repository first finishes or rolls back a write a killed
+ * hierocode left behind there (see src/edits/journal.ts), and says which it did; verify
+ * sandboxes and test processes a killed run left behind are removed too.
  */
 import { statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
+import { describeRecovery, recoverInterruptedWrites } from "../edits/journal.js";
 import { UsageError } from "../errors.js";
 import { findRepoRoot } from "../util/repo-root.js";
+import { cleanStaleSandboxes } from "../verify/worktree.js";
 import type { CliContext } from "./context.js";
 
 export function repositoryFor(context: CliContext, flag: string | undefined): string {
+  const root = locateRepository(context, flag);
+  for (const report of recoverInterruptedWrites(root, context.env))
+    context.output.warn(describeRecovery(report));
+  const stale = cleanStaleSandboxes(root);
+  if (stale.sandboxes + stale.worktreeEntries > 0)
+    context.output.warn(
+      `removed ${stale.sandboxes + stale.worktreeEntries} verify sandbox(es) left by a killed run${stale.processes > 0 ? ` and stopped ${stale.processes} leftover test process(es)` : ""}`,
+    );
+  return root;
+}
+
+function locateRepository(context: CliContext, flag: string | undefined): string {
   if (flag !== undefined) {
     const root = resolve(context.cwd, flag);
     let isFolder = false;

@@ -15,9 +15,19 @@ type Env = Record<string, string | undefined>;
 export async function openQueue(service: HierocodeConfig["service"], env: Env): Promise<JobQueue> {
   const url = service.queue.trim();
   if (/^postgres(ql)?:\/\//i.test(url)) {
-    throw new ConfigError("service.queue: the PostgreSQL queue is not part of this build yet", [], {
-      hint: "use service.queue: sqlite",
-    });
+    const { openPostgresQueue } = await import("./postgres.js");
+    try {
+      return await openPostgresQueue({ url, maxAttempts: service.max_attempts });
+    } catch (error) {
+      throw new ConfigError(
+        `service.queue: cannot use the PostgreSQL queue: ${(error as Error).message}`,
+        [],
+        {
+          hint: "check the postgres:// URL, that the server runs, and that the user may create a table",
+          cause: error,
+        },
+      );
+    }
   }
   return openSqliteQueue({
     file: url === "sqlite" ? queueDatabasePath(env) : url,

@@ -9,7 +9,7 @@ import type { JobQueue } from "./types.js";
 
 export interface WorkerPoolOptions {
   queue: JobQueue;
-  /** Concurrent jobs (the service uses parallelization.max_local_workers by default). */
+  /** Concurrent jobs (the service uses parallelization.max_local_workers by default); 0: none. */
   size: number;
   /** Lease length in ms; a crashed worker's job is taken over after this. */
   leaseMs: number;
@@ -117,7 +117,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
       }
     }
   };
-  const loops = Array.from({ length: Math.max(1, options.size) }, (_, index) => loop(index));
+  const loops = Array.from({ length: Math.max(0, options.size) }, (_, index) => loop(index));
   return {
     wake,
     get running() {

@@ -76,6 +76,15 @@ function toJob(row: Row): Job {
   };
 }
 
+/** "host:pid:" of an owner "host:pid:worker": a process never takes over its own jobs. */
+export function processOf(owner: string): string {
+  return owner.slice(0, owner.lastIndexOf(":") + 1);
+}
+
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
 export function queueDatabasePath(env: Record<string, string | undefined>): string {
   return join(stateDir(env), "queue.db");
 }
@@ -132,10 +141,11 @@ export function openSqliteQueue(options: SqliteQueueOptions): JobQueue {
         for (;;) {
           const row = database
             .prepare(
-              `SELECT * FROM jobs WHERE (state = 'queued') OR (state = 'running' AND lease_expires < ?)
+              `SELECT * FROM jobs WHERE (state = 'queued')
+                 OR (state = 'running' AND lease_expires < ? AND lease_owner NOT LIKE ? ESCAPE '\\')
                ORDER BY priority DESC, created_at ASC LIMIT 1`,
             )
-            .get(time) as Row | undefined;
+            .get(time, `${likeEscape(processOf(owner))}%`) as Row | undefined;
           if (!row) return undefined;
           if (row.state === "running" && (row.attempts >= maxAttempts || row.cancel_requested === 1)) {
             const cancelled = row.cancel_requested === 1;

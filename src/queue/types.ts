@@ -78,6 +78,8 @@ export interface JobQueue {
   /**
    * Takes the highest-priority queued job, or a running job whose lease expired (its process
    * died), for `leaseMs`. A job leased `maxAttempts` times without finishing is failed instead.
+   * `owner` is "host:pid:worker"; a job whose expired lease belongs to the same "host:pid:" is
+   * still running in this process (its event loop was busy) and is not taken over.
    */
   lease(owner: string, leaseMs: number): Promise<Job | undefined>;
   /** Extends a lease; false when the job is no longer leased by `owner` (it was taken over). */

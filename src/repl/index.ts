@@ -90,10 +90,8 @@ export async function startRepl(options: StartReplOptions): Promise<number> {
   // While a command runs the terminal is in cooked mode: Ctrl-C arrives as SIGINT and cancels the
   // command in progress only (a listener keeps Node from exiting).
   const onSigint = () => {
-    if (session.abort && !session.abort.signal.aborted) {
-      io.errors.write("\ncancelling…\n");
-      session.abort.abort();
-    }
+    // The command says what was cancelled (a note here would land inside the live panel).
+    if (session.abort && !session.abort.signal.aborted) session.abort.abort();
   };
   process.on("SIGINT", onSigint);
   let prefill = "";

@@ -167,6 +167,13 @@ export const commandEntries: CommandEntry[] = [
     load: async () => (await import("./mcp.js")).registerMcp,
   },
   {
+    name: "serve",
+    term: "[options]",
+    summary: "run the HTTP service: worker calls, a durable task queue, MCP over HTTP (loopback by default)",
+    module: "serve",
+    load: async () => (await import("./serve.js")).registerServe,
+  },
+  {
     name: "version",
     term: "[options]",
     summary: "print the installed version",

@@ -4,12 +4,11 @@
  * shape `{ok, output, error?, model, timing}`.
  */
 import type { Command } from "commander";
-import { runWorker, type WorkerResult } from "../../app/worker.js";
-import { providerSchema } from "../../config/schema.js";
+import { resolveWorkerBinding, runWorker, type WorkerResult } from "../../app/worker.js";
 import { ExitCode, UsageError } from "../../errors.js";
-import { createProvider } from "../../providers/registry.js";
 import type { Provider } from "../../providers/spec.js";
 import { type WorkerFormat, workerFormats } from "../../supervisor/clean-artifact.js";
+import { readResources } from "../../system/resources.js";
 import type { CliContext } from "../context.js";
 import { providerRuntime } from "../runtime.js";
 
@@ -43,29 +42,13 @@ function positiveNumber(value: string, flag: string): number {
 function resolveWorker(
   flags: WorkerFlags,
   context: CliContext,
-): { provider: Provider; model: string; keepAlive?: string } {
+): { provider: Provider; model: string; keepAlive?: string; pinnedNumCtx?: number } {
   const { config } = context.loadConfig(flags.repo ? { repoRoot: flags.repo } : {});
-  const drafter = config.routing.drafter;
-  const model = flags.model ?? context.env.HACO_WORKER_MODEL ?? drafter?.model;
-  if (!model) {
-    throw new UsageError("no worker model configured", {
-      hint: "set routing.drafter in ~/.hierocode.yaml (hierocode init), HACO_WORKER_MODEL, or pass --model",
-    });
-  }
-  const name = flags.provider ?? drafter?.provider ?? config.default_provider ?? "ollama";
-  const providerConfig =
-    config.providers[name] ?? (name === "ollama" ? providerSchema.parse({ type: "ollama" }) : undefined);
-  if (!providerConfig) {
-    throw new UsageError(`unknown provider "${name}"`, {
-      hint: `known: ${Object.keys(config.providers).join(", ") || "none"}`,
-    });
-  }
-  const keepAlive = flags.keepAlive ?? providerConfig.keep_alive;
-  return {
-    provider: createProvider(name, providerConfig, providerRuntime(context)),
-    model,
-    ...(keepAlive ? { keepAlive } : {}),
-  };
+  return resolveWorkerBinding(config, context.env, providerRuntime(context), {
+    model: flags.model,
+    provider: flags.provider,
+    keepAlive: flags.keepAlive,
+  });
 }
 
 function report(result: WorkerResult, context: CliContext, json: boolean): void {
@@ -134,6 +117,8 @@ export function registerWorker(program: Command, context: CliContext): void {
           maxOutputTokens: Math.max(1, Math.floor(positiveNumber(flags.maxTokens, "--max-tokens"))),
           ...(flags.warm ? { warm: true } : {}),
           ...(worker.keepAlive ? { keepAlive: worker.keepAlive } : {}),
+          ...(worker.pinnedNumCtx ? { pinnedNumCtx: worker.pinnedNumCtx } : {}),
+          memory: hostMemory(context.env),
           signal: controller.signal,
         });
         report(result, context, json);
@@ -141,4 +126,13 @@ export function registerWorker(program: Command, context: CliContext): void {
         process.removeListener("SIGINT", onSignal);
       }
     });
+}
+
+/** Host memory for the KV-cache cap of num_ctx, as the pipeline reads it (src/app/run.ts). */
+function hostMemory(env: Record<string, string | undefined>) {
+  const resources = readResources(env);
+  return {
+    totalRamBytes: resources.totalRamBytes,
+    vramBytes: Math.max(0, ...resources.gpus.map((gpu) => gpu.vramBytes)),
+  };
 }
