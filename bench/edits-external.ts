@@ -43,8 +43,14 @@ function tool(name: string, command: string, args: (patch: string) => string[]):
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, before);
       writeFileSync(place.patch, diff);
-      spawnSync(command, args(place.patch), { cwd: place.work, stdio: "ignore", timeout: 20_000 });
+      const run = spawnSync(command, args(place.patch), {
+        cwd: place.work,
+        stdio: "ignore",
+        timeout: 20_000,
+      });
       const result = existsSync(target) ? readFileSync(target, "utf8") : null;
+      // An error exit that left the file as it was is a refusal, even where that file is the right one.
+      if (run.status !== 0 && result === before) return "refused";
       return verdictOf(result, before, expected);
     },
     dispose() {

@@ -12,6 +12,7 @@ import { applyEditsInMemory, parseEdits } from "../src/edits/index.js";
 import type { BenchCase } from "./edits-cases.js";
 import { collectSources, seededRandom, shuffle } from "./edits-corpus.js";
 import { externalTools, type Verdict, verdictOf } from "./edits-external.js";
+import { MODEL_REPLY_BUILDERS } from "./edits-model-replies.js";
 import { BUILDERS } from "./edits-perturbations.js";
 
 function flag(name: string, fallback: number): number {
@@ -70,7 +71,7 @@ function main(): void {
   const origins = new Map<string, number>();
   for (const source of sources) origins.set(source.origin, (origins.get(source.origin) ?? 0) + 1);
 
-  for (const builder of BUILDERS) {
+  for (const builder of [...BUILDERS, ...MODEL_REPLY_BUILDERS]) {
     const key = `${builder.format}|${builder.perturbation}`;
     const tally: Tally = { cases: 0, counts: { hierocode: emptyCounts() } };
     for (const candidate of tools) tally.counts[candidate.name] = emptyCounts();
@@ -168,7 +169,10 @@ function report(
     'WRONG = the file was changed into something other than the intended file. For "ambiguous duplicate" and',
   );
   lines.push(
-    '"elided (lazy) content" rows refusal is the only right answer. git/patch columns: unified-diff rows only.',
+    '"elided (lazy) content", "stale hunk" and "placeholder comment" rows refusal is the only right answer;',
+  );
+  lines.push(
+    'for "already applied" the right result is the file unchanged. git/patch columns: unified-diff rows only.',
   );
   process.stdout.write(`${lines.join("\n")}\n`);
 }

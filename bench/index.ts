@@ -1,124 +1,90 @@
 /**
- * `npm run bench:index`: the repository index against Universal Ctags on real code of this
- * machine. For each dataset: a cold index (empty cache, 2 worker threads), a warm index (same
- * cache, nothing changed), and ctags on exactly the same file list; wall time and peak RSS of
- * each, each in its own process. Then symbol recall/precision against ctags per language for
- * top-level definitions, classes and methods.
+ * `npm run bench:index`: the repository index against Universal Ctags, as whole processes, on
+ * four real repositories (pylint, vite, tokio, hugo). Each round runs, in alternating order,
+ * `hierocode repo symbols --json` cold (empty cache), ctags over exactly the files the index
+ * parses, and `hierocode repo symbols --json` warm (same cache, nothing changed), each under
+ * `/usr/bin/time` for CPU (user + sys), wall time and peak RSS. Ratios are taken per round
+ * (paired: same load for both sides) and their median is judged against the goals:
+ *
+ * - cold CPU ≤ 3 × ctags CPU
+ * - warm CPU < ctags CPU
+ * - peak RSS (cold) ≤ 4 × the bytes of source indexed
+ *
+ * The process exits 1 when any goal is missed, 2 when the sources are missing. `node -e 0` and
+ * `hierocode --version` are measured in the same rounds, to show what start-up alone costs.
+ * Symbol recall/precision against ctags per language is printed from the cold run's output.
+ *
+ * Sources: BENCH_INDEX_SOURCES (default /tmp/hierocode-bench-sources) holding checkouts named
+ * pylint, vite, tokio, hugo (github.com/pylint-dev/pylint, vitejs/vite, tokio-rs/tokio,
+ * gohugoio/hugo). BENCH_INDEX_ROUNDS (default 5), BENCH_INDEX_ONLY=substring.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { languageForPath } from "../src/repo/file-kinds.js";
+import { walkRepo } from "../src/repo/walk.js";
 import { type CategoryStats, type CtagsTag, compareWithCtags, type OurSymbolRow } from "./index-compare.js";
 
-interface Dataset {
-  name: string;
-  root: string;
-  options: { exclude?: string[]; includeVendored?: boolean };
+const projectRoot = new URL("..", import.meta.url).pathname;
+const cli = join(projectRoot, "dist", "cli", "main.js");
+const sources = process.env.BENCH_INDEX_SOURCES ?? join(tmpdir(), "hierocode-bench-sources");
+const rounds = Math.max(1, Number(process.env.BENCH_INDEX_ROUNDS ?? "5"));
+const only = process.env.BENCH_INDEX_ONLY;
+
+const goals = { coldCpu: 3, warmCpu: 1, rssPerSourceByte: 4 };
+
+const datasets = [
+  { name: "pylint", url: "https://github.com/pylint-dev/pylint" },
+  { name: "vite", url: "https://github.com/vitejs/vite" },
+  { name: "tokio", url: "https://github.com/tokio-rs/tokio" },
+  { name: "hugo", url: "https://github.com/gohugoio/hugo" },
+].filter((dataset) => !only || dataset.name.includes(only));
+
+interface Measure {
+  wall: number;
+  cpu: number;
+  rssMb: number;
 }
 
 const work = mkdtempSync(join(tmpdir(), "hierocode-bench-index-"));
-const loader = new URL("./index-loader.ts", import.meta.url).pathname;
-const runner = new URL("./index-run.ts", import.meta.url).pathname;
 
-/** BENCH_INDEX_ONLY=substring runs only matching datasets (diagnostics). */
-const only = process.env.BENCH_INDEX_ONLY;
-
-function datasets(): { list: Dataset[]; notes: string[] } {
-  const notes: string[] = [];
-  const list: Dataset[] = [];
-  const stdlib = execFileSync("python3", ["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], {
-    encoding: "utf8",
-  }).trim();
-  list.push({ name: "CPython 3 stdlib", root: stdlib, options: { exclude: ["site-packages/"] } });
-  const packages = [
-    "typescript",
-    "zod",
-    "commander",
-    "yaml",
-    "vite",
-    "vitest",
-    "@vitest",
-    "diff",
-    "web-tree-sitter",
-  ];
-  list.push({
-    name: `node_modules (${packages.length} packages)`,
-    root: new URL("../node_modules", import.meta.url).pathname,
-    options: { includeVendored: true, exclude: ["/*", ...packages.map((name) => `!/${name}/`)] },
-  });
-  list.push({ name: "/usr/include (top level)", root: "/usr/include", options: { exclude: ["/*/"] } });
-  const javaSources = [
-    "/usr/lib/jvm/temurin-25-jdk-amd64/lib/src.zip",
-    "/usr/lib/jvm/java-17-openjdk-amd64/lib/src.zip",
-  ];
-  const zip = javaSources.find((file) => existsSync(file));
-  if (zip) {
-    const target = join(work, "java");
-    execFileSync("unzip", ["-q", "-o", zip, "java.base/java/util/*", "-d", target]);
-    list.push({ name: "JDK java.util", root: target, options: {} });
-  } else notes.push("no JDK src.zip found: Java skipped");
-  let rustSources: string | null = null;
-  try {
-    const sysroot = execFileSync("rustc", ["--print", "sysroot"], { encoding: "utf8" }).trim();
-    const candidate = join(sysroot, "lib", "rustlib", "src", "rust", "library");
-    if (existsSync(candidate)) rustSources = candidate;
-  } catch {
-    // no rustc
-  }
-  if (rustSources) list.push({ name: "Rust std library", root: rustSources, options: {} });
-  else notes.push("Rust sources not installed (rustc --print sysroot has no lib/rustlib/src): Rust skipped");
-  return { list: only ? list.filter((dataset) => dataset.name.includes(only)) : list, notes };
-}
-
-interface RunResult {
-  wallMs: number;
-  parsed: number;
-  reused: number;
-  files: number;
-  sourceFiles: number;
-  symbols: number;
-  maxRssMb: number;
-}
-
-function runOurs(dataset: Dataset, cacheDir: string, symbolsOut?: string): RunResult {
-  const args = ["--import", loader, runner, dataset.root, JSON.stringify(dataset.options)];
-  if (symbolsOut) args.push(symbolsOut);
-  const output = execFileSync(process.execPath, args, {
-    encoding: "utf8",
-    env: { ...process.env, HIEROCODE_CACHE_DIR: cacheDir },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return JSON.parse(output.trim().split("\n").pop() ?? "{}") as RunResult;
-}
-
-function runCtags(root: string, listFile: string, outFile: string): { wallMs: number; maxRssMb: number } {
-  // ctags refuses to overwrite a file that does not look like a tags file (JSON output does not).
-  rmSync(outFile, { force: true });
-  const started = performance.now();
+/** Runs a command under /usr/bin/time; stdout to `outFile` (or discarded). */
+function timed(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; outFile?: string },
+): Measure {
+  const timesFile = join(work, "time.txt");
+  const shell = `"$@" ${options.outFile ? `> '${options.outFile}'` : "> /dev/null"}`;
   const result = spawnSync(
     "/usr/bin/time",
-    [
-      "-f",
-      "%M",
-      "ctags",
-      "--output-format=json",
-      "--fields=+n+e+K+Z",
-      "--langmap=JavaScript:+.mjs.cjs",
-      // Prototypes count as definitions for us (header APIs); let ctags report them too.
-      "--kinds-C=+p",
-      "--kinds-C++=+p",
-      "-L",
-      listFile,
-      "-f",
-      outFile,
-    ],
-    { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+    ["-o", timesFile, "-f", "%e %U %S %M", "sh", "-c", shell, "sh", command, ...args],
+    { cwd: options.cwd, env: options.env ?? process.env, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
   );
-  const wallMs = performance.now() - started;
-  if (result.status !== 0) throw new Error(`ctags failed (${result.status}): ${result.stderr.slice(0, 500)}`);
-  const kilobytes = Number(result.stderr.trim().split("\n").pop());
-  return { wallMs, maxRssMb: kilobytes / 1024 };
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(" ")} failed (${result.status}): ${result.stderr.slice(0, 800)}`);
+  const [wall, user, system, kilobytes] = readFileSync(timesFile, "utf8")
+    .trim()
+    .split("\n")
+    .pop()!
+    .split(" ")
+    .map(Number);
+  return { wall: wall!, cpu: user! + system!, rssMb: kilobytes! / 1024 };
+}
+
+function ctagsArgs(listFile: string, outFile: string): string[] {
+  return [
+    "--output-format=json",
+    "--fields=+n+e+K+Z",
+    "--langmap=JavaScript:+.mjs.cjs",
+    "--kinds-C=+p",
+    "--kinds-C++=+p",
+    "-L",
+    listFile,
+    "-f",
+    outFile,
+  ];
 }
 
 function readCtags(file: string): CtagsTag[] {
@@ -131,72 +97,133 @@ function readCtags(file: string): CtagsTag[] {
   return tags;
 }
 
-const seconds = (ms: number) => (ms / 1000).toFixed(2);
-const repeat = Number(process.env.BENCH_INDEX_REPEAT ?? "3");
-
-function best<T extends { wallMs: number }>(runs: T[]): T {
-  return runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-async function main(): Promise<void> {
-  const { list, notes } = datasets();
-  const timing: string[] = [
-    "| dataset | source files | MB | ours cold | ours warm | ctags | cold ÷ ctags | warm ÷ ctags | peak RSS ours cold / warm / ctags | symbols ours / ctags tags |",
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
+
+function main(): number {
+  const missing = datasets.filter((dataset) => !existsSync(join(sources, dataset.name)));
+  if (missing.length > 0) {
+    console.error(
+      `error: bench:index needs checkouts in ${sources}: ${missing.map((d) => d.name).join(", ")} missing`,
+    );
+    console.error(
+      `hint: git clone --depth 1 ${missing.map((d) => d.url).join(" / ")} into that folder (or set BENCH_INDEX_SOURCES)`,
+    );
+    return 2;
+  }
+  execFileSync("npm", ["run", "build"], { cwd: projectRoot, stdio: ["ignore", "ignore", "inherit"] });
+  const version = execFileSync("ctags", ["--version"], { encoding: "utf8" }).split("\n")[0];
+  const timing = [
+    "| dataset | source files | source MB | cold CPU ÷ ctags | warm CPU ÷ ctags | warm wall ÷ ctags | CPU s: cold / warm / ctags | wall s: cold / warm / ctags | peak RSS MB: cold / warm / ctags | cold RSS ÷ source |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
-  const quality: string[] = [
+  const startup = [
+    "| dataset | CPU s: node -e 0 / hierocode --version | warm CPU minus --version |",
+    "|---|---:|---:|",
+  ];
+  const quality = [
     "| dataset | language | top-level recall / precision | classes recall / precision | methods recall / precision |",
     "|---|---|---:|---:|---:|",
   ];
-  for (const dataset of list) {
-    const cache = join(work, `cache-${list.indexOf(dataset)}`);
-    const symbolsFile = join(work, `symbols-${list.indexOf(dataset)}.json`);
-    // Best of `repeat` runs: the machine is shared, and the minimum is the least disturbed run.
-    const colds: RunResult[] = [];
-    const warms: RunResult[] = [];
-    for (let round = 0; round < repeat; round++) {
+  const verdicts: string[] = [];
+  let failed = false;
+
+  for (const dataset of datasets) {
+    const root = join(sources, dataset.name);
+    const walk = walkRepo(root);
+    const parsed = walk.files.filter((file) => file.language && !file.junk);
+    const sourceBytes = parsed.reduce((sum, file) => sum + file.size, 0);
+    const listFile = join(work, `${dataset.name}.list`);
+    writeFileSync(listFile, `${parsed.map((file) => file.path).join("\n")}\n`);
+    const cache = join(work, `cache-${dataset.name}`);
+    const env = { ...process.env, HIEROCODE_CACHE_DIR: cache, NO_COLOR: "1" };
+    const oursOut = join(work, `${dataset.name}.ours.json`);
+    const ctagsOut = join(work, `${dataset.name}.ctags.json`);
+    const ours = (outFile?: string) =>
+      timed(process.execPath, [cli, "repo", "symbols", "--json", "--repo", root], {
+        env,
+        ...(outFile ? { outFile } : {}),
+      });
+    const ctags = () => {
+      rmSync(ctagsOut, { force: true });
+      return timed("ctags", ctagsArgs(listFile, ctagsOut), { cwd: root });
+    };
+    const samples: Array<{ cold: Measure; warm: Measure; ctags: Measure; node: Measure; version: Measure }> =
+      [];
+    for (let round = 0; round < rounds; round++) {
       rmSync(cache, { recursive: true, force: true });
-      colds.push(runOurs(dataset, cache, round === 0 ? symbolsFile : undefined));
-      warms.push(runOurs(dataset, cache));
+      const node = timed(process.execPath, ["-e", "0"], {});
+      const version = timed(process.execPath, [cli, "--version"], { env });
+      // Alternate who goes first, so neither side always meets a warmer page cache.
+      let reference: Measure;
+      let cold: Measure;
+      if (round % 2 === 0) {
+        reference = ctags();
+        cold = ours(round === 0 ? oursOut : undefined);
+      } else {
+        cold = ours();
+        reference = ctags();
+      }
+      const warm = ours();
+      samples.push({ cold, warm, ctags: reference, node, version });
+      console.error(
+        `${dataset.name} round ${round + 1}/${rounds}: cold ${fixed(cold.cpu)} s CPU, warm ${fixed(warm.cpu)}, ctags ${fixed(reference.cpu)}`,
+      );
     }
-    const cold = best(colds);
-    const warm = best(warms);
-    const ours = JSON.parse(readFileSync(symbolsFile, "utf8")) as { files: string[]; rows: OurSymbolRow[] };
-    const { languageForPath } = await import("../src/repo/file-kinds.js");
-    const sourceFiles = ours.files.filter((path) => languageForPath(path));
-    const bytes = sourceFiles.reduce((sum, path) => sum + statSync(join(dataset.root, path)).size, 0);
-    const listFile = join(work, `list-${list.indexOf(dataset)}.txt`);
-    writeFileSync(listFile, `${sourceFiles.join("\n")}\n`);
-    const ctagsOut = join(work, `ctags-${list.indexOf(dataset)}.json`);
-    const ctags = best(Array.from({ length: repeat }, () => runCtags(dataset.root, listFile, ctagsOut)));
-    const tags = readCtags(ctagsOut);
+    const m = (pick: (sample: (typeof samples)[number]) => number) => median(samples.map(pick));
+    const coldRatio = m((s) => s.cold.cpu / s.ctags.cpu);
+    const warmRatio = m((s) => s.warm.cpu / s.ctags.cpu);
+    const warmWallRatio = m((s) => s.warm.wall / s.ctags.wall);
+    const coldRss = m((s) => s.cold.rssMb);
+    const rssRatio = (coldRss * 1024 * 1024) / sourceBytes;
     timing.push(
-      `| ${dataset.name} | ${sourceFiles.length} | ${(bytes / 1e6).toFixed(1)} | ${seconds(cold.wallMs)} s | ${seconds(warm.wallMs)} s | ${seconds(ctags.wallMs)} s | ${(cold.wallMs / ctags.wallMs).toFixed(1)}× | ${(warm.wallMs / ctags.wallMs).toFixed(2)}× | ${cold.maxRssMb.toFixed(0)} / ${warm.maxRssMb.toFixed(0)} / ${ctags.maxRssMb.toFixed(0)} MB | ${cold.symbols} / ${tags.length} |`,
+      `| ${dataset.name} | ${parsed.length} | ${fixed(sourceBytes / 1e6, 1)} | ${fixed(coldRatio, 1)}× | ${fixed(warmRatio)}× | ${fixed(warmWallRatio)}× | ${fixed(m((s) => s.cold.cpu))} / ${fixed(m((s) => s.warm.cpu))} / ${fixed(m((s) => s.ctags.cpu))} | ${fixed(m((s) => s.cold.wall))} / ${fixed(m((s) => s.warm.wall))} / ${fixed(m((s) => s.ctags.wall))} | ${fixed(coldRss, 0)} / ${fixed(
+        m((s) => s.warm.rssMb),
+        0,
+      )} / ${fixed(
+        m((s) => s.ctags.rssMb),
+        0,
+      )} | ${fixed(rssRatio, 1)}× |`,
     );
-    if (warm.parsed !== 0)
-      notes.push(`${dataset.name}: warm run re-parsed ${warm.parsed} files (expected 0)`);
+    startup.push(
+      `| ${dataset.name} | ${fixed(m((s) => s.node.cpu))} / ${fixed(m((s) => s.version.cpu))} | ${fixed(m((s) => s.warm.cpu - s.version.cpu))} s |`,
+    );
+    const checks: Array<[string, boolean]> = [
+      [`cold CPU ${fixed(coldRatio, 1)}× ctags (goal ≤ ${goals.coldCpu}×)`, coldRatio <= goals.coldCpu],
+      [`warm CPU ${fixed(warmRatio)}× ctags (goal < ${goals.warmCpu}×)`, warmRatio < goals.warmCpu],
+      [
+        `peak RSS ${fixed(rssRatio, 1)}× source (goal ≤ ${goals.rssPerSourceByte}×)`,
+        rssRatio <= goals.rssPerSourceByte,
+      ],
+    ];
+    for (const [text, ok] of checks) {
+      verdicts.push(`${ok ? "PASS" : "FAIL"} ${dataset.name}: ${text}`);
+      if (!ok) failed = true;
+    }
+
+    // Quality from the first cold run's own output, against the last ctags run (same files).
+    const rows = (
+      JSON.parse(readFileSync(oursOut, "utf8")) as Array<{
+        path: string;
+        name: string;
+        kind: string;
+        container: string | null;
+        line: number;
+        end_line: number;
+      }>
+    ).map((row): OurSymbolRow => [row.path, row.name, row.kind, row.container, row.line, row.end_line]);
     const lines = new Map<string, string[]>();
     const lineText = (path: string, line: number) => {
-      const content = lines.get(path) ?? readFileSync(join(dataset.root, path), "utf8").split("\n");
+      const content = lines.get(path) ?? readFileSync(join(root, path), "utf8").split("\n");
       lines.set(path, content);
       return content[line - 1] ?? "";
     };
-    const { stats, pseudoClasses, macroFunctions } = compareWithCtags(
-      ours.rows,
-      tags,
-      languageForPath,
-      lineText,
-    );
-    if (macroFunctions > 0) {
-      notes.push(
-        `${dataset.name}: ${macroFunctions} ctags C/C++ "functions" have all-caps macro names (UNDEF(getch)(), __NTH (atoi …)); not counted`,
-      );
-    }
-    if (pseudoClasses > 0) {
-      notes.push(
-        `${dataset.name}: ${pseudoClasses} ctags JS/TS "class" tags are object literals or prototype-built constructors (no \`class\` keyword on the line); not counted`,
-      );
-    }
+    const { stats } = compareWithCtags(rows, readCtags(ctagsOut), languageForPath, lineText);
     const cell = (value: CategoryStats) =>
       value.ctags === 0
         ? "–"
@@ -206,18 +233,21 @@ async function main(): Promise<void> {
         `| ${dataset.name} | ${language} | ${cell(categories.topLevel)} | ${cell(categories.classes)} | ${cell(categories.methods)} |`,
       );
     }
-    console.error(`done: ${dataset.name}`);
+    rmSync(cache, { recursive: true, force: true });
   }
+
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  const version = execFileSync("ctags", ["--version"], { encoding: "utf8" }).split("\n")[0];
   console.log(
-    `\nIndex vs ${version}: best of ${repeat} runs each; load average at the end ${load} (2 cores)\n`,
+    `\nhierocode repo symbols --json vs ${version}, whole processes: medians of ${rounds} paired rounds (ratios per round); load average at the end ${load}\n`,
   );
   console.log(timing.join("\n"));
+  console.log("\nStart-up alone (same rounds)\n");
+  console.log(startup.join("\n"));
   console.log("\nSymbol recall / precision against ctags (same files)\n");
   console.log(quality.join("\n"));
-  for (const note of notes) console.log(`\nnote: ${note}`);
+  console.log(`\n${verdicts.join("\n")}`);
   rmSync(work, { recursive: true, force: true });
+  return failed ? 1 : 0;
 }
 
-await main();
+process.exitCode = main();

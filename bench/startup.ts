@@ -19,12 +19,11 @@
  *
  * BENCH_STARTUP_ROUNDS (default 7, at least 5) sets the number of paired rounds.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { createInterface, type Interface } from "node:readline";
-import type { ReplayRequest } from "./fakes-process.ts";
+import { median, replayOf, startFakes } from "./replay.js";
 
 const root = resolve(import.meta.dirname, "..");
 const cli = join(root, "dist", "cli", "bin.js");
@@ -124,44 +123,6 @@ for (const args of [
 
 // ---------------------------------------------------------------- processes
 
-interface Fakes {
-  child: ChildProcess;
-  lines: Interface;
-  urls: { anthropic: string; ollama: string; openai: string };
-  next(): Promise<string>;
-}
-
-async function startFakes(): Promise<Fakes> {
-  const scriptFile = join(base, "scripts.json");
-  writeFileSync(scriptFile, JSON.stringify(scripts));
-  const child = spawn(
-    process.execPath,
-    [
-      "--experimental-strip-types",
-      "--no-warnings=ExperimentalWarning",
-      "--import",
-      join(root, "bench", "edits-register.ts"),
-      join(root, "bench", "fakes-process.ts"),
-      scriptFile,
-    ],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  const iterator = lines[Symbol.asyncIterator]();
-  const next = async () => {
-    const { value, done } = await iterator.next();
-    if (done) throw new Error("the fakes process exited");
-    return value as string;
-  };
-  const urls = JSON.parse(await next()) as Fakes["urls"];
-  return { child, lines, urls, next };
-}
-
-async function dump(fakes: Fakes): Promise<ReplayRequest[]> {
-  fakes.child.stdin!.write("dump\n");
-  return JSON.parse(await fakes.next()) as ReplayRequest[];
-}
-
 interface Timed {
   ms: number;
   stdout: string;
@@ -190,42 +151,9 @@ function timed(command: string, args: string[], cwd: string): Promise<Timed> {
   });
 }
 
-// ---------------------------------------------------------------- replay structure
-
-interface Replay {
-  phases: Array<{ concurrency: number; chains: ReplayRequest[][] }>;
-}
-
-/** Probes and the plan one by one, then each unit's draft → review chain, `workers` at a time. */
-function replayOf(requests: ReplayRequest[]): Replay {
-  const unitOf = (request: ReplayRequest) => /Unit (u\d+):/.exec(request.body)?.[1];
-  const first = requests.findIndex((request) => request.server === "ollama" && unitOf(request));
-  const before = first < 0 ? requests : requests.slice(0, first);
-  const chains = new Map<string, ReplayRequest[]>();
-  const after: ReplayRequest[] = [];
-  for (const request of first < 0 ? [] : requests.slice(first)) {
-    const unit = unitOf(request);
-    if (unit) chains.set(unit, [...(chains.get(unit) ?? []), request]);
-    else after.push(request);
-  }
-  return {
-    phases: [
-      { concurrency: 1, chains: before.map((request) => [request]) },
-      { concurrency: workers, chains: [...chains.values()] },
-      { concurrency: 1, chains: after.map((request) => [request]) },
-    ],
-  };
-}
-
 // ---------------------------------------------------------------- the run
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
-const fakes = await startFakes();
+const fakes = await startFakes(scripts, base);
 try {
   const config = [
     "providers:",
@@ -255,20 +183,22 @@ try {
   writeFileSync(join(home, ".hierocode.yaml"), config);
 
   const node = process.execPath;
-  const hc = (...args: string[]) => [cli, ...args];
+  // BENCH_STARTUP_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to every CLI process.
+  const nodeFlags = (process.env.BENCH_STARTUP_NODE_FLAGS ?? "").split(" ").filter(Boolean);
+  const hc = (...args: string[]) => [...nodeFlags, cli, ...args];
   const runTrivial = hc("run", "-t", "trivial change", "--refresh-plan", "--no-verify");
   const runSixteen = hc("run", "-t", "bump every value", "--refresh-plan", "--no-verify");
 
   // Warm-up round (not timed): file caches, the repository index, and the requests to replay.
   await timed(node, ["-e", "0"], repo);
   await timed(node, hc("--version"), repo);
-  await dump(fakes);
+  await fakes.dump();
   await timed(node, hc("doctor"), repo);
-  const doctorReplay = replayOf(await dump(fakes));
+  const doctorReplay = replayOf(await fakes.dump(), workers);
   const trivial = await timed(node, runTrivial, repo);
-  const trivialRequests = await dump(fakes);
+  const trivialRequests = await fakes.dump();
   const sixteen = await timed(node, runSixteen, repo);
-  const sixteenRequests = await dump(fakes);
+  const sixteenRequests = await fakes.dump();
   const accepted = (text: string) => (text.match(/^\+\+\+ b\//gm) ?? []).length;
   if (accepted(trivial.stdout) !== 1 || accepted(sixteen.stdout) !== units)
     throw new Error(
@@ -276,8 +206,8 @@ try {
     );
   const replays = {
     doctor: doctorReplay,
-    trivial: replayOf(trivialRequests),
-    sixteen: replayOf(sixteenRequests),
+    trivial: replayOf(trivialRequests, workers),
+    sixteen: replayOf(sixteenRequests, workers),
   };
   const replayFiles: Record<string, string> = {};
   for (const [name, replay] of Object.entries(replays)) {
@@ -304,7 +234,7 @@ try {
       const job = jobs[(round + offset) % jobs.length]!;
       const result = await timed(node, job.args, repo);
       times.get(job.name)!.push(result.ms);
-      await dump(fakes);
+      await fakes.dump();
     }
   }
 
@@ -364,7 +294,6 @@ try {
   );
   process.exitCode = failures.length ? 1 : 0;
 } finally {
-  fakes.child.stdin!.write("quit\n");
-  await new Promise((resolvePromise) => fakes.child.once("exit", resolvePromise));
+  await fakes.close();
   rmSync(base, { recursive: true, force: true });
 }

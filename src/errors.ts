@@ -158,6 +158,16 @@ export class ModelOutputError extends HierocodeError {
   }
 }
 
+/**
+ * A prompt that does not fit the context actually requested (with its output budget reserved),
+ * refused before sending: never silently cut. Exit 2: the input is too large for the model.
+ */
+export class ContextOverflowError extends HierocodeError {
+  constructor(message: string, options?: HierocodeErrorOptions) {
+    super("context_overflow", message, ExitCode.usage, options);
+  }
+}
+
 export class AbortError extends HierocodeError {
   constructor(message = "cancelled by the user", options?: HierocodeErrorOptions) {
     super("aborted", message, ExitCode.aborted, options);

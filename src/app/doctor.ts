@@ -8,10 +8,20 @@ import { resolveRole } from "../config/load.js";
 import type { HierocodeConfig } from "../config/schema.js";
 import type { ProjectTrust } from "../config/trust.js";
 import { describeError } from "../errors.js";
+import { chooseNumCtx, type HostMemory } from "../pipeline/capacity.js";
 import { createProvider } from "../providers/registry.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
 import type { Capacity, HealthStatus, ModelInfo, Provider, Role } from "../providers/spec.js";
+import { readResources } from "../system/resources.js";
 import { modelMatches } from "./model-names.js";
+
+function hostMemory(env: Record<string, string | undefined>): HostMemory {
+  const resources = readResources(env);
+  return {
+    totalRamBytes: resources.totalRamBytes,
+    vramBytes: Math.max(0, ...resources.gpus.map((gpu) => gpu.vramBytes)),
+  };
+}
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -33,6 +43,8 @@ export interface RoleReport {
   authenticated?: boolean;
   modelPresent?: boolean;
   contextLength?: number;
+  /** Ollama: the num_ctx a run would send to this model now (window, memory, loaded runner, pin). */
+  numCtx?: number;
   ok: boolean;
 }
 
@@ -187,11 +199,27 @@ export async function runDoctor(options: {
       checks.push({ subject: label, role, status: "fail", message: health.message, ...hintOf(health) });
       continue;
     }
-    if (health.authenticated === false) {
+    if (health.authenticated === false || health.kindMismatch) {
       checks.push({ subject: label, role, status: "fail", message: health.message, ...hintOf(health) });
       continue;
     }
-    checks.push({ subject: label, role, status: "ok", message: health.message });
+    const isCli = provider.type === "claude_code_cli" || provider.type === "codex_cli";
+    if (!health.ok && !isCli) {
+      // Never "ok" about a failure: a reachable server that did not answer its health check.
+      checks.push({ subject: label, role, status: "fail", message: health.message, ...hintOf(health) });
+      continue;
+    }
+    // A CLI whose login state could not be read: the run's own call will tell, so warn.
+    checks.push({
+      subject: label,
+      role,
+      status: health.ok ? "ok" : "warn",
+      message: health.message,
+      ...(health.ok ? {} : hintOf(health)),
+    });
+    for (const warning of (provider as { urlWarnings?: string[] }).urlWarnings ?? []) {
+      checks.push({ subject: label, role, status: "warn", message: warning });
+    }
 
     // Model presence.
     const type = config.providers[binding.provider]?.type ?? "ollama";
@@ -235,14 +263,23 @@ export async function runDoctor(options: {
           signal: AbortSignal.timeout(timeoutMs),
         });
         report.contextLength = capacity.contextLength;
+        if (type === "ollama") {
+          const chosen = chooseNumCtx(capacity, {
+            memory: hostMemory(runtime.env),
+            ...(config.providers[binding.provider]?.num_ctx
+              ? { pinned: config.providers[binding.provider]?.num_ctx as number }
+              : {}),
+          });
+          report.numCtx = chosen.numCtx;
+        }
         if (capacity.contextLength) {
           checks.push({
             subject: label,
             role,
             status: "ok",
             message: `context window ${capacity.contextLength} tokens${
-              type === "ollama"
-                ? "; num_ctx is sized per request up to this (never Ollama's small default)"
+              type === "ollama" && report.numCtx !== undefined
+                ? `; a run sends num_ctx ${report.numCtx} on every call to this model`
                 : ""
             }${capacity.parameterSize ? `, ${capacity.parameterSize} parameters` : ""}${
               capacity.quantization ? `, ${capacity.quantization}` : ""

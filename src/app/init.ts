@@ -25,11 +25,12 @@ const basePolicy = { max_revisions_per_unit: 2, max_escalations_per_task: 3, war
 const baseParallel = { default_strategy: "balanced", max_local_workers: 4, max_remote_workers: 8 };
 
 /** The seed's minimal config: every role on local Ollama with llama3.2:3b (degraded mode). */
-export function minimalConfig(env: Record<string, string | undefined>): Plain {
+export function minimalConfig(_env: Record<string, string | undefined>): Plain {
   const binding = { provider: "local_ollama", model: defaultDrafterModel };
   return {
     default_provider: "local_ollama",
-    providers: { local_ollama: { type: "ollama", base_url: wizardOllamaUrl(env), auth: { type: "none" } } },
+    // No base_url: OLLAMA_HOST (or the default) stays in charge until the user names a URL.
+    providers: { local_ollama: { type: "ollama", auth: { type: "none" } } },
     routing: { planner: binding, drafter: binding, reviewer: binding },
     policy: basePolicy,
     parallelization: baseParallel,
@@ -253,7 +254,8 @@ export function buildWizardConfig(
   const warnings: string[] = [];
   const notes: string[] = [];
   const providers: Plain = {
-    local_ollama: { type: "ollama", base_url: detection.ollama.url, auth: { type: "none" } },
+    // No base_url: OLLAMA_HOST (or the default) stays in charge; the wizard detected it there.
+    local_ollama: { type: "ollama", auth: { type: "none" } },
   };
   if (detection.lmstudio.reachable)
     providers.lmstudio = { type: "lmstudio", base_url: detection.lmstudio.url, auth: { type: "none" } };

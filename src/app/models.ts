@@ -1,9 +1,8 @@
 /** Role bindings: show them, list every provider's models, and change a role's model. */
-import { existsSync, readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
+import { existsSync } from "node:fs";
 import { resolveRole, validateConfig } from "../config/load.js";
 import type { HierocodeConfig } from "../config/schema.js";
-import { setConfigValue } from "../config/write.js";
+import { editableConfigDocument, setConfigValues } from "../config/write.js";
 import { ConfigError, describeError, UsageError } from "../errors.js";
 import { createProvider } from "../providers/registry.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
@@ -99,14 +98,16 @@ export function setRoleModel(options: {
     throw new ConfigError(`no config file at ${file}`, [], { hint: "run `hierocode init --wizard` first" });
   }
   // Validate the file as it would be after the change, so a bad edit is never written.
-  const document = parseDocument(readFileSync(file, "utf8"));
+  const document = editableConfigDocument(file);
   document.setIn(["routing", role, "provider"], provider);
   document.setIn(["routing", role, "model"], model);
   const result = validateConfig(document.toJS() as Record<string, unknown>);
   if (result.errors.length > 0) {
     throw new ConfigError(`the change would make the config invalid: ${result.errors[0]}`, result.errors);
   }
-  setConfigValue(file, `routing.${role}.provider`, provider);
-  setConfigValue(file, `routing.${role}.model`, model);
+  setConfigValues(file, [
+    [`routing.${role}.provider`, provider],
+    [`routing.${role}.model`, model],
+  ]);
   return { provider, model, role };
 }

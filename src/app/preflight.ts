@@ -30,6 +30,8 @@ export interface PreflightOptions {
 export interface PreflightReport {
   /** One line per role that passed, e.g. `planner claude/sonnet: claude 2.1.332 is installed and logged in`. */
   lines: string[];
+  /** Corrections the user should make (a base_url's /v1 suffix dropped …), once per provider. */
+  warnings: string[];
   elapsedMs: number;
 }
 
@@ -127,5 +129,11 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
     }
     lines.push(`${label}: ${health.message}`);
   }
-  return { lines, elapsedMs: Math.round(performance.now() - started) };
+  const warnings = new Set<string>();
+  for (const role of use) {
+    const { providerName, provider } = options.roles[role];
+    for (const warning of (provider as { urlWarnings?: string[] }).urlWarnings ?? [])
+      warnings.add(`${providerName}: ${warning}`);
+  }
+  return { lines, warnings: [...warnings], elapsedMs: Math.round(performance.now() - started) };
 }

@@ -4,8 +4,10 @@
  * result and asks the questions (escalation, apply) through callbacks.
  */
 
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { createDraftChecker } from "../checks/index.js";
+import { SecretVault } from "../checks/redact.js";
 import { resolveRole } from "../config/load.js";
 import type { HierocodeConfig, PolicyConfig } from "../config/schema.js";
 import type { PriceTable } from "../cost/price-table.js";
@@ -29,10 +31,12 @@ import { openStateDatabase } from "../store/database.js";
 import { planCache } from "../store/plan-cache.js";
 import {
   createRedactor,
+  exactChangesFolder,
   findRunLog,
   ignoreLogFolder,
   newRunId,
   openRunLog,
+  readExactChanges,
   readRunLog,
   runLogDirectory,
 } from "../store/run-log.js";
@@ -107,6 +111,7 @@ export function roleRuntimes(
       provider,
       model: binding.model,
       ...(binding.exploration ? { exploration: binding.exploration } : {}),
+      ...(providerConfig.num_ctx ? { pinnedNumCtx: providerConfig.num_ctx } : {}),
     };
   }
   return { roles, reviewerInherited };
@@ -203,6 +208,12 @@ export interface RunTaskOptions extends SetupInput {
   checker?: DraftChecker | null;
   /** Check every role like `doctor` before the first paid call (default true). */
   preflight?: boolean;
+  /**
+   * The caller writes the accepted changes afterwards (`run --apply`): the log's `finished`
+   * record is held back until `RunTaskOutcome.finish` is called after the writes, so a run
+   * killed before or during its apply stays resumable.
+   */
+  deferFinish?: boolean;
 }
 
 export interface RunTaskOutcome {
@@ -210,6 +221,8 @@ export interface RunTaskOutcome {
   logFile: string;
   result: PipelineResult;
   setup: PipelineSetup;
+  /** Appends the held-back `finished` record (with `extra`, e.g. what was applied); idempotent. */
+  finish(extra?: Record<string, unknown>): void;
 }
 
 export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> {
@@ -226,7 +239,8 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
         `no log for run '${runId}' in ${runLogDirectory({ repoRoot, location: config.logs.location, env })}`,
       );
     logFile = found;
-    const logged = resumeFromLog(readRunLog(found), runId);
+    const exactFolder = exactChangesFolder(runId, env);
+    const logged = resumeFromLog(readRunLog(found), runId, (number) => readExactChanges(exactFolder, number));
     if (logged.finished) throw new UsageError(`run '${runId}' already finished; nothing to resume`);
     task = logged.task;
     resume = logged.resume;
@@ -248,8 +262,32 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
         });
   const database = openStateDatabase(env);
   if (config.logs.location === "repo") ignoreLogFolder(repoRoot);
-  const log = openRunLog(logFile, { redact: createRedactor(env) });
-  if (checked) log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
+  const fileLog = openRunLog(logFile, {
+    redact: createRedactor(env),
+    exactFolder: exactChangesFolder(runId, env),
+  });
+  let heldFinish: Record<string, unknown> | undefined;
+  const log = options.deferFinish
+    ? {
+        file: fileLog.file,
+        append(record: Parameters<typeof fileLog.append>[0]) {
+          if (record.type === "finished") heldFinish = record;
+          else fileLog.append(record);
+        },
+      }
+    : fileLog;
+  // A finished run cannot be resumed: its exact changes are no longer needed.
+  const dropExactChanges = () => rmSync(exactChangesFolder(runId, env), { recursive: true, force: true });
+  const finish = (extra: Record<string, unknown> = {}) => {
+    if (!heldFinish) return;
+    fileLog.append({ ...heldFinish, ...extra, type: "finished" });
+    heldFinish = undefined;
+    dropExactChanges();
+  };
+  if (checked) {
+    log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
+    for (const message of checked.warnings) options.emit?.({ type: "warning", message });
+  }
   const checker = options.checker === null ? undefined : (options.checker ?? createDraftChecker());
   const result = await runPipeline(
     {
@@ -266,6 +304,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(options.confirm ? { confirm: options.confirm } : {}),
       ...(checker ? { checker } : {}),
       packer: setup.packer,
+      vault: new SecretVault({ env, sendSecretFiles: config.policy.send_secret_files }),
       ...(options.verifier ? { verifier: options.verifier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     },
@@ -279,47 +318,196 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(resume ? { resume } : {}),
     },
   );
-  return { runId, logFile, result, setup };
+  if (!options.deferFinish) dropExactChanges();
+  return { runId, logFile, result, setup, finish };
 }
 
 export type ApplyDecision = "yes" | "no" | "all" | "abort";
 
 export interface ApplyOutcome {
   written: string[];
+  /** Files that already held the accepted content (an earlier, interrupted apply wrote them). */
+  alreadyWritten: string[];
+  /** Declined by the user (or not reached after "abort"). */
   skipped: string[];
   /** Files whose content on disk changed since the run read them (never overwritten). */
   conflicts: string[];
+  /** Files that may not be written at all (unsafe path, symlink out of the repository, binary), with the reason. */
+  refused: Array<{ file: string; reason: string }>;
+  /** Files held back because a unit they belong to depends on a file that could not be written. */
+  heldBack: Array<{ file: string; units: string[]; because: string[] }>;
   aborted: boolean;
+}
+
+/** One accepted unit for the dependency closure: its id, the files it changed, its depends_on. */
+export interface AppliedUnit {
+  id: string;
+  files: string[];
+  dependsOn: string[];
+}
+
+/** True when `change` still needs writing; false when the disk already holds `after`. */
+type DiskState = "before" | "after" | { conflict: true } | { refused: string };
+
+function diskState(repoRoot: string, change: ChangedFile): DiskState {
+  let current: string | null;
+  try {
+    current = readRepoFile(repoRoot, change.file);
+  } catch (error) {
+    return { refused: error instanceof Error ? error.message : String(error) };
+  }
+  if (current === change.before) return "before";
+  if (current === change.after) return "after";
+  return { conflict: true };
+}
+
+/** Module specifiers a text imports (JS/TS `from "…"`/`require("…")`, Python `import`/`from … import`). */
+function importedNames(text: string): string[] {
+  const names: string[] = [];
+  for (const match of text.matchAll(/(?:from\s+|require\(\s*|import\s*\(\s*|import\s+)["']([^"']+)["']/g))
+    if (match[1]) names.push(match[1]);
+  for (const match of text.matchAll(/^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))/gm)) {
+    const name = match[1] ?? match[2];
+    if (name) names.push(name);
+  }
+  return names;
+}
+
+/** Does `importer` (a changed file's new text) import the repository file `target`? */
+function imports(importerFile: string, importerText: string, target: string): boolean {
+  const stem = target.replace(/\.(?:[cm]?[jt]sx?|py)$/, "");
+  const base = stem.split("/").at(-1) ?? stem;
+  const dir = importerFile.includes("/") ? importerFile.slice(0, importerFile.lastIndexOf("/")) : "";
+  for (const name of importedNames(importerText)) {
+    if (name.startsWith(".")) {
+      const joined = [...(dir ? dir.split("/") : []), ...name.split("/")];
+      const parts: string[] = [];
+      for (const part of joined) {
+        if (part === "." || part === "") continue;
+        if (part === "..") parts.pop();
+        else parts.push(part);
+      }
+      const resolved = parts.join("/").replace(/\.(?:[cm]?[jt]sx?)$/, "");
+      if (resolved === stem || resolved === `${stem}/index`) return true;
+    } else if (name.replaceAll(".", "/") === stem || name.replaceAll(".", "/").endsWith(`/${stem}`)) {
+      return true; // python dotted module
+    } else if (name === base && !name.includes("/")) {
+      return true; // python `import util` from the same folder
+    }
+  }
+  return false;
+}
+
+/**
+ * The files that must not be written because files in `blocked` cannot be: every unit touching a
+ * blocked file is blocked, then (to a fixed point) units that depend on a blocked unit, units
+ * whose new text imports a blocked file, and every unit sharing a file with a blocked unit.
+ * Returns file → [blocked units touching it]. Units without an entry in `units` are ignored.
+ */
+export function heldBackFiles(
+  blocked: Set<string>,
+  units: AppliedUnit[],
+  changes: ChangedFile[],
+): Map<string, string[]> {
+  const afterOf = new Map(changes.map((change) => [change.file, change.after ?? ""]));
+  const blockedUnits = new Set<string>();
+  const blockedFiles = new Set(blocked);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const unit of units) {
+      if (blockedUnits.has(unit.id)) continue;
+      const reason =
+        unit.files.some((file) => blockedFiles.has(file)) ||
+        unit.dependsOn.some((id) => blockedUnits.has(id)) ||
+        unit.files.some((file) =>
+          [...blockedFiles].some(
+            (target) => target !== file && imports(file, afterOf.get(file) ?? "", target),
+          ),
+        );
+      if (!reason) continue;
+      blockedUnits.add(unit.id);
+      for (const file of unit.files) blockedFiles.add(file);
+      changed = true;
+    }
+  }
+  const held = new Map<string, string[]>();
+  for (const file of blockedFiles) {
+    if (blocked.has(file)) continue;
+    held.set(
+      file,
+      units.filter((unit) => blockedUnits.has(unit.id) && unit.files.includes(file)).map((unit) => unit.id),
+    );
+  }
+  return held;
+}
+
+/** The accepted units of a run (top-level, with depends_on) in the shape `applyChanges` needs. */
+export function appliedUnits(result: PipelineResult): AppliedUnit[] {
+  const filesOf = new Map<string, Set<string>>();
+  for (const unit of result.units) {
+    if (unit.status !== "accepted" || unit.changes.length === 0) continue;
+    filesOf.set(unit.id, new Set(unit.changes.map((change) => change.file)));
+  }
+  return result.plan.units
+    .filter((unit) => filesOf.has(unit.id))
+    .map((unit) => ({
+      id: unit.id,
+      files: [...(filesOf.get(unit.id) ?? [])],
+      dependsOn: unit.depends_on ?? [],
+    }));
 }
 
 /**
  * Writes accepted changes to the working tree, asking per file through `decide` (or not at all
- * when it is omitted, i.e. --yes). A file that changed on disk since the run read it is skipped.
+ * when it is omitted, i.e. --yes). A file that changed on disk since the run read it is a
+ * conflict and a file that may not be written is refused; either way it is not written, and
+ * neither are the files of units that depend on it (`units`, see `heldBackFiles`). Files that
+ * already hold the accepted content (an interrupted earlier apply) count as already written.
+ * Everything chosen is written as one journalled, all-or-nothing set (`writeChangesAtomically`).
  */
 export async function applyChanges(
   repoRoot: string,
   changes: ChangedFile[],
   decide?: (change: ChangedFile) => Promise<ApplyDecision>,
+  options: { units?: AppliedUnit[]; env?: Env } = {},
 ): Promise<ApplyOutcome> {
-  const outcome: ApplyOutcome = { written: [], skipped: [], conflicts: [], aborted: false };
+  const outcome: ApplyOutcome = {
+    written: [],
+    alreadyWritten: [],
+    skipped: [],
+    conflicts: [],
+    refused: [],
+    heldBack: [],
+    aborted: false,
+  };
+  const pending: ChangedFile[] = [];
+  const blocked = new Set<string>();
+  for (const change of changes) {
+    const state = diskState(repoRoot, change);
+    if (state === "after") outcome.alreadyWritten.push(change.file);
+    else if (state === "before") pending.push(change);
+    else if ("refused" in state) {
+      outcome.refused.push({ file: change.file, reason: state.refused });
+      blocked.add(change.file);
+    } else {
+      outcome.conflicts.push(change.file);
+      blocked.add(change.file);
+    }
+  }
+  const held = blocked.size > 0 ? heldBackFiles(blocked, options.units ?? [], changes) : new Map();
+  for (const [file, units] of held) {
+    if (!pending.some((change) => change.file === file)) continue;
+    outcome.heldBack.push({ file, units, because: [...blocked] });
+  }
   const chosen: ChangedFile[] = [];
   let all = decide === undefined;
-  for (const change of changes) {
-    let current: string | null | undefined;
-    try {
-      current = readRepoFile(repoRoot, change.file);
-    } catch {
-      current = undefined; // unreadable now (binary, unsafe path): never overwrite it
-    }
-    if (current !== change.before) {
-      outcome.conflicts.push(change.file);
-      continue;
-    }
+  const candidates = pending.filter((change) => !held.has(change.file));
+  for (const change of candidates) {
     if (!all && decide) {
       const answer = await decide(change);
       if (answer === "abort") {
         outcome.aborted = true;
-        outcome.skipped.push(...changes.slice(changes.indexOf(change)).map((item) => item.file));
+        outcome.skipped.push(...candidates.slice(candidates.indexOf(change)).map((item) => item.file));
         break;
       }
       if (answer === "no") {
@@ -331,10 +519,15 @@ export async function applyChanges(
     chosen.push(change);
   }
   if (chosen.length > 0 && !outcome.aborted) {
-    writeChangesAtomically(repoRoot, chosen);
+    writeChangesAtomically(repoRoot, chosen, options.env ? { env: options.env } : {});
     outcome.written.push(...chosen.map((change) => change.file));
   } else if (outcome.aborted) {
     outcome.skipped.push(...chosen.map((change) => change.file));
   }
   return outcome;
+}
+
+/** Accepted changes that were meant to be written but were not (conflict, refusal, held back). */
+export function unwrittenCount(outcome: ApplyOutcome): number {
+  return outcome.conflicts.length + outcome.refused.length + outcome.heldBack.length;
 }

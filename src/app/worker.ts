@@ -6,6 +6,7 @@
 import { type HierocodeConfig, providerSchema } from "../config/schema.js";
 import {
   AbortError,
+  ContextOverflowError,
   describeError,
   ExitCode,
   HierocodeError,
@@ -14,11 +15,14 @@ import {
   ProviderError,
   UsageError,
 } from "../errors.js";
+import { chooseNumCtx, type HostMemory } from "../pipeline/capacity.js";
+import { measurePrompt } from "../pipeline/model-call.js";
 import { normalizeOllamaModel } from "../providers/ollama.js";
 import { createProvider } from "../providers/registry.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
 import type { ChatMessage, Provider } from "../providers/spec.js";
 import { cleanArtifact, formatInstruction, type WorkerFormat } from "../supervisor/clean-artifact.js";
+import { tokenCounterFor } from "../tokens/index.js";
 
 export const workerSystemPrompt =
   "You are a code implementation worker. Output only the requested artifact: no greetings, no explanations, no summaries unless the task explicitly asks for them.";
@@ -38,6 +42,50 @@ export interface WorkerRequest {
   keepAlive?: string;
   signal?: AbortSignal;
   now?: () => number;
+  /** Host memory for the KV-cache cap of `num_ctx` (Ollama); without it the window alone caps. */
+  memory?: HostMemory;
+  /** The provider config's pinned `num_ctx`. */
+  pinnedNumCtx?: number;
+}
+
+/**
+ * The context a worker call uses, probed like the pipeline does (issue 9): Ollama — one
+ * `num_ctx` from the model's window, memory and a loaded runner (so warming and the call share
+ * it); other backends — the window they report. Undefined when the backend tells nothing.
+ */
+async function workerContext(
+  request: WorkerRequest,
+): Promise<{ numCtx?: number; window?: number; family?: string }> {
+  if (!request.provider.capacity) return {};
+  let capacity: Awaited<ReturnType<NonNullable<typeof request.provider.capacity>>>;
+  try {
+    capacity = await request.provider.capacity(
+      request.model,
+      request.signal ? { signal: request.signal } : {},
+    );
+  } catch (error) {
+    if (error instanceof ProviderError && error.kind === "model_not_found") throw error;
+    if (request.signal?.aborted) throw error;
+    return {};
+  }
+  const family = capacity.family;
+  if (request.provider.type === "ollama") {
+    const memory = request.memory ?? { totalRamBytes: Number.POSITIVE_INFINITY, vramBytes: 0 };
+    const chosen = chooseNumCtx(capacity, {
+      memory,
+      ...(request.pinnedNumCtx ? { pinned: request.pinnedNumCtx } : {}),
+      minimum: 2048,
+    });
+    return {
+      numCtx: chosen.numCtx,
+      ...(capacity.contextLength !== undefined ? { window: capacity.contextLength } : {}),
+      ...(family ? { family } : {}),
+    };
+  }
+  return {
+    ...(capacity.contextLength !== undefined ? { window: capacity.contextLength } : {}),
+    ...(family ? { family } : {}),
+  };
 }
 
 export interface WorkerTiming {
@@ -80,13 +128,17 @@ async function ensureModelPresent(request: WorkerRequest): Promise<void> {
 
 /** Ollama loads a model when asked to chat with no messages; other backends need no warming. */
 export async function warmModel(
-  request: Pick<WorkerRequest, "provider" | "model" | "keepAlive" | "signal" | "timeoutMs">,
+  request: Pick<WorkerRequest, "provider" | "model" | "keepAlive" | "signal" | "timeoutMs"> & {
+    /** Load with the context the call will use, so the call does not reload the runner. */
+    numCtx?: number;
+  },
 ): Promise<boolean> {
   if (request.provider.type !== "ollama") return false;
   await request.provider.generate({
     model: request.model,
     messages: [],
     maxOutputTokens: 1,
+    ...(request.numCtx ? { numCtx: request.numCtx } : {}),
     timeoutMs: request.timeoutMs,
     keepAlive: request.keepAlive ?? "10m",
     ...(request.signal ? { signal: request.signal } : {}),
@@ -123,16 +175,36 @@ export async function runWorker(request: WorkerRequest): Promise<WorkerResult> {
 
   try {
     await ensureModelPresent(request);
+    const context = await workerContext(request);
     timing.check_ms = now() - started;
+    const system = `${workerSystemPrompt}\n${formatInstruction(request.format)}`;
+    const messages: ChatMessage[] = [{ role: "user", content: request.prompt }];
+    const limit = context.numCtx ?? context.window;
+    if (limit !== undefined && request.prompt.trim()) {
+      // The model's own tokenizer where known; never send what the window would silently cut.
+      const counter = tokenCounterFor(request.model, context.family);
+      const promptTokens = measurePrompt(
+        { model: request.model, system, messages, maxOutputTokens: request.maxOutputTokens },
+        counter,
+      );
+      const over = promptTokens + request.maxOutputTokens - limit;
+      if (over > 0) {
+        throw new ContextOverflowError(
+          `the prompt (${promptTokens} tokens) plus the output budget (${request.maxOutputTokens}) exceeds the context of ${request.model} (${context.numCtx !== undefined ? `num_ctx ${limit}` : `window ${limit}`}) by ${over} tokens; nothing was sent`,
+          {
+            hint: "shorten the prompt, lower --max-tokens, or use a model with a larger window",
+            details: { promptTokens, maxOutputTokens: request.maxOutputTokens, numCtx: limit },
+          },
+        );
+      }
+    }
     if (request.warm) {
       const warmStart = now();
-      await warmModel(request);
+      await warmModel({ ...request, ...(context.numCtx ? { numCtx: context.numCtx } : {}) });
       timing.warm_ms = now() - warmStart;
     }
     if (!request.prompt.trim()) return finish({ ok: true, output: "" });
 
-    const system = `${workerSystemPrompt}\n${formatInstruction(request.format)}`;
-    const messages: ChatMessage[] = [{ role: "user", content: request.prompt }];
     const generateStart = now();
     for (let attempt = 0; ; attempt++) {
       timing.attempts = attempt + 1;
@@ -144,6 +216,7 @@ export async function runWorker(request: WorkerRequest): Promise<WorkerResult> {
           maxOutputTokens: request.maxOutputTokens,
           temperature: 0,
           timeoutMs: request.timeoutMs,
+          ...(context.numCtx ? { numCtx: context.numCtx } : {}),
           ...(request.keepAlive ? { keepAlive: request.keepAlive } : {}),
           ...(request.signal ? { signal: request.signal } : {}),
         });
@@ -182,7 +255,7 @@ export function resolveWorkerBinding(
   env: Record<string, string | undefined>,
   runtime: ProviderRuntime,
   choice: { model?: string | undefined; provider?: string | undefined; keepAlive?: string | undefined } = {},
-): { provider: Provider; model: string; keepAlive?: string } {
+): { provider: Provider; model: string; keepAlive?: string; pinnedNumCtx?: number } {
   const drafter = config.routing.drafter;
   const model = choice.model ?? env.HACO_WORKER_MODEL ?? drafter?.model;
   if (!model) {
@@ -203,5 +276,6 @@ export function resolveWorkerBinding(
     provider: createProvider(name, providerConfig, runtime),
     model,
     ...(keepAlive ? { keepAlive } : {}),
+    ...(providerConfig.num_ctx ? { pinnedNumCtx: providerConfig.num_ctx } : {}),
   };
 }

@@ -34,6 +34,7 @@ export async function runCli(options: RunCliOptions): Promise<number> {
   const output = createOutput({
     json,
     debug,
+    env,
     ...(noColor ? { color: false } : {}),
     ...(options.stdout ? { stdout: options.stdout } : {}),
     ...(options.stderr ? { stderr: options.stderr } : {}),
@@ -49,7 +50,7 @@ export async function runCli(options: RunCliOptions): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
   } catch (error) {
-    return reportError(error, context, requestedCommand(argv));
+    return reportError(error, context, commandPath(program, argv));
   } finally {
     process.exitCode = previousExitCode;
     runAfterCommandTasks();
@@ -109,6 +110,29 @@ export async function buildProgram(
   return program;
 }
 
+/** The (sub)command words of `argv` that name registered commands, e.g. "workers suggest". */
+function commandPath(program: Command, argv: readonly string[]): string | undefined {
+  const words: string[] = [];
+  let current = program;
+  const start = requestedCommand(argv);
+  if (start === undefined) return undefined;
+  let seenStart = false;
+  for (const arg of argv) {
+    if (arg.startsWith("-")) continue;
+    if (!seenStart) {
+      if (arg !== start) continue;
+      seenStart = true;
+    }
+    const next = current.commands.find(
+      (command) => command.name() === arg || command.aliases().includes(arg),
+    );
+    if (!next) break;
+    words.push(arg);
+    current = next;
+  }
+  return words.length ? words.join(" ") : start;
+}
+
 /** Commander's own left column of the command list (name, alias, `[options]`, arguments). */
 function helpTerm(command: Command): string {
   return new Help().subcommandTerm(command);
@@ -127,7 +151,7 @@ function reportError(error: unknown, context: CliContext, command: string | unde
     error = usageErrorFrom(error, command);
   }
   const normalized = isAbortLike(error) && !(error instanceof HierocodeError) ? new AbortError() : error;
-  if (output.json) output.printJson(errorJson(normalized));
+  if (output.json) output.printJson(errorJson(normalized, output.redact));
   else output.note(formatError(normalized, output));
   return normalized instanceof HierocodeError ? normalized.exitCode : ExitCode.internal;
 }

@@ -1,5 +1,6 @@
 /** Terminal output for the CLI shell only: colors (respecting NO_COLOR), JSON, error lines. */
 import pc from "picocolors";
+import { createRedactor } from "../checks/redact.js";
 import { HierocodeError } from "../errors.js";
 
 export interface Output {
@@ -8,11 +9,17 @@ export interface Output {
   color: boolean;
   /** Normal output (stdout). */
   print(text?: string): void;
-  /** Machine-readable output (stdout). */
-  printJson(value: unknown): void;
-  /** Notes, warnings, progress (stderr). */
+  /**
+   * Machine-readable output (stdout): one JSON object per command. An object without `ok` gets
+   * `ok: true` first (errors are `{ ok: false, error: { code, message, hint } }`); print lists
+   * inside an object (`{ symbols: [...] }`), never bare.
+   */
+  printJson(value: object): void;
+  /** Notes, warnings, progress (stderr); secrets are redacted as in the run log. */
   note(text: string): void;
   warn(text: string): void;
+  /** The redaction applied to stderr and to error JSON (auth env values, the secret scanner's findings). */
+  redact(text: string): string;
   paint: {
     green(text: string): string;
     red(text: string): string;
@@ -29,7 +36,11 @@ export function createOutput(options: {
   color?: boolean;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
+  /** Environment whose auth-looking values are redacted from stderr and error JSON. */
+  env?: Record<string, string | undefined>;
 }): Output {
+  const redactSecrets = createRedactor(options.env ?? process.env);
+  const redact = (text: string) => escapeTerminal(redactSecrets(text));
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const color =
@@ -46,14 +57,20 @@ export function createOutput(options: {
       stdout.write(text.endsWith("\n") ? text : `${text}\n`);
     },
     printJson(value) {
-      stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+      const object = Array.isArray(value)
+        ? { ok: true, items: value }
+        : "ok" in value
+          ? value
+          : { ok: true, ...value };
+      stdout.write(`${JSON.stringify(object, null, 2)}\n`);
     },
     note(text) {
-      stderr.write(`${text}\n`);
+      stderr.write(`${redact(text)}\n`);
     },
     warn(text) {
-      stderr.write(`${colors.yellow("warning:")} ${text}\n`);
+      stderr.write(`${colors.yellow("warning:")} ${redact(text)}\n`);
     },
+    redact,
     paint: {
       green: colors.green,
       red: colors.red,
@@ -65,12 +82,52 @@ export function createOutput(options: {
   };
 }
 
-/** Formats any error as `error: message` plus an optional `hint:` line. */
+/**
+ * Escapes what a model or a repository could use to drive the terminal through our stderr:
+ * control characters other than newline and tab, and bidi controls, become `\xNN` / `\uNNNN`.
+ * SGR colour sequences (`ESC [ … m`, what picocolors writes) are kept.
+ */
+export function escapeTerminal(text: string): string {
+  return text.replace(
+    /\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (match) => {
+      if (match.length > 1) return match;
+      const code = match.charCodeAt(0);
+      return code <= 0xff
+        ? `\\x${code.toString(16).padStart(2, "0")}`
+        : `\\u${code.toString(16).padStart(4, "0")}`;
+    },
+  );
+}
+
+/**
+ * The hint for an error that brings none: every error line gets a `hint:` line saying what to do
+ * next, by the kind of error.
+ */
+export function hintFor(error: HierocodeError): string {
+  if (error.hint) return error.hint;
+  if (error.code.startsWith("provider_"))
+    return "'hierocode doctor' checks every role's server, login and model";
+  switch (error.code) {
+    case "usage":
+      return "run 'hierocode --help' (or 'hierocode COMMAND --help') for usage";
+    case "config":
+      return "'hierocode config validate' shows every problem; 'hierocode config path' shows which files apply";
+    case "bad_model_output":
+      return "run again (models vary), or bind a stronger model to the role: hierocode models set ROLE MODEL";
+    case "aborted":
+      return "nothing was left half-written; run the command again to start over";
+    default:
+      return "run again with --debug for details";
+  }
+}
+
+/** Formats any error as `error: message` plus a `hint:` line. */
 export function formatError(error: unknown, output: Pick<Output, "paint" | "debug">): string {
   const lines: string[] = [];
   if (error instanceof HierocodeError) {
     lines.push(`${output.paint.red("error:")} ${error.message}`);
-    if (error.hint) lines.push(`${output.paint.dim("hint:")} ${error.hint}`);
+    lines.push(`${output.paint.dim("hint:")} ${hintFor(error)}`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
     lines.push(`${output.paint.red("error:")} internal error: ${message}`);
@@ -81,10 +138,45 @@ export function formatError(error: unknown, output: Pick<Output, "paint" | "debu
   return lines.join("\n");
 }
 
-export function errorJson(error: unknown): Record<string, unknown> {
-  if (error instanceof HierocodeError) return { ok: false, error: error.toJSON() };
-  return {
-    ok: false,
-    error: { code: "internal", message: error instanceof Error ? error.message : String(error) },
-  };
+/**
+ * The `--json` form of an error, always with a `hint` (see hintFor). Every string in it goes
+ * through `redact` (the output's redactor), so a key a server echoed in its error message is not
+ * printed raw.
+ */
+export function errorJson(
+  error: unknown,
+  redact: (text: string) => string = (text) => text,
+): Record<string, unknown> {
+  const body =
+    error instanceof HierocodeError
+      ? { ...error.toJSON(), hint: hintFor(error) }
+      : {
+          code: "internal",
+          message: error instanceof Error ? error.message : String(error),
+          hint: "run again with --debug for the stack trace, and report it",
+        };
+  return { ok: false, error: redactStrings(body, redact) };
 }
+
+function redactStrings(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === "string") return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = redactStrings(item, redact);
+    return out;
+  }
+  return value;
+}
+
+let numberFormat: Intl.NumberFormat | undefined;
+/**
+ * `Intl.NumberFormat("en-US")` made on first use (building one costs ~20 ms; modules do no work at
+ * import, so commands that never print a number never pay it). `format(1234)` is "1,234".
+ */
+export const groupedNumber = {
+  format(value: number | bigint): string {
+    numberFormat ??= new Intl.NumberFormat("en-US");
+    return numberFormat.format(value);
+  },
+};

@@ -324,7 +324,15 @@ export function fitLine(line: string, columns: number): string {
 /** The panel's lines (no trailing newline), for a terminal `columns` wide. */
 export function renderPanel(
   state: ProgressState,
-  options: { now: number; frame: number; paint: Paint; quota?: QuotaLine[]; columns: number },
+  options: {
+    now: number;
+    frame: number;
+    paint: Paint;
+    quota?: QuotaLine[];
+    columns: number;
+    /** Terminal height: the panel never exceeds it (in-place redraws cannot reach above the screen). */
+    rows?: number;
+  },
 ): string[] {
   const { now, frame, paint } = options;
   const lines: string[] = [];
@@ -340,7 +348,22 @@ export function renderPanel(
     );
   }
   const idWidth = Math.min(12, Math.max(2, ...state.units.map((row) => row.id.length)));
-  for (const row of state.units) {
+  // Too many units for the screen: finished units first give way to a one-line count.
+  const fixedLines = 1 + state.tests.length + 1 + (options.quota?.length ?? 0);
+  const room = Math.max(3, (options.rows ?? Number.POSITIVE_INFINITY) - 1 - fixedLines);
+  let shown = state.units;
+  let hiddenLine: string | undefined;
+  if (shown.length > room) {
+    const open = shown.filter((row) => !finishedPhases.has(row.phase));
+    const keep = new Set(open.slice(0, room - 1));
+    shown = shown.filter((row) => keep.has(row));
+    const hidden = state.units.filter((row) => !keep.has(row));
+    const count = (phase: UnitPhase) => hidden.filter((row) => row.phase === phase).length;
+    hiddenLine = paint.dim(
+      `  … ${hidden.length} more: ${count("accepted")} accepted, ${count("failed")} failed, ${count("skipped")} skipped, ${count("queued")} queued${hidden.length - count("accepted") - count("failed") - count("skipped") - count("queued") > 0 ? `, ${hidden.length - count("accepted") - count("failed") - count("skipped") - count("queued")} working` : ""}`,
+    );
+  }
+  for (const row of shown) {
     const time = row.startedAt === undefined ? "" : formatElapsed((row.finishedAt ?? now) - row.startedAt);
     const indent = row.parentId ? "  " : "";
     const label = phaseLabel(row, paint);
@@ -349,6 +372,7 @@ export function renderPanel(
       `  ${indent}${glyph(row, frame, paint)} ${row.id.padEnd(idWidth)}  ${label}${" ".repeat(Math.max(1, 14 - labelWidth))}${paint.dim(time.padStart(6))}  ${row.goal}`,
     );
   }
+  if (hiddenLine) lines.push(hiddenLine);
   for (const test of state.tests) {
     const name = test.phase === "baseline" ? "baseline" : `verify round ${test.round + 1}`;
     const time = formatElapsed((test.finishedAt ?? now) - test.startedAt);
@@ -380,6 +404,16 @@ function findingLine(unitId: string, finding: CheckFinding, paint: Paint): strin
 /** Lines that stay in the scrollback (both modes), or undefined. */
 export function noteFor(event: PipelineEvent, paint: Paint, debug = false): string[] {
   switch (event.type) {
+    case "contexts":
+      return debug
+        ? event.contexts.map((context) =>
+            paint.dim(
+              `debug: num_ctx ${context.numCtx} for ${context.provider}/${context.model} (${context.roles.join(", ")}; window ${context.window ?? "unknown"})${context.notes.length > 0 ? `: ${context.notes.join("; ")}` : ""}`,
+            ),
+          )
+        : [];
+    case "warning":
+      return [paint.yellow(`warning: ${event.message}`)];
     case "json-repaired":
       return debug
         ? [paint.dim(`debug: ${event.role} ${event.purpose}: repaired ${event.repairs.join("; ")}`)]
@@ -411,10 +445,25 @@ export function noteFor(event: PipelineEvent, paint: Paint, debug = false): stri
       return event.findings.map((finding) => findingLine(event.unitId, finding, paint));
     case "split":
       return [paint.dim(`${event.unitId}: split into ${event.subUnitIds.join(", ")}`)];
+    case "secrets-redacted": {
+      const parts: string[] = [];
+      if (event.count > 0)
+        parts.push(
+          `replaced ${event.count} secret${event.count === 1 ? "" : "s"} (${event.rules.join(", ")}) with placeholders`,
+        );
+      if (event.withheldFiles.length > 0) parts.push(`withheld ${event.withheldFiles.join(", ")}`);
+      return [
+        `${paint.yellow("warning:")} ${event.unitId ? `${event.unitId}: ` : ""}${parts.join("; ")} before sending to the ${event.role}; edits get the real values back locally`,
+      ];
+    }
     case "verify": {
       if (event.outcome.ok) return [];
       const label =
-        event.phase === "baseline" ? "baseline tests already fail" : `tests fail (round ${event.round + 1})`;
+        event.phase === "baseline"
+          ? event.outcome.timedOut
+            ? "baseline test run timed out (no baseline to compare with)"
+            : "baseline tests already fail"
+          : `tests ${event.outcome.timedOut ? "timed out" : "fail"} (round ${event.round + 1})`;
       return [
         paint.dim(
           `verify: ${label}${event.newFailures.length ? `; new: ${event.newFailures.slice(0, 3).join(", ")}` : ""}`,
@@ -432,6 +481,8 @@ export interface ProgressViewOptions {
   /** In-place panel (a terminal) or one plain line per change. */
   live: boolean;
   paint: Paint;
+  /** Also print debug notes (repaired JSON answers). */
+  debug?: boolean;
   /** Redraws per second at most (≤ 10). */
   fps?: number;
   now?: () => number;
@@ -439,8 +490,8 @@ export interface ProgressViewOptions {
   quota?: () => QuotaLine[];
   /** Terminal width; the panel's lines are cut to it so in-place redraws never wrap. */
   columns?: () => number;
-  /** `--debug`: also show what was repaired in a model's JSON. */
-  debug?: boolean;
+  /** Terminal height; the panel is kept below it. */
+  rows?: () => number;
 }
 
 /**
@@ -596,6 +647,7 @@ export class ProgressView {
       paint: this.options.paint,
       quota: this.quotaLines,
       columns,
+      rows: this.options.rows?.() ?? (this.options.stream as { rows?: number }).rows ?? 24,
     });
     // Move up over the old panel, rewrite each line, erase what is left below.
     const up = this.drawnLines > 0 ? `\r\u001b[${this.drawnLines}A` : "\r";

@@ -52,6 +52,12 @@ export const providerSchema = z
     timeout_seconds: z.number().positive().optional().describe("hard limit for one call"),
     max_retries: z.number().int().min(0).max(10).optional().describe("retries on 408/409/429/5xx/529"),
     keep_alive: z.string().optional().describe("ollama: keep the model loaded this long (e.g. 5m)"),
+    num_ctx: z
+      .number()
+      .int()
+      .min(512)
+      .optional()
+      .describe("ollama: pin the context (num_ctx) sent on every call to this provider's models"),
     anthropic_version: z.string().optional().describe("anthropic: API version header (default 2023-06-01)"),
     headers: z.record(z.string(), z.string()).optional().describe("extra HTTP headers"),
   })
@@ -91,6 +97,10 @@ export const policySchema = z.object({
   verify_command: z.string().optional().describe("command that proves a change works (e.g. npm test)"),
   verify_timeout_seconds: z.number().positive().default(600),
   max_verify_rounds: z.number().int().min(0).max(10).default(2),
+  send_secret_files: z
+    .boolean()
+    .default(false)
+    .describe("send .env and key files to a remote model (planner, reviewer, escalation); off: withheld"),
   protected_paths: z
     .array(z.string().min(1))
     .default([...defaultProtectedPaths])

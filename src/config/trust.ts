@@ -104,6 +104,7 @@ function isPlain(value: unknown): value is Plain {
 const sensitivePaths: ReadonlyArray<readonly string[]> = [
   ["policy", "verify_command"],
   ["policy", "protected_paths"],
+  ["policy", "send_secret_files"],
   ["pricing_file"],
 ];
 

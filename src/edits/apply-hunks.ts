@@ -4,7 +4,7 @@
  * each run of changes is placed on its own with shrinking context. Every placement must be unique.
  */
 import { EditFailure } from "./edit-failure.js";
-import { locate } from "./locate.js";
+import { ALREADY_APPLIED, alreadyApplied, conflictMessage, locate } from "./locate.js";
 import type { DiffHunk, HunkLine } from "./types.js";
 
 interface ChangeRun {
@@ -69,6 +69,9 @@ export function applyHunk(
     );
   }
   const whole = locate(lines, search, replace, stated);
+  const already = alreadyApplied(lines, search, replace, whole, stated);
+  if (already?.kind === "applied") return { lines: [...lines], strategy: ALREADY_APPLIED };
+  if (already?.kind === "conflict") throw new EditFailure(conflictMessage(already), search);
   if (whole.kind === "found") {
     return {
       lines: [...lines.slice(0, whole.start), ...whole.replacement, ...lines.slice(whole.end)],
@@ -105,6 +108,15 @@ function applyRuns(
       const runReplace = [...before, ...run.added, ...after];
       const hints = stated.map((line) => line + run.offset - before.length + shift);
       const located = locate(current, runSearch, runReplace, hints);
+      if (located.kind === "found") {
+        const disagreeing = contradictingContext(current, run, before.length, after.length, located.start);
+        if (disagreeing) {
+          throw new EditFailure(
+            `the hunk's context does not match the file where its change ${number + 1} would go: the context line "${disagreeing.trim()}" is elsewhere in the file, not next to it (line ${located.start + 1}); the diff was made for other content — rebuild it from the current file`,
+            search,
+          );
+        }
+      }
       if (located.kind === "ambiguous") {
         throw new EditFailure(
           `change ${number + 1} of the hunk matches at ${located.lines.length} places (lines ${located.lines.join(", ")})`,
@@ -126,4 +138,42 @@ function applyRuns(
       );
   }
   return { lines: current, strategy: "hunk-runs" };
+}
+
+/** How far a dropped context line may have drifted from where the hunk puts it and still agree. */
+const DRIFT = 2;
+
+/**
+ * Context the hunk shows but that was dropped to place a change: each dropped line must be absent
+ * from the file (the model misremembered it) or stand near where the hunk puts it (the file drifted).
+ * A dropped line that exists in the file but elsewhere contradicts the place: the hunk was made for
+ * different content (a stale diff whose `-` line also occurs at another place). Returns that line.
+ */
+function contradictingContext(
+  file: readonly string[],
+  run: ChangeRun,
+  keptBefore: number,
+  keptAfter: number,
+  start: number,
+): string | null {
+  const trimmed = file.map((line) => line.trim());
+  const present = new Set(trimmed);
+  const near = (text: string, expected: number) => {
+    for (let at = expected - DRIFT; at <= expected + DRIFT; at++) if (trimmed[at] === text) return true;
+    return false;
+  };
+  const droppedBefore = run.before.slice(0, run.before.length - keptBefore);
+  for (const [offset, line] of droppedBefore.entries()) {
+    const text = line.trim();
+    if (text === "" || !present.has(text)) continue;
+    const expected = start - (droppedBefore.length - offset);
+    if (!near(text, expected)) return line;
+  }
+  const changeEnd = start + keptBefore + run.removed.length + keptAfter;
+  for (const [offset, line] of run.after.slice(keptAfter).entries()) {
+    const text = line.trim();
+    if (text === "" || !present.has(text)) continue;
+    if (!near(text, changeEnd + offset)) return line;
+  }
+  return null;
 }

@@ -16,6 +16,8 @@ export interface RepoApplyOptions {
   partial?: boolean;
   knownFiles?: string[];
   defaultFile?: string;
+  /** Environment locating the state folder (write journal); default process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface RepoApplyReport {
@@ -55,7 +57,7 @@ export function applyReplyToRepo(
   const changes = ok || options.partial ? result.changes : [];
   const diff = renderUnifiedDiff(changes);
   const written = !options.dryRun && changes.length > 0;
-  if (written) writeChangesAtomically(repoRoot, changes);
+  if (written) writeChangesAtomically(repoRoot, changes, options.env ? { env: options.env } : {});
   return {
     ok,
     written,

@@ -6,7 +6,7 @@
  */
 import { applyHunk } from "./apply-hunks.js";
 import { EditFailure } from "./edit-failure.js";
-import { applyElided, findLazyMarker, isElisionMarker } from "./elision.js";
+import { applyElided, isElisionMarker } from "./elision.js";
 import {
   type FileText,
   hasFinalNewline,
@@ -16,9 +16,10 @@ import {
   toLines,
   withFinalNewline,
 } from "./file-text.js";
-import { locate } from "./locate.js";
+import { ALREADY_APPLIED, alreadyApplied, conflictMessage, locate, locateWithinLine } from "./locate.js";
 import { nearestLines } from "./nearest.js";
-import { checkWritablePath } from "./path-rules.js";
+import { checkTextContent, checkWritablePath } from "./path-rules.js";
+import { findDroppingPlaceholder } from "./placeholder.js";
 import type {
   ApplyOptions,
   ApplyResult,
@@ -55,26 +56,28 @@ function replaceAll(
   return spliceLines(text, 0, text.lines.length, [...lines], finalNewline);
 }
 
-/** "// ... existing code ..." in new lines means the model left code out; writing it would delete that code. */
-function refuseLazyAdditions(added: readonly string[], existing: readonly string[], where: string): void {
-  const lazy = findLazyMarker(added, existing);
-  if (lazy >= 0) {
-    throw new EditFailure(
-      `the ${where} stands in for code with a comment ("${added[lazy]?.trim()}") instead of writing it out; quote the code to keep in SEARCH pieces around \`...\` or write it in full`,
-    );
-  }
+/**
+ * A comment that says code was left out ("// ... rest unchanged") where lines of the original would
+ * vanish: writing it would delete that code. The drafter is told why and what to do instead.
+ */
+function refusePlaceholder(before: readonly string[], after: readonly string[], where: string): void {
+  const found = findDroppingPlaceholder(before, after);
+  if (!found) return;
+  throw new EditFailure(
+    `the ${where} leaves code out: the placeholder comment "${found.line}" stands in for code — ${found.dropped} line(s) of the original that writing it would delete; write that code out in full, or quote less in SEARCH so the lines you keep are not part of the edit`,
+  );
 }
 
 function applyWholeFile(edit: WholeFileEdit, current: FileText | null): { text: FileText; strategy: string } {
   const lines = toLines(edit.content);
-  const lazy = findLazyMarker(lines, current?.lines ?? []);
-  if (lazy >= 0) {
-    throw new EditFailure(
-      `the whole-file content leaves code out (line ${lazy + 1}: "${lines[lazy]?.trim()}"); send the complete file or a SEARCH/REPLACE block`,
-    );
-  }
   if (current === null) return { text: newFile(lines, true, edit.lineEnding), strategy: "new-file" };
+  refusePlaceholder(current.lines, lines, "whole-file content");
+  if (sameLines(current.lines, lines)) return { text: current, strategy: ALREADY_APPLIED };
   return { text: replaceAll(styled(current, edit), lines), strategy: "whole-file" };
+}
+
+function sameLines(left: readonly string[], right: readonly string[]): boolean {
+  return left.length === right.length && left.every((line, index) => line === right[index]);
 }
 
 function applySearchReplace(
@@ -94,8 +97,11 @@ function applySearchReplace(
       return { text: replaceAll(styled(current, edit), replace, true), strategy: "empty-file" };
     throw new EditFailure("the SEARCH part is empty but the file is not; quote the lines to replace");
   }
-  refuseLazyAdditions(replace, [...search, ...current.lines], "REPLACE part");
+  refusePlaceholder(search, replace, "REPLACE part");
   const located = locate(current.lines, search, replace);
+  const already = alreadyApplied(current.lines, search, replace, located);
+  if (already?.kind === "applied") return { text: current, strategy: ALREADY_APPLIED };
+  if (already?.kind === "conflict") throw new EditFailure(conflictMessage(already), search);
   if (located.kind === "found") {
     return {
       text: spliceLines(current, located.start, located.end, located.replacement),
@@ -111,6 +117,18 @@ function applySearchReplace(
   const elided = applyElided(current.lines, search, replace);
   if (elided.kind === "applied") return { text: replaceAll(current, elided.lines), strategy: "elision" };
   if (elided.kind === "failed") throw new EditFailure(elided.reason, search);
+  const inline = locateWithinLine(current.lines, search, replace);
+  if (inline.kind === "found")
+    return {
+      text: spliceLines(current, inline.start, inline.end, inline.replacement),
+      strategy: inline.strategy,
+    };
+  if (inline.kind === "ambiguous") {
+    throw new EditFailure(
+      `the SEARCH text occurs ${inline.lines.length} times inside long lines (lines ${inline.lines.join(", ")}); quote more of the line so it matches once`,
+      search,
+    );
+  }
   throw new EditFailure(
     "the SEARCH text was not found, not even ignoring whitespace, indentation and blank lines",
     search,
@@ -142,9 +160,9 @@ function applyUnifiedDiff(
   if (current === null) throw new EditFailure(`${edit.file} does not exist`);
   if (edit.isDelete && edit.hunks.length === 0) return { text: null, strategy: "delete-file" };
   for (const hunk of edit.hunks) {
-    const added = hunk.lines.filter((line) => line.kind === "+").map((line) => line.text);
-    const shown = hunk.lines.filter((line) => line.kind !== "+").map((line) => line.text);
-    refuseLazyAdditions(added, [...shown, ...current.lines], "diff");
+    const oldSide = hunk.lines.filter((line) => line.kind !== "+").map((line) => line.text);
+    const newSide = hunk.lines.filter((line) => line.kind !== "-").map((line) => line.text);
+    refusePlaceholder(oldSide, newSide, "diff");
   }
   let lines = [...current.lines];
   const strategies = new Set<string>();
@@ -166,6 +184,8 @@ function applyUnifiedDiff(
   }
   const finalNewline = endsWithoutNewline ? false : oldEndedWithout ? true : hasFinalNewline(current);
   const text = replaceAll(styled(current, edit), lines, lines.length === 0 ? true : finalNewline);
+  if (strategies.size === 1 && strategies.has(ALREADY_APPLIED))
+    return { text: current, strategy: ALREADY_APPLIED };
   return { text, strategy: [...strategies].join(",") || "exact" };
 }
 
@@ -187,8 +207,24 @@ export function applyEditsInMemory(
 ): ApplyResult {
   const files = new Map<string, FileState>();
   const outcomes: EditOutcome[] = [];
+  const seen = new Map<string, EditOutcome>();
   for (const edit of edits) {
     const base = { index: edit.index, file: edit.file, format: edit.format };
+    // A block the reply repeats verbatim is one edit: applying it twice would write its change twice.
+    const { index: _index, lineEnding: _ending, ...content } = edit;
+    const key = JSON.stringify(content);
+    const first = seen.get(key);
+    if (first) {
+      outcomes.push({
+        ...base,
+        status: first.status,
+        strategy: "repeated block (applied once)",
+        note: "repeated",
+        repeats: first.index + 1,
+        ...(first.status === "failed" ? { reason: `repeats block #${first.index + 1}, which failed` } : {}),
+      });
+      continue;
+    }
     let state: FileState | undefined;
     try {
       checkWritablePath(edit.file);
@@ -204,11 +240,19 @@ export function applyEditsInMemory(
           : edit.format === "search-replace"
             ? applySearchReplace(edit, state.current)
             : applyUnifiedDiff(edit, state.current);
+      if (applied.text !== null) checkTextContent(edit.file, joinFileText(applied.text));
       state.current = applied.text;
-      outcomes.push({ ...base, status: "applied", strategy: applied.strategy });
+      outcomes.push({
+        ...base,
+        status: "applied",
+        strategy: applied.strategy,
+        ...(applied.strategy === ALREADY_APPLIED ? { note: "already-applied" as const } : {}),
+      });
     } catch (error) {
       outcomes.push({ ...base, status: "failed", ...failureDetails(error, state?.current ?? null) });
     }
+    const outcome = outcomes[outcomes.length - 1];
+    if (outcome) seen.set(key, outcome);
   }
   const ok = outcomes.every((outcome) => outcome.status === "applied");
   const changes: FileChange[] = [];

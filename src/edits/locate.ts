@@ -301,3 +301,102 @@ function climb(
   }
   return { kind: "not-found" };
 }
+
+/** Strategy name of an edit whose change is already in the file (nothing is written). */
+export const ALREADY_APPLIED = "already applied";
+
+/** How close a diff's line number must be to the applied text to say which of two places is meant. */
+const HINT_SLACK = 3;
+
+/**
+ * Whether the edit's change is already in the file: its REPLACE text stands (once) where its SEARCH
+ * text would be — either the SEARCH is gone, or the only place SEARCH matches lies inside the
+ * REPLACE text (a REPLACE that extends its SEARCH). Applying it again would write a second copy.
+ * "conflict" when the REPLACE text stands at one place and the SEARCH text also at another: either
+ * could be meant, so the edit must be refused unless a line number names the applied place.
+ * Only edits that write new text count: a pure deletion cannot be told apart from a misquote.
+ */
+export function alreadyApplied(
+  file: readonly string[],
+  search: readonly string[],
+  replace: readonly string[],
+  located: Located,
+  hints: readonly number[] = [],
+): { kind: "applied" } | { kind: "conflict"; appliedLine: number; searchLines: number[] } | null {
+  const searchSet = new Set(search.map((line) => line.trim()));
+  const writesNew = replace.some((line) => line.trim() !== "" && !searchSet.has(line.trim()));
+  if (!writesNew) return null;
+  const applied = climb(file, replace, replace, hints, RUNGS.slice(0, -1));
+  if (applied.kind !== "found") return null;
+  const inside = (start: number) => start >= applied.start && start < applied.end;
+  if (located.kind === "not-found") return { kind: "applied" };
+  const elsewhere =
+    located.kind === "found"
+      ? inside(located.start) && located.end <= applied.end
+        ? []
+        : [located.start + 1]
+      : located.lines.filter((line) => !inside(line - 1));
+  if (located.kind === "ambiguous" && elsewhere.length === located.lines.length) return null;
+  if (elsewhere.length === 0) return { kind: "applied" };
+  if (hints.some((hint) => Math.abs(hint - applied.start) <= HINT_SLACK)) return { kind: "applied" };
+  return { kind: "conflict", appliedLine: applied.start + 1, searchLines: elsewhere };
+}
+
+/** The refusal for an edit whose new text stands at one place while its old text stands at another. */
+export function conflictMessage(conflict: { appliedLine: number; searchLines: number[] }): string {
+  return `the edit's new text already stands at line ${conflict.appliedLine}, and its old text also at line ${conflict.searchLines.join(", ")}; it is unclear whether it is already applied or meant for the other place — quote more surrounding lines`;
+}
+
+/** Lines at least this long are "long lines" (minified bundles, one-line JSON) a SEARCH may match inside. */
+export const LONG_LINE = 120;
+/** Shortest fragment matched inside a line: shorter ones are too likely to be a misquote. */
+const MIN_FRAGMENT = 10;
+
+/**
+ * A one-line SEARCH that is a fragment of one long line: located and replaced within that line
+ * when it occurs exactly once in the whole file and the line holding it is long; two or more
+ * occurrences are ambiguous. Multi-line REPLACE text splits the line where the fragment was.
+ */
+export function locateWithinLine(
+  file: readonly string[],
+  search: readonly string[],
+  replace: readonly string[],
+): Located {
+  const quoted = search.filter((line) => !isBlank(line));
+  if (quoted.length !== 1 || search.length - quoted.length > 2) return { kind: "not-found" };
+  const raw = quoted[0] ?? "";
+  for (const fragment of raw.trim() === raw ? [raw] : [raw, raw.trim()]) {
+    if (fragment.trim().length < MIN_FRAGMENT) return { kind: "not-found" };
+    const places: { line: number; column: number }[] = [];
+    file.forEach((line, index) => {
+      for (let column = line.indexOf(fragment); column !== -1; column = line.indexOf(fragment, column + 1))
+        places.push({ line: index, column });
+    });
+    if (places.length === 0) continue;
+    if (places.length > 1)
+      return { kind: "ambiguous", strategy: "within-line", lines: places.map((place) => place.line + 1) };
+    const place = places[0] as { line: number; column: number };
+    const line = file[place.line] ?? "";
+    if (line.length < LONG_LINE) return { kind: "not-found" };
+    const trimmed = fragment !== raw;
+    const pieces = replace.filter(
+      (_, index) => !(isBlank(replace[index] ?? "") && (index === 0 || index === replace.length - 1)),
+    );
+    const text = pieces.map((piece, index) => {
+      if (!trimmed) return piece;
+      let out = piece;
+      if (index === 0) out = out.trimStart();
+      if (index === pieces.length - 1) out = out.trimEnd();
+      return out;
+    });
+    const joined = `${line.slice(0, place.column)}${text.join("\n")}${line.slice(place.column + fragment.length)}`;
+    return {
+      kind: "found",
+      start: place.line,
+      end: place.line + 1,
+      replacement: joined.split("\n"),
+      strategy: "within-line",
+    };
+  }
+  return { kind: "not-found" };
+}

@@ -4,7 +4,7 @@
  * context lines whose leading space was stripped. Line numbers are kept only as hints.
  */
 
-import { normalizePath } from "./parse-filename.js";
+import { normalizePath, unquoteGitPath } from "./parse-filename.js";
 import type { DiffHunk, HunkLine } from "./types.js";
 
 const HUNK_NUMBERS = /^@@\s*-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?\s*@@/;
@@ -31,12 +31,9 @@ export interface DiffHeader {
   problem?: string;
 }
 
+/** git's C-quoted names decoded (parse-filename.ts); a malformed one is kept quoted, so it is refused. */
 function unquote(path: string): string {
-  const trimmed = path.split("\t")[0]?.trim() ?? "";
-  if (trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length >= 2) {
-    return trimmed.slice(1, -1).replace(/\\(["\\])/g, "$1");
-  }
-  return trimmed;
+  return unquoteGitPath(path) ?? path.trim();
 }
 
 /** Removes git's a/ and b/ prefixes only when the pair shows they are prefixes, not folders. */
@@ -80,10 +77,10 @@ export function parseDiffHeader(
   let problem: string | undefined;
   const first = lines[index] ?? "";
   if (first.startsWith("diff --git ")) {
-    const match = /^diff --git (?:"([^"]+)"|(\S+)) (?:"([^"]+)"|(\S+))\s*$/.exec(first);
+    const match = /^diff --git ("(?:[^"\\]|\\.)*"|\S+) ("(?:[^"\\]|\\.)*"|\S+)\s*$/.exec(first);
     if (match) {
-      oldPath = normalizePath(match[1] ?? match[2] ?? "");
-      newPath = normalizePath(match[3] ?? match[4] ?? "");
+      oldPath = normalizePath(unquote(match[1] ?? ""));
+      newPath = normalizePath(unquote(match[2] ?? ""));
       sawPaths = true;
     }
     index++;

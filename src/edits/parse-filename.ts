@@ -82,3 +82,43 @@ export function filenameFromFenceInfo(info: string, known: ReadonlySet<string>):
   }
   return null;
 }
+
+const cEscapes: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, "\\": 92 };
+
+/**
+ * Decodes a path as git writes it (`quote_c_style` in git's quote.c): a name with special or
+ * non-ASCII bytes is put in double quotes with C escapes (`\t`, `\"`, `\\`) and octal bytes
+ * (`"b/donn\303\251es.py"` is `b/données.py`). Unquoted names are returned as they are (less a
+ * trailing tab-separated timestamp). Returns null when the quoted form is malformed or its bytes
+ * are not UTF-8: such a name is refused rather than guessed.
+ */
+export function unquoteGitPath(raw: string): string | null {
+  const trimmed = raw.split("\t")[0]?.trim() ?? "";
+  if (!(trimmed.startsWith('"') && trimmed.endsWith('"') && trimmed.length >= 2)) return trimmed;
+  const body = trimmed.slice(1, -1);
+  const bytes: number[] = [];
+  for (let index = 0; index < body.length; index += 1) {
+    const char = String.fromCodePoint(body.codePointAt(index) as number);
+    index += char.length - 1;
+    if (char === '"') return null; // an unescaped quote inside: not git's quoting
+    if (char !== "\\") {
+      bytes.push(...Buffer.from(char, "utf8"));
+      continue;
+    }
+    const next = body[index + 1];
+    if (next === undefined) return null;
+    const octal = /^[0-3][0-7]{2}/.exec(body.slice(index + 1, index + 4))?.[0];
+    if (octal) {
+      bytes.push(Number.parseInt(octal, 8));
+      index += 3;
+    } else if (next in cEscapes) {
+      bytes.push(cEscapes[next] as number);
+      index += 1;
+    } else return null;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bytes));
+  } catch {
+    return null;
+  }
+}

@@ -79,6 +79,23 @@ export function protectedReason(path: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Refuses new text content that is not text: a NUL byte (binary) or text that cannot be written as
+ * UTF-8 (lone surrogates from a model's escaped JSON). Same error as reading a binary file.
+ */
+export function checkTextContent(path: string, content: string): void {
+  if (content.includes("\0"))
+    throw new BinaryFileError(
+      path,
+      `the edit would write a NUL byte into ${printablePath(path)}; binary content is refused in text edits`,
+    );
+  if (loneSurrogate.test(content))
+    throw new BinaryFileError(
+      path,
+      `the edit would write invalid UTF-8 (a lone surrogate) into ${printablePath(path)}; refused`,
+    );
+}
+
 /** checkRelativePath, then refuses the tool's control files and `policy.protected_paths`. */
 export function checkWritablePath(path: string): void {
   checkRelativePath(path);
@@ -94,10 +111,10 @@ export function checkWritablePath(path: string): void {
 }
 
 export class BinaryFileError extends HierocodeError {
-  constructor(path: string) {
+  constructor(path: string, reason?: string) {
     super(
       "binary_file",
-      `${path} is a binary (or non-UTF-8) file; text edits cannot be applied to it`,
+      reason ?? `${printablePath(path)} is a binary (or non-UTF-8) file; text edits cannot be applied to it`,
       ExitCode.editsFailed,
       {
         details: { path },
@@ -106,20 +123,51 @@ export class BinaryFileError extends HierocodeError {
   }
 }
 
+/**
+ * C0/C1 control characters (terminal escape sequences start with one), DEL, and the Unicode
+ * bidirectional controls that make a name display differently from what it is (CVE-2021-42574).
+ */
+const unsafeCharacters = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A UTF-16 surrogate without its pair: a string that has no UTF-8 form. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * A path as it may be printed: control and bidi characters escaped as `\xNN` / `\uNNNN`, so a
+ * name cannot move the cursor, recolour, retitle or reorder the terminal. Other text unchanged.
+ */
+export function printablePath(path: string): string {
+  return path.replace(unsafeCharacters, (char) => {
+    const code = char.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
 /** Throws UnsafePathError for absolute paths, `..`, `.git/` and other names that may not be edited. */
 export function checkRelativePath(path: string): void {
   if (path.length === 0) throw new UnsafePathError("empty path", path);
   if (path.includes("\0"))
-    throw new UnsafePathError(`path contains a NUL byte: ${JSON.stringify(path)}`, path);
+    throw new UnsafePathError(`path contains a NUL byte: ${printablePath(path)}`, path);
+  if (new RegExp(unsafeCharacters.source).test(path))
+    throw new UnsafePathError(
+      `path contains control or bidirectional characters, refused: ${printablePath(path)}`,
+      path,
+    );
+  if (path.includes("\ufffd") || loneSurrogate.test(path))
+    throw new UnsafePathError(`path is not valid UTF-8: ${printablePath(path)}`, path);
+  if (path.length >= 2 && path.startsWith('"') && path.endsWith('"'))
+    throw new UnsafePathError(`a quoted path that is not valid git quoting: ${printablePath(path)}`, path);
   if (path.startsWith("/") || path.startsWith("\\") || /^[A-Za-z]:/.test(path) || path.startsWith("~")) {
-    throw new UnsafePathError(`absolute path refused: ${path}`, path);
+    throw new UnsafePathError(`absolute path refused: ${printablePath(path)}`, path);
   }
   const segments = path.split(/[\\/]/);
   if (segments.some((segment) => segment === ".."))
-    throw new UnsafePathError(`path leaves the repository: ${path}`, path);
+    throw new UnsafePathError(`path leaves the repository: ${printablePath(path)}`, path);
   if (segments.some((segment) => segment.toLowerCase() === ".git"))
-    throw new UnsafePathError(`path inside .git refused: ${path}`, path);
+    throw new UnsafePathError(`path inside .git refused: ${printablePath(path)}`, path);
   if (segments.some((segment) => segment === "" || segment === ".") && segments.length > 1) {
-    throw new UnsafePathError(`malformed path: ${path}`, path);
+    throw new UnsafePathError(`malformed path: ${printablePath(path)}`, path);
   }
 }

@@ -88,6 +88,13 @@ export interface EditOutcome {
   didYouMean?: string;
   /** 1-based line where `didYouMean` starts. */
   didYouMeanLine?: number;
+  /**
+   * "repeated": the reply gave this exact block before (block `repeats`); it was applied once.
+   * "already-applied": the file already has this edit's change; nothing was written for it.
+   */
+  note?: "repeated" | "already-applied";
+  /** For a repeated block: the 1-based number of the block it repeats. */
+  repeats?: number;
 }
 
 export interface ApplyResult {

@@ -1,49 +1,41 @@
 /**
- * Writes a change set all or nothing. Every new content goes to a temp file beside its target
- * first; only when all temp files exist are originals moved aside and temps renamed into place.
- * Any failure puts every original back and removes temps and folders this call created.
+ * Writes a change set all or nothing, through the write-ahead journal of `journal.ts`: every
+ * original is saved under the state folder and every new content written to a temp file beside
+ * its target before any target changes; then the temps are renamed into place. A failure rolls
+ * everything back in-process; a kill at any point is completed or rolled back by the next
+ * hierocode command in the repository (`recoverInterruptedWrites`). No `.orig` files are made.
  */
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmdirSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { lstatSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { ExitCode, HierocodeError } from "../errors.js";
-import { tempPathFor } from "../util/atomic-write.js";
+import {
+  type JournalHooks,
+  journalledWrite,
+  type PlannedWrite,
+  recoverInterruptedWrites,
+  SimulatedCrash,
+} from "./journal.js";
+import { checkTextContent } from "./path-rules.js";
 import { readRepoFile, resolveWritablePath } from "./repo-files.js";
 import type { FileChange } from "./types.js";
 
+/** The rename used to place files; tests inject a failing one. */
 export interface WriteFileSystem {
   rename(from: string, to: string): void;
 }
 
-interface Plan {
-  change: FileChange;
-  path: string;
-  temp?: string;
-  backup?: string;
-  placed?: boolean;
+export interface WriteOptions extends Partial<WriteFileSystem> {
+  /** Environment for the state folder that holds the journal (default: process.env). */
+  env?: Record<string, string | undefined>;
+  /** Test hook: called before each journal step; throw `SimulatedCrash` to stop like a kill. */
+  onStep?: JournalHooks["onStep"];
 }
 
-function tryQuietly(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // best effort during cleanup: the original error is what gets reported
-  }
-}
-
-function makeFolders(folder: string, created: string[]): void {
+function missingFolders(folder: string, planned: Set<string>): string[] {
   const missing: string[] = [];
   let current = folder;
   for (;;) {
+    if (planned.has(current)) break;
     try {
       statSync(current);
       break;
@@ -54,35 +46,27 @@ function makeFolders(folder: string, created: string[]): void {
       current = parent;
     }
   }
-  for (const path of missing) {
-    mkdirSync(path);
-    created.push(path);
-  }
+  return missing;
 }
 
-function writeTemp(path: string, content: string): string {
-  let mode = 0o644;
-  tryQuietly(() => {
-    mode = statSync(path).mode & 0o7777;
-  });
-  const temp = tempPathFor(path);
-  const descriptor = openSync(temp, "wx", mode);
-  try {
-    writeSync(descriptor, Buffer.from(content, "utf8"));
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
-  return temp;
-}
-
+/**
+ * Writes `changes` (repository-relative; `before` must match the disk, `after: null` deletes)
+ * atomically as a set. Throws `file_changed` (exit 9) when a file no longer holds `before` and
+ * `write_failed` (exit 9) when the disk refuses; in both cases no file was changed. Interrupted
+ * writes of this repository are recovered first, so a new write never races an old journal.
+ */
 export function writeChangesAtomically(
   repoRoot: string,
   changes: FileChange[],
-  fileSystem: WriteFileSystem = { rename: renameSync },
+  options: WriteOptions = {},
 ): void {
-  const plans: Plan[] = changes.map((change) => {
+  const env = options.env ?? process.env;
+  recoverInterruptedWrites(repoRoot, env);
+  const planned = new Set<string>();
+  const foldersToCreate: string[] = [];
+  const writes: PlannedWrite[] = changes.map((change) => {
     const path = resolveWritablePath(repoRoot, change.file);
+    if (change.after !== null) checkTextContent(change.file, change.after);
     if (readRepoFile(repoRoot, change.file) !== change.before) {
       throw new HierocodeError(
         "file_changed",
@@ -93,40 +77,37 @@ export function writeChangesAtomically(
         },
       );
     }
-    return { change, path };
+    let original: Uint8Array | null = null;
+    let mode = 0o644;
+    if (change.before !== null) {
+      original = readFileSync(path);
+      mode = lstatSync(path).mode & 0o7777;
+    }
+    if (change.after !== null) {
+      for (const folder of missingFolders(dirname(path), planned)) {
+        planned.add(folder);
+        foldersToCreate.push(folder);
+      }
+    }
+    return {
+      file: change.file,
+      path,
+      after: change.after === null ? null : Buffer.from(change.after, "utf8"),
+      original,
+      mode,
+    };
   });
-  const createdFolders: string[] = [];
   try {
-    for (const plan of plans) {
-      if (plan.change.after === null) continue;
-      makeFolders(dirname(plan.path), createdFolders);
-      plan.temp = writeTemp(plan.path, plan.change.after);
-    }
-    for (const plan of plans) {
-      if (plan.change.before !== null) {
-        const backup = `${tempPathFor(plan.path)}.orig`;
-        fileSystem.rename(plan.path, backup);
-        plan.backup = backup;
-      }
-      if (plan.temp !== undefined) {
-        fileSystem.rename(plan.temp, plan.path);
-        plan.temp = undefined;
-        plan.placed = true;
-      }
-    }
+    journalledWrite(repoRoot, writes, {
+      env,
+      foldersToCreate,
+      hooks: {
+        ...(options.rename ? { rename: options.rename } : {}),
+        ...(options.onStep ? { onStep: options.onStep } : {}),
+      },
+    });
   } catch (error) {
-    for (const plan of [...plans].reverse()) {
-      if (plan.placed) tryQuietly(() => unlinkSync(plan.path));
-      if (plan.backup !== undefined) {
-        const backup = plan.backup;
-        tryQuietly(() => renameSync(backup, plan.path));
-      }
-      if (plan.temp !== undefined) {
-        const temp = plan.temp;
-        tryQuietly(() => unlinkSync(temp));
-      }
-    }
-    for (const folder of createdFolders.reverse()) tryQuietly(() => rmdirSync(folder));
+    if (error instanceof SimulatedCrash) throw error;
     throw new HierocodeError(
       "write_failed",
       `could not write the changes (${error instanceof Error ? error.message : String(error)}); no file was changed`,
@@ -135,11 +116,5 @@ export function writeChangesAtomically(
         cause: error,
       },
     );
-  }
-  for (const plan of plans) {
-    if (plan.backup !== undefined) {
-      const backup = plan.backup;
-      tryQuietly(() => unlinkSync(backup));
-    }
   }
 }

@@ -73,13 +73,71 @@ function tierFromContext(numCtx: number): TierName {
   return "strong";
 }
 
-/** The window a local server can afford: the KV cache grows with it and must fit in memory. */
-function memoryContextCap(memory: HostMemory): number {
-  const gib = Math.max(memory.vramBytes, memory.totalRamBytes) / 1024 ** 3;
+/**
+ * The stable steps `num_ctx` is rounded to. Every value sent to one Ollama model in a run is the
+ * same, and back-to-back runs land on the same step, because Ollama reloads a model's runner
+ * whenever a request's `num_ctx` differs from the loaded one's (server/sched.go `needsReload`).
+ */
+export const numCtxSteps = [2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144] as const;
+
+/** The largest step not above `tokens` (2048 at least). */
+export function roundDownToStep(tokens: number): number {
+  let chosen: number = numCtxSteps[0];
+  for (const step of numCtxSteps) if (step <= tokens) chosen = step;
+  return chosen;
+}
+
+/**
+ * The window a local server can afford: the KV cache grows with it and must fit in memory.
+ * With the model's KV size per token (from /api/show: layers × KV heads × (key + value length)
+ * × 2 bytes at f16) and its weights' size, the cap is what fits in 3/4 of the larger of VRAM and
+ * RAM after the weights; otherwise a coarse table by memory size.
+ */
+function memoryContextCap(memory: HostMemory, capacity: Capacity): number {
+  const bytes = Math.max(memory.vramBytes, memory.totalRamBytes);
+  if (capacity.kvBytesPerToken && capacity.kvBytesPerToken > 0 && bytes > 0) {
+    const free = bytes * 0.75 - (capacity.sizeBytes ?? 0);
+    return Math.max(numCtxSteps[0], roundDownToStep(Math.floor(free / capacity.kvBytesPerToken)));
+  }
+  const gib = bytes / 1024 ** 3;
   if (gib < 8) return 4096;
   if (gib < 16) return 8192;
   if (gib < 32) return 16384;
   return 32768;
+}
+
+/**
+ * One `num_ctx` for a local model for a whole run: the largest step that the model's window and
+ * the host's KV-cache memory allow; a loaded runner's context (from /api/ps) when it is within
+ * the window and at least `minimum` (so a back-to-back run does not reload); a pinned value
+ * (config `num_ctx` / `--num-ctx`) wins but never exceeds the window.
+ */
+export function chooseNumCtx(
+  capacity: Capacity,
+  options: { memory: HostMemory; pinned?: number; minimum?: number },
+): { numCtx: number; notes: string[] } {
+  const notes: string[] = [];
+  const window = capacity.contextLength;
+  if (options.pinned) {
+    if (window !== undefined && options.pinned > window) {
+      notes.push(`num_ctx ${options.pinned} is above the model's window; using ${window}`);
+      return { numCtx: window, notes };
+    }
+    return { numCtx: options.pinned, notes };
+  }
+  const cap = memoryContextCap(options.memory, capacity);
+  const ceiling = Math.min(window ?? 8192, cap);
+  let numCtx = window !== undefined && window < numCtxSteps[0] ? window : roundDownToStep(ceiling);
+  if (window === undefined) notes.push("the server did not report a context window; assuming 8192");
+  else if (window > cap)
+    notes.push(`context limited to ${numCtx} tokens by host memory (model supports ${window})`);
+  const loaded = capacity.loadedContextLength;
+  const minimum = Math.min(options.minimum ?? 8192, numCtx);
+  if (loaded !== undefined && loaded !== numCtx && loaded >= minimum && loaded <= (window ?? loaded)) {
+    notes.push(`reusing the loaded runner's context (${loaded} tokens) so Ollama does not reload the model`);
+    numCtx = loaded;
+  }
+  return { numCtx, notes };
 }
 
 export function profileFromCapacity(
@@ -96,14 +154,15 @@ export function profileFromCapacity(
   const parameterCount = capacity.parameterCount ?? parseParameterSize(capacity.parameterSize);
   const trained = capacity.contextLength;
   let numCtx: number;
-  if (options.numCtxOverride) {
-    numCtx = options.numCtxOverride;
-  } else if (options.local) {
-    const cap = memoryContextCap(options.memory);
-    numCtx = Math.min(trained ?? 8192, cap);
-    if (trained === undefined) notes.push("the server did not report a context window; assuming 8192");
-    if (trained !== undefined && trained > cap)
-      notes.push(`context limited to ${cap} tokens by host memory (model supports ${trained})`);
+  if (options.local) {
+    const chosen = chooseNumCtx(capacity, {
+      memory: options.memory,
+      ...(options.numCtxOverride ? { pinned: options.numCtxOverride } : {}),
+    });
+    numCtx = chosen.numCtx;
+    notes.push(...chosen.notes);
+  } else if (options.numCtxOverride) {
+    numCtx = trained !== undefined ? Math.min(options.numCtxOverride, trained) : options.numCtxOverride;
   } else {
     numCtx = trained ?? 128_000;
   }

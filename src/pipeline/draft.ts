@@ -227,7 +227,18 @@ export async function draftUnit(
       inputTokens + messages.slice(1).reduce((sum, message) => sum + counter.count(message.content), 0);
     // Whole-file answers repeat the file: make room for it, within the allocated window.
     const wanted = Math.max(profile.maxOutputTokens, Math.ceil(packed.wholeFileOutputTokens * 1.3) + 128);
-    const maxOutputTokens = Math.max(256, Math.min(wanted, profile.numCtx - promptTokens - 64));
+    const room = profile.numCtx - promptTokens - 64;
+    // Never send a prompt that leaves (almost) no room for the answer: Ollama would drop the
+    // prompt's start or stop the reply at once. Refuse with the numbers instead.
+    const minimumOutput = Math.min(512, profile.maxOutputTokens);
+    if (room < minimumOutput) {
+      return {
+        ok: false,
+        kind: "too-big",
+        reason: `the drafter's prompt (${promptTokens} tokens) leaves ${Math.max(0, room)} of num_ctx ${profile.numCtx} for the answer (needs ${minimumOutput}); nothing was sent`,
+      };
+    }
+    const maxOutputTokens = Math.min(wanted, room);
     const result = await caller.call(
       "drafter",
       {

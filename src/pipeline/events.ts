@@ -6,6 +6,7 @@ import type { Usage } from "../providers/spec.js";
 import type { CapacityProfile } from "./capacity.js";
 import type { CheckFinding, VerifyOutcome } from "./hooks.js";
 import type { Plan } from "./plan-schema.js";
+import type { FixedContext } from "./prepare-plan.js";
 import type { ReviewVerdict } from "./review-schema.js";
 
 export type PipelineRole = "planner" | "drafter" | "reviewer";
@@ -15,6 +16,10 @@ export type UnitStatus = "accepted" | "failed" | "skipped";
 export type PipelineEvent =
   | { type: "run-started"; runId: string; task: string; resumed: boolean }
   | { type: "capacity"; profile: CapacityProfile }
+  /** Something the user should fix but that does not stop the run (e.g. a corrected base_url). */
+  | { type: "warning"; message: string }
+  /** One `num_ctx` per Ollama model, chosen before its first call (issue 9). */
+  | { type: "contexts"; contexts: FixedContext[] }
   | { type: "plan-cache"; hit: boolean; key: string }
   | { type: "plan-invalid"; attempt: number; problems: string[] }
   /** A model's JSON answer was usable only after repair (syntax or shape); shown with --debug. */
@@ -35,6 +40,15 @@ export type PipelineEvent =
     }
   | { type: "edit-failed"; unitId: string; attempt: number; report: string }
   | { type: "check-findings"; unitId: string; findings: CheckFinding[] }
+  | {
+      type: "secrets-redacted";
+      role: PipelineRole;
+      /** Secrets replaced by placeholders for the first time in this run. */
+      count: number;
+      rules: string[];
+      withheldFiles: string[];
+      unitId?: string;
+    }
   | { type: "verdict"; unitId: string; verdict: ReviewVerdict; effectiveAction: ReviewVerdict["action"] }
   | { type: "escalation"; unitId: string; approved: boolean; reason: string }
   | { type: "split"; unitId: string; subUnitIds: string[] }

@@ -5,10 +5,12 @@
  * extraction when the provider answered in text.
  */
 import type { ZodType } from "zod";
+import { type RedactionReport, SecretVault } from "../checks/redact.js";
 import type { PriceTable } from "../cost/price-table.js";
 import { costOfCall } from "../cost/usage-cost.js";
-import { AbortError, isAbortLike, ModelOutputError, ProviderError } from "../errors.js";
+import { AbortError, ContextOverflowError, isAbortLike, ModelOutputError, ProviderError } from "../errors.js";
 import { type JsonAcceptance, readModelJson } from "../providers/json-output.js";
+import { estimatePromptTokens, joinedSystemText } from "../providers/provider-support.js";
 import { mergeReasoning, splitReasoning } from "../providers/reasoning.js";
 import {
   addUsage,
@@ -19,7 +21,15 @@ import {
   type Usage,
 } from "../providers/spec.js";
 import type { EventSink, PipelineRole } from "./events.js";
-import type { Clock, RunLogSink, UsageRecord, UsageSink } from "./ports.js";
+import type { Clock, RunLogSink, TokenCounter, UsageRecord, UsageSink } from "./ports.js";
+
+/** The context a run fixed for one model (Ollama): sent on every call, prompts measured against it. */
+export interface ContextBudget {
+  /** `num_ctx` for every call to this model in this run, in every role. */
+  numCtx: number;
+  /** The model's own tokenizer when known (else a conservative chars/3.5 estimate is used). */
+  counter?: TokenCounter;
+}
 
 export interface RoleRuntime {
   /** Configured provider name (the key under `providers`). */
@@ -27,6 +37,8 @@ export interface RoleRuntime {
   provider: Provider;
   model: string;
   exploration?: "passive" | "active";
+  /** Ollama: the provider config's pinned `num_ctx`, used instead of the run's choice. */
+  pinnedNumCtx?: number;
 }
 
 export interface RoleTotals {
@@ -68,6 +80,11 @@ export interface ModelCallerOptions {
   emit?: EventSink;
   /** Per-call hard limit, milliseconds. */
   timeoutMs?: number;
+  /**
+   * Secrets of this run: prompts for a provider that is not local are redacted with it and the
+   * replies restored (a vault without env values or secret files allowed when absent).
+   */
+  vault?: SecretVault;
 }
 
 export function emptyTotals(): RoleTotals {
@@ -82,19 +99,73 @@ export class ModelCaller {
   };
 
   private readonly options: ModelCallerOptions;
+  private readonly vault: SecretVault;
   /**
    * Output tokens to add for a model that reasons before answering, learned from its replies
    * (key: provider name + model). Reasoning counts against num_predict / max_tokens, so a budget
    * sized for the answer alone would cut the answer off.
    */
   private readonly reasoningHeadroom = new Map<string, number>();
+  private readonly contexts = new Map<string, ContextBudget>();
 
   constructor(options: ModelCallerOptions) {
     this.options = options;
+    this.vault = options.vault ?? new SecretVault();
+  }
+
+  /** The prompt as a remote model may see it: secrets replaced by placeholders, secret files withheld. */
+  private redactRequest(role: PipelineRole, request: CallRequest, meta: CallMeta): CallRequest {
+    const report: RedactionReport = { newSecrets: [], withheldFiles: [] };
+    const redacted: CallRequest = {
+      ...request,
+      ...(request.system !== undefined ? { system: this.vault.redact(request.system, report) } : {}),
+      ...(request.cachedContext !== undefined
+        ? { cachedContext: this.vault.redact(request.cachedContext, report) }
+        : {}),
+      messages: request.messages.map((message) => ({
+        ...message,
+        content: this.vault.redact(message.content, report),
+      })),
+    };
+    if (report.newSecrets.length > 0 || report.withheldFiles.length > 0) {
+      const rules = [...new Set(report.newSecrets.map((secret) => secret.ruleId))];
+      this.options.emit?.({
+        type: "secrets-redacted",
+        role,
+        count: report.newSecrets.length,
+        rules,
+        withheldFiles: report.withheldFiles,
+        ...unitOf(meta),
+      });
+      this.options.log?.append({
+        type: "secrets-redacted",
+        role,
+        ...meta,
+        count: report.newSecrets.length,
+        rules,
+        withheldFiles: report.withheldFiles,
+      });
+    }
+    return redacted;
   }
 
   role(role: PipelineRole): RoleRuntime {
     return this.options.roles[role];
+  }
+
+  /**
+   * Fixes the context of one model for the rest of the run: every call to it (any role) sends
+   * this `num_ctx`, so Ollama never reloads the runner mid-run, and every prompt is measured
+   * against it before sending.
+   */
+  fixContext(providerName: string, model: string, budget: ContextBudget): void {
+    this.contexts.set(`${providerName}\u0000${model}`, budget);
+  }
+
+  /** The context fixed for a role's model, if any. */
+  contextOf(role: PipelineRole): ContextBudget | undefined {
+    const binding = this.options.roles[role];
+    return this.contexts.get(`${binding.providerName}\u0000${binding.model}`);
   }
 
   /**
@@ -106,29 +177,56 @@ export class ModelCaller {
     const binding = this.options.roles[role];
     const key = `${binding.providerName}\u0000${binding.model}`;
     const headroom = this.reasoningHeadroom.get(key) ?? 0;
-    const first = await this.callOnce(role, withHeadroom(request, headroom), meta);
+    const first = await this.callOnce(role, request, meta, headroom);
     if (!first.reasoning) return first;
     const needed = Math.min(maxReasoningHeadroom, Math.ceil(reasoningTokens(first.reasoning) * 1.5) + 256);
     if (needed > headroom) this.reasoningHeadroom.set(key, needed);
     if (first.finishReason !== "length" || needed <= headroom) return first;
-    return this.callOnce(role, withHeadroom(request, needed), {
-      ...meta,
-      purpose: `${meta.purpose} (room for reasoning)`,
-    });
+    return this.callOnce(role, request, { ...meta, purpose: `${meta.purpose} (room for reasoning)` }, needed);
   }
 
-  private async callOnce(role: PipelineRole, request: CallRequest, meta: CallMeta): Promise<GenerateResult> {
+  /**
+   * Sends one request. `headroom` output tokens are added for reasoning; with a context fixed for
+   * the model (`fixContext`) `num_ctx` stays that value and the headroom only uses what is left of
+   * it. Throws ContextOverflowError, sending nothing, when the prompt plus the requested output
+   * budget does not fit the fixed context.
+   */
+  private async callOnce(
+    role: PipelineRole,
+    original: CallRequest,
+    meta: CallMeta,
+    headroom = 0,
+  ): Promise<GenerateResult> {
     const { options } = this;
     if (options.signal?.aborted) throw new AbortError();
     const binding = options.roles[role];
+    const remote = !binding.provider.local;
+    const request = remote ? this.redactRequest(role, original, meta) : original;
     const full: GenerateRequest = {
-      ...request,
+      ...withHeadroom(request, headroom),
       model: binding.model,
       cwd: options.repoRoot,
       ...(binding.exploration ? { exploration: binding.exploration } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.timeoutMs && request.timeoutMs === undefined ? { timeoutMs: options.timeoutMs } : {}),
     };
+    const budget = this.contextOf(role);
+    if (budget) {
+      full.numCtx = budget.numCtx;
+      const promptTokens = measurePrompt(full, budget.counter);
+      const over = promptTokens + request.maxOutputTokens - budget.numCtx;
+      if (over > 0) {
+        throw new ContextOverflowError(
+          `the ${role}'s prompt (${promptTokens} tokens) plus its output budget (${request.maxOutputTokens}) exceeds the context of ${binding.model} (num_ctx ${budget.numCtx}) by ${over} tokens; nothing was sent`,
+          {
+            hint: "shorten the task, use a model with a larger window (or pin num_ctx in the provider config), or narrow the files (draft --file excerpts)",
+            details: { role, promptTokens, maxOutputTokens: request.maxOutputTokens, numCtx: budget.numCtx },
+          },
+        );
+      }
+      // Reasoning headroom takes only what the fixed context has left.
+      full.maxOutputTokens = Math.min(full.maxOutputTokens, budget.numCtx - promptTokens);
+    }
     const started = options.clock.now();
     options.log?.append({
       type: "prompt",
@@ -139,8 +237,8 @@ export class ModelCaller {
       system: request.system,
       cachedContext: request.cachedContext,
       messages: request.messages,
-      maxOutputTokens: request.maxOutputTokens,
-      ...(request.numCtx ? { numCtx: request.numCtx } : {}),
+      maxOutputTokens: full.maxOutputTokens,
+      ...(full.numCtx ? { numCtx: full.numCtx } : {}),
     });
     options.emit?.({
       type: "call-started",
@@ -181,6 +279,14 @@ export class ModelCaller {
       usage: result.usage,
       latencyMs: result.latencyMs,
     });
+    if (remote && this.vault.size > 0) {
+      // The reply may quote placeholders (an escalated draft); the local apply gets the real values.
+      result = {
+        ...result,
+        text: this.vault.restore(result.text),
+        ...(result.json !== undefined ? { json: this.vault.restoreDeep(result.json) } : {}),
+      };
+    }
     return result;
   }
 
@@ -300,6 +406,18 @@ function withHeadroom(request: CallRequest, headroom: number): CallRequest {
     maxOutputTokens: request.maxOutputTokens + headroom,
     ...(request.numCtx ? { numCtx: request.numCtx + headroom } : {}),
   };
+}
+
+/**
+ * Prompt tokens of a request as the model sees it: system text, cached context and messages,
+ * each with ~8 tokens of chat-template overhead; the model's tokenizer when given.
+ */
+export function measurePrompt(request: GenerateRequest, counter?: TokenCounter): number {
+  if (!counter) return estimatePromptTokens(request);
+  const system = joinedSystemText(request);
+  let total = system ? counter.count(system) + 8 : 0;
+  for (const message of request.messages) total += counter.count(message.content) + 8;
+  return total;
 }
 
 function unitOf(meta: CallMeta): { unitId?: string } {

@@ -1,4 +1,5 @@
 /** The pipeline's public shapes: dependencies, options, resume state and result. */
+import type { SecretVault } from "../checks/redact.js";
 import type { PriceTable } from "../cost/price-table.js";
 import type { CapacityProfile, HostMemory } from "./capacity.js";
 import type { EventSink, PipelineRole } from "./events.js";
@@ -38,6 +39,8 @@ export interface PipelineDeps {
   /** Symbol-aware packing of large files; the basic whole-file packer when absent. */
   packer?: ContextPacker;
   signal?: AbortSignal;
+  /** The run's secrets: what remote prompts redact and replies restore (a fresh vault when absent). */
+  vault?: SecretVault;
 }
 
 export interface PipelinePolicy extends UnitPolicy {

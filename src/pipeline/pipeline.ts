@@ -10,7 +10,7 @@ import type { ModelCaller } from "./model-call.js";
 import { Overlay } from "./overlay.js";
 import type { PipelineDeps, PipelineOptions, PipelineResult } from "./pipeline-types.js";
 import type { Plan } from "./plan-schema.js";
-import { callerFor, preparePlan } from "./prepare-plan.js";
+import { callerFor, fixRunContexts, preparePlan } from "./prepare-plan.js";
 import { buildResult } from "./run-result.js";
 import { runGraph } from "./scheduler.js";
 import {
@@ -80,6 +80,7 @@ async function execute(
     plan = resume.plan;
     profile = resume.profile;
     planFromCache = resume.planFromCache;
+    await fixRunContexts(deps, caller, profile);
     deps.emit?.({ type: "plan-ready", plan, fromCache: planFromCache, fromLog: true });
   } else {
     const prepared = await preparePlan(deps, options, caller);

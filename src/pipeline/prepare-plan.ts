@@ -1,7 +1,9 @@
 /** Capacity probe, repository skeleton and plan (cached) — shared by `plan` and `run`. */
 
+import type { Capacity } from "../providers/spec.js";
 import { defaultMapTokens } from "../repo/repo-map.js";
-import { probeCapacity } from "./capacity.js";
+import { tokenCounterFor } from "../tokens/index.js";
+import { type CapacityProfile, chooseNumCtx, probeCapacity } from "./capacity.js";
 import type { PipelineRole } from "./events.js";
 import { ModelCaller, type RoleRuntime, type RoleTotals } from "./model-call.js";
 import type { PipelineDeps, PipelineOptions, PreparedPlan } from "./pipeline-types.js";
@@ -41,7 +43,92 @@ export function callerFor(
     ...(deps.log ? { log: deps.log } : {}),
     ...(deps.emit ? { emit: deps.emit } : {}),
     ...(options.callTimeoutMs ? { timeoutMs: options.callTimeoutMs } : {}),
+    ...(deps.vault ? { vault: deps.vault } : {}),
   });
+}
+
+/** One model's context for the run, as chosen before its first call. */
+export interface FixedContext {
+  provider: string;
+  model: string;
+  roles: PipelineRole[];
+  numCtx: number;
+  /** The model's window when the server told us. */
+  window?: number;
+  notes: string[];
+}
+
+/**
+ * Chooses one `num_ctx` per Ollama model before the first call and fixes it on the caller, so
+ * every call to that model — planner, drafter, reviewer, in parallel or not — sends the same
+ * value and Ollama never reloads the runner mid-run (server/sched.go `needsReload`). The
+ * drafter's comes from its capacity profile; a planner/reviewer on another Ollama model gets
+ * its own (window and memory cap, a loaded runner's context, or the provider's pin).
+ */
+export async function fixRunContexts(
+  deps: PipelineDeps,
+  caller: ModelCaller,
+  profile: CapacityProfile,
+): Promise<FixedContext[]> {
+  const fixed = new Map<string, FixedContext>();
+  const roles: PipelineRole[] = ["drafter", "planner", "reviewer"];
+  for (const role of roles) {
+    const binding = deps.roles[role];
+    if (binding.provider.type !== "ollama") continue;
+    const key = `${binding.providerName}\u0000${binding.model}`;
+    const known = fixed.get(key);
+    if (known) {
+      known.roles.push(role);
+      continue;
+    }
+    let entry: FixedContext;
+    if (role === "drafter") {
+      entry = {
+        provider: binding.providerName,
+        model: binding.model,
+        roles: [role],
+        numCtx: profile.numCtx,
+        ...(profile.contextLength !== undefined ? { window: profile.contextLength } : {}),
+        notes: [...profile.notes],
+      };
+      caller.fixContext(binding.providerName, binding.model, {
+        numCtx: profile.numCtx,
+        counter: deps.counter,
+      });
+    } else {
+      let capacity: Capacity = { model: binding.model };
+      try {
+        capacity =
+          (await binding.provider.capacity?.(binding.model, deps.signal ? { signal: deps.signal } : {})) ??
+          capacity;
+      } catch (error) {
+        if (deps.signal?.aborted) throw error;
+      }
+      const chosen = chooseNumCtx(capacity, {
+        memory: deps.memory,
+        ...(binding.pinnedNumCtx ? { pinned: binding.pinnedNumCtx } : {}),
+      });
+      entry = {
+        provider: binding.providerName,
+        model: binding.model,
+        roles: [role],
+        numCtx: chosen.numCtx,
+        ...(capacity.contextLength !== undefined ? { window: capacity.contextLength } : {}),
+        notes: chosen.notes,
+      };
+      caller.fixContext(binding.providerName, binding.model, {
+        numCtx: chosen.numCtx,
+        counter: tokenCounterFor(binding.model, capacity.family),
+      });
+    }
+    fixed.set(key, entry);
+  }
+  const contexts = [...fixed.values()];
+  if (contexts.length > 0) {
+    deps.emit?.({ type: "contexts", contexts });
+    deps.log?.append({ type: "contexts", contexts });
+  }
+  return contexts;
 }
 
 /** Capacity probe, skeleton and plan (from the cache when possible). Used by `plan` and `run`. */
@@ -54,11 +141,14 @@ export async function preparePlan(
   const profile = await probeCapacity(drafter.provider, drafter.model, {
     memory: deps.memory,
     exactTokens: deps.counter.exact,
-    ...(options.numCtx ? { numCtxOverride: options.numCtx } : {}),
+    ...(options.numCtx || drafter.pinnedNumCtx
+      ? { numCtxOverride: options.numCtx ?? (drafter.pinnedNumCtx as number) }
+      : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
   deps.emit?.({ type: "capacity", profile });
   deps.log?.append({ type: "capacity", profile });
+  await fixRunContexts(deps, caller, profile);
   const skeleton = await deps.repo.buildSkeleton({
     tokens: options.skeletonTokens ?? (await plannerMapTokens(deps.roles.planner, deps.signal)),
     task: options.task,

@@ -17,7 +17,25 @@ export interface LoggedRun {
   resume: ResumeState;
 }
 
-export function resumeFromLog(records: RunLogRecord[], runId: string): LoggedRun {
+/** Resolves a record's `exactChanges` number to the unredacted changes (see store/run-log). */
+export type ExactChangesLoader = (number: number) => { changes: unknown; resultChanges?: unknown };
+
+const placeholder = "[REDACTED]";
+
+function mentionsPlaceholder(changes: unknown): boolean {
+  return JSON.stringify(changes ?? null).includes(placeholder);
+}
+
+/**
+ * Rebuilds the run's state from its log records. Accepted changes come from the exact store
+ * (`loadExact`) when the record points there; a record whose only copy of the changes is the
+ * redacted log text is refused (UsageError) rather than replayed with placeholders.
+ */
+export function resumeFromLog(
+  records: RunLogRecord[],
+  runId: string,
+  loadExact?: ExactChangesLoader,
+): LoggedRun {
   const start = records.find((record) => record.type === "run");
   if (!start || typeof start.task !== "string")
     throw new UsageError(`run ${runId}: the log has no start record`);
@@ -31,10 +49,31 @@ export function resumeFromLog(records: RunLogRecord[], runId: string): LoggedRun
   let escalationsUsed = 0;
   for (const record of records) {
     if (record.type === "unit-result") {
-      const result = record.result as UnitResult;
+      const result = { ...(record.result as UnitResult) };
+      let changes = record.changes as RunState["acceptedOrder"][number]["changes"];
+      if (typeof record.exactChanges === "number" && loadExact) {
+        let exact: ReturnType<ExactChangesLoader>;
+        try {
+          exact = loadExact(record.exactChanges);
+        } catch (error) {
+          throw new UsageError(
+            `run ${runId}: the exact changes of unit ${result.id} are missing (${(error as Error).message}); replaying the redacted log would write placeholders`,
+            { hint: "start the run again instead of resuming it" },
+          );
+        }
+        changes = exact.changes as typeof changes;
+        if (Array.isArray(exact.resultChanges)) result.changes = exact.resultChanges as UnitResult["changes"];
+      } else if (
+        mentionsPlaceholder(changes) ||
+        (changes.length > 0 && mentionsPlaceholder(result.changes))
+      ) {
+        throw new UsageError(
+          `run ${runId}: unit ${result.id}'s accepted changes exist only in redacted form in the log; resuming would write "${placeholder}" into files`,
+          { hint: "start the run again instead of resuming it" },
+        );
+      }
       results.set(result.id, result);
       tops.set(result.id, String(record.topId));
-      const changes = record.changes as RunState["acceptedOrder"][number]["changes"];
       if (changes.length > 0) acceptedOrder.push({ id: String(record.topId), unitId: result.id, changes });
     } else if (record.type === "escalation" && record.approved === true) {
       escalationsUsed += 1;

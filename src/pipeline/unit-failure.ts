@@ -1,5 +1,5 @@
 /** Errors of one unit's calls that fail that unit only, and how they are recorded. */
-import { describeError, ModelOutputError, ProviderError } from "../errors.js";
+import { ContextOverflowError, describeError, ModelOutputError, ProviderError } from "../errors.js";
 import type { PlanUnit } from "./plan-schema.js";
 import type { UnitResult, UnitRunnerDeps } from "./unit-types.js";
 
@@ -9,7 +9,7 @@ import type { UnitResult, UnitRunnerDeps } from "./unit-types.js";
  * model, unreachable server) still stop the run.
  */
 export function isUnitLevelFailure(error: unknown): boolean {
-  if (error instanceof ModelOutputError) return true;
+  if (error instanceof ModelOutputError || error instanceof ContextOverflowError) return true;
   return (
     error instanceof ProviderError &&
     ["rate_limit", "overloaded", "server", "timeout", "truncated", "stream", "crash", "bad_request"].includes(

@@ -78,6 +78,12 @@ const connectionCodes = new Set([
   "EADDRNOTAVAIL",
 ]);
 const resetCodes = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED", "ETIMEDOUT"]);
+/** undici's own limits (300 s for headers and between body chunks by default): a timeout, never retried. */
+const transportTimeoutCodes = new Set([
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 function errorCodes(error: unknown, depth = 0): string[] {
   if (depth > 4 || typeof error !== "object" || error === null) return [];
@@ -119,6 +125,20 @@ export function translateFailure(error: unknown, scope: CallScope, context: Fail
   if (scope.userAborted()) return new AbortError(undefined, { cause: error });
   if (error instanceof HierocodeError) return error;
   const codes = errorCodes(error);
+  const transportTimeout = codes.find((code) => transportTimeoutCodes.has(code));
+  if (transportTimeout) {
+    // A slow answer, not a broken connection: retrying would pay for the whole generation again.
+    return new ProviderError(
+      "timeout",
+      `${context.provider}: the HTTP client gave up waiting (${transportTimeout}, ${context.action})`,
+      {
+        provider: context.provider,
+        retryable: false,
+        hint: "raise timeout_seconds for this provider, or use a smaller model",
+        cause: error,
+      },
+    );
+  }
   const message = error instanceof Error ? error.message : String(error);
   if (!context.responseStarted && codes.some((code) => connectionCodes.has(code))) {
     return new ProviderError(
@@ -228,7 +248,7 @@ export async function withRetries<T>(
 export async function readErrorBody(response: Response): Promise<{ text: string; json: unknown }> {
   let text = "";
   try {
-    text = await response.text();
+    text = (await readCapped(response, 64 * 1024)).text;
   } catch {
     // A body we cannot read still leaves the status code to go on.
   }
@@ -242,11 +262,71 @@ export async function readErrorBody(response: Response): Promise<{ text: string;
   return { text, json };
 }
 
+/** Largest JSON body read from a model server (a reply is a few MB at most; 100 MB took 3.7 GB). */
+export const maxJsonBodyBytes = 32 * 1024 * 1024;
+
+/**
+ * Reads a body up to `limit` bytes, decoding UTF-8 as it goes; stops (and cancels the stream)
+ * past the limit instead of buffering whatever the server sends. `over` tells whether it did.
+ */
+export async function readCapped(
+  response: Response,
+  limit: number,
+): Promise<{ text: string; over: boolean }> {
+  if (!response.body) return { text: "", over: false };
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > limit) {
+      await reader.cancel().catch(() => undefined);
+      return { text, over: true };
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return { text: text + decoder.decode(), over: false };
+}
+
+let longCallFetch: Promise<typeof fetch> | undefined;
+
+/**
+ * fetch for calls allowed to take longer than 300 s: Node's built-in fetch gives up after 300 s
+ * without response headers (undici's headersTimeout) whatever `timeout_seconds` says, so such
+ * calls go through undici's fetch with an Agent whose header/body timeouts are off — the call
+ * scope's own timer is the limit. Loaded on first use (undici is not needed at startup).
+ */
+export function fetchForLongCalls(): Promise<typeof fetch> {
+  longCallFetch ??= import("undici").then(({ Agent, fetch: undiciFetch }) => {
+    const agent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+    return ((input: string | URL | Request, init?: RequestInit) =>
+      undiciFetch(
+        input as string,
+        { ...(init as object), dispatcher: agent } as never,
+      )) as unknown as typeof fetch;
+  });
+  return longCallFetch;
+}
+
+function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MiB` : `${Math.round(bytes / 1024)} KiB`;
+}
+
+/** Node's built-in fetch limit for response headers (undici's default headersTimeout). */
+const builtInHeadersTimeoutMs = 300_000;
+
 export function trimTrailingSlash(url: string): string {
   return url.replace(/\/+$/, "");
 }
 
+const invalidJson = Symbol("invalid JSON");
+
 export interface HttpCall {
+  /** Largest body accepted from a 2xx answer (default maxJsonBodyBytes). */
+  maxBodyBytes?: number;
   method: "GET" | "POST";
   url: string;
   headers?: Record<string, string>;
@@ -270,8 +350,12 @@ export async function sendOnce(transport: HttpTransport, call: HttpCall): Promis
   };
   if (call.scope.signal.aborted) throw translateFailure(call.scope.signal.reason, call.scope, failure);
   let response: Response;
+  const fetcher =
+    transport.fetch === globalThis.fetch && (call.scope.timeoutMs ?? 0) > builtInHeadersTimeoutMs - 10_000
+      ? await fetchForLongCalls()
+      : transport.fetch;
   try {
-    response = await transport.fetch(call.url, {
+    response = await fetcher(call.url, {
       method: call.method,
       headers: {
         accept: "application/json",
@@ -310,7 +394,15 @@ export function requestJson<T>(
     const response = await sendOnce(transport, call);
     let text: string;
     try {
-      text = await response.text();
+      const body = await readCapped(response, call.maxBodyBytes ?? maxJsonBodyBytes);
+      if (body.over) {
+        throw new ProviderError(
+          "truncated",
+          `${transport.provider}: the answer was larger than ${sizeText(call.maxBodyBytes ?? maxJsonBodyBytes)}; stopped reading it (${actionOf(call)})`,
+          { provider: transport.provider, status: response.status, retryable: false },
+        );
+      }
+      text = body.text;
     } catch (error) {
       throw translateFailure(error, call.scope, {
         provider: transport.provider,
@@ -318,20 +410,38 @@ export function requestJson<T>(
         responseStarted: true,
       });
     }
+    let parsed: unknown;
     try {
-      return { json: JSON.parse(text) as T, response };
+      parsed = JSON.parse(text);
     } catch {
-      throw new ProviderError(
-        "server",
-        `${transport.provider}: the server answered with invalid JSON (${actionOf(call)})`,
-        {
-          provider: transport.provider,
-          status: response.status,
-          bodyExcerpt: text.slice(0, 500),
-          retryable: true,
-        },
-      );
+      parsed = invalidJson;
     }
+    if (parsed !== invalidJson) {
+      if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        // A 200 with `null`, a number or `[null]` is the server's fault, not ours (exit 7).
+        throw new ProviderError(
+          "server",
+          `${transport.provider}: the server answered with JSON of the wrong shape (${Array.isArray(parsed) ? "an array" : parsed === null ? "null" : typeof parsed}, expected an object) (${actionOf(call)})`,
+          {
+            provider: transport.provider,
+            status: response.status,
+            bodyExcerpt: text.slice(0, 500),
+            retryable: false,
+          },
+        );
+      }
+      return { json: parsed as T, response };
+    }
+    throw new ProviderError(
+      "server",
+      `${transport.provider}: the server answered with invalid JSON (${actionOf(call)})`,
+      {
+        provider: transport.provider,
+        status: response.status,
+        bodyExcerpt: text.slice(0, 500),
+        retryable: true,
+      },
+    );
   });
 }
 

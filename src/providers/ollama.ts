@@ -22,9 +22,10 @@ import {
   callTimeoutMs,
   elapsedSince,
   estimatePromptTokens,
-  hostToUrl,
   isLocalUrl,
   joinedSystemText,
+  parseOllamaHost,
+  replyCharLimit,
 } from "./provider-support.js";
 import { mergeReasoning, splitReasoning } from "./reasoning.js";
 import { type ProviderRuntime, singleBaseUrl, transportFor } from "./runtime.js";
@@ -44,12 +45,39 @@ const defaultTimeoutMs = 600_000;
 const metadataTimeoutMs = 15_000;
 const healthTimeoutMs = 5_000;
 
-/** Base URL: config, else OLLAMA_HOST (which may be a bare `host:port`), else the default. */
-export function ollamaBaseUrl(config: ProviderConfig, env: Record<string, string | undefined>): string {
+/**
+ * Where this provider's Ollama is, and what was corrected on the way: config `base_url`, else
+ * OLLAMA_HOST parsed as Ollama parses it, else the default. A trailing `/v1` (the
+ * OpenAI-compatible path, a common copy-paste) or `/api` is dropped with a warning: the native
+ * API lives at the root, and `/v1/api/chat` answers 404 (issue 9).
+ */
+export function resolveOllamaUrl(
+  config: ProviderConfig,
+  env: Record<string, string | undefined>,
+): { url: string; source: "base_url" | "OLLAMA_HOST" | "default"; warnings: string[] } {
   const configured = singleBaseUrl(config);
-  if (configured) return trimTrailingSlash(configured);
   const fromEnv = env.OLLAMA_HOST?.trim();
-  return fromEnv ? hostToUrl(fromEnv, 11434) : defaultOllamaUrl;
+  const source = configured ? "base_url" : fromEnv ? "OLLAMA_HOST" : "default";
+  let url = configured
+    ? trimTrailingSlash(configured)
+    : fromEnv
+      ? parseOllamaHost(fromEnv)
+      : defaultOllamaUrl;
+  const warnings: string[] = [];
+  const suffix = /\/(v1|api)$/i.exec(url);
+  if (suffix) {
+    const fixed = url.slice(0, -suffix[0].length);
+    warnings.push(
+      `${source} ${url} ends in ${suffix[0]}: Ollama's native API is at the server root, so ${fixed} is used (drop ${suffix[0]}${source === "base_url" ? " from base_url" : ""}; for the OpenAI-compatible /v1 use type openai_compatible)`,
+    );
+    url = fixed;
+  }
+  return { url, source, warnings };
+}
+
+/** Base URL: config, else OLLAMA_HOST (parsed as Ollama does), else the default; /v1 and /api dropped. */
+export function ollamaBaseUrl(config: ProviderConfig, env: Record<string, string | undefined>): string {
+  return resolveOllamaUrl(config, env).url;
 }
 
 /**
@@ -66,6 +94,51 @@ export function ollamaContextSize(request: GenerateRequest): number {
 export function normalizeOllamaModel(name: string): string {
   const lastSegment = name.slice(name.lastIndexOf("/") + 1);
   return lastSegment.includes(":") ? name : `${name}:latest`;
+}
+
+/**
+ * KV-cache bytes per token at f16 from /api/show's `model_info` (GGUF metadata keys, llama.cpp
+ * naming): layers × KV heads × (key length + value length) × 2 bytes. The head length defaults
+ * to embedding_length / head_count. Undefined when a key is missing.
+ */
+export function kvBytesFromInfo(info: Record<string, unknown>, architecture: string): number | undefined {
+  const read = (key: string): number | undefined => {
+    const value = info[`${architecture}.${key}`];
+    return typeof value === "number" && value > 0 ? value : undefined;
+  };
+  const layers = read("block_count");
+  const heads = read("attention.head_count");
+  const kvHeads = read("attention.head_count_kv") ?? heads;
+  const embedding = read("embedding_length");
+  const headLength = embedding !== undefined && heads !== undefined ? embedding / heads : undefined;
+  const keyLength = read("attention.key_length") ?? headLength;
+  const valueLength = read("attention.value_length") ?? headLength;
+  if (!layers || !kvHeads || !keyLength || !valueLength) return undefined;
+  return Math.round(layers * kvHeads * (keyLength + valueLength) * 2);
+}
+
+/** Approximate size of quantized weights: bytes per parameter by GGUF quantization type. */
+function weightsBytes(parameters: number | undefined, quantization: string | undefined): number | undefined {
+  if (!parameters) return undefined;
+  const q = (quantization ?? "").toUpperCase();
+  const perParameter = q.startsWith("Q2")
+    ? 0.35
+    : q.startsWith("Q3")
+      ? 0.45
+      : q.startsWith("Q4") || q.startsWith("IQ4")
+        ? 0.6
+        : q.startsWith("Q5")
+          ? 0.7
+          : q.startsWith("Q6")
+            ? 0.82
+            : q.startsWith("Q8")
+              ? 1.07
+              : q.startsWith("BF16") || q.startsWith("F16")
+                ? 2
+                : q.startsWith("F32")
+                  ? 4
+                  : 0.6;
+  return Math.round(parameters * perParameter);
 }
 
 interface OllamaChunk {
@@ -88,6 +161,8 @@ export class OllamaProvider implements Provider {
   readonly type = "ollama" as const;
   readonly local: boolean;
   readonly baseUrl: string;
+  /** What was corrected in the configured URL (a dropped /v1 or /api suffix); shown by doctor and run. */
+  readonly urlWarnings: string[];
   private readonly transport: HttpTransport;
 
   constructor(
@@ -95,7 +170,9 @@ export class OllamaProvider implements Provider {
     private readonly config: ProviderConfig,
     runtime: ProviderRuntime,
   ) {
-    this.baseUrl = ollamaBaseUrl(config, runtime.env);
+    const resolved = resolveOllamaUrl(config, runtime.env);
+    this.baseUrl = resolved.url;
+    this.urlWarnings = resolved.warnings;
     this.local = isLocalUrl(this.baseUrl);
     this.transport = transportFor(name, config, runtime);
   }
@@ -133,8 +210,22 @@ export class OllamaProvider implements Provider {
         : body.text || response.statusText;
     const options = statusErrorOptions(this.name, response, body);
     const status = response.status;
-    if (status === 404 && /not found/i.test(serverMessage)) {
-      const missing = /model ['"]([^'"]+)['"]/.exec(serverMessage)?.[1] ?? model ?? "<model>";
+    const ollamaModelMissing = /model ['"]([^'"]+)['"] not found/i.exec(serverMessage);
+    if (status === 404 && !ollamaModelMissing) {
+      // Ollama answers an unknown model with {"error":"model 'x' not found"}; any other 404 on
+      // its API means something else is listening here (or the URL has an extra path).
+      return new ProviderError(
+        "unavailable",
+        `${this.name}: ${this.baseUrl} is not an Ollama server (HTTP 404 on ${response.url ? new URL(response.url).pathname : "its API"}: ${serverMessage.slice(0, 80)})`,
+        {
+          ...options,
+          retryable: false,
+          hint: "did you mean type openai_compatible, or drop /v1 from base_url? `hierocode doctor` shows what answers there",
+        },
+      );
+    }
+    if (status === 404 && ollamaModelMissing) {
+      const missing = ollamaModelMissing[1] ?? model ?? "the model";
       return new ProviderError(
         "model_not_found",
         `${this.name}: model '${missing}' is not pulled on ${this.baseUrl}`,
@@ -187,13 +278,22 @@ export class OllamaProvider implements Provider {
   ): GenerateResult {
     const warnings: string[] = [];
     // `message.thinking` when the server parsed the reasoning out; inline `<think>` when it did not.
-    const { answer: text, reasoning: inline } = splitReasoning(content);
+    const { answer, reasoning: inline } = splitReasoning(content);
+    let text = answer;
     const reasoning = mergeReasoning(thinking, inline);
     const numCtx = ollamaContextSize(request);
     const inputTokens = final.prompt_eval_count ?? 0;
     const outputTokens = final.eval_count ?? 0;
     let finishReason: FinishReason = "stop";
-    if (final.done_reason === "length") {
+    const limit = replyCharLimit(request.maxOutputTokens);
+    if (text.length > limit || outputTokens > request.maxOutputTokens) {
+      // The server ignored num_predict: never accept more than was asked for.
+      finishReason = "length";
+      warnings.push(
+        `output truncated: ${this.name} sent more than the ${request.maxOutputTokens} output tokens requested (num_predict); the reply was cut`,
+      );
+      text = text.slice(0, limit);
+    } else if (final.done_reason === "length") {
       finishReason = "length";
       warnings.push(
         `output truncated: ${this.name} stopped at the token limit (num_predict ${request.maxOutputTokens}, num_ctx ${numCtx})`,
@@ -279,6 +379,11 @@ export class OllamaProvider implements Provider {
           yield { type: "text-delta", text: delta };
         }
         if (chunk.done) final = chunk;
+        else if (text.length > replyCharLimit(request.maxOutputTokens)) {
+          // Past any reply to this budget: stop reading rather than buffer a runaway answer.
+          await chunks.return(undefined);
+          final = { done: true, done_reason: "length", eval_count: request.maxOutputTokens + 1 };
+        }
       }
       if (!final) {
         throw new ProviderError(
@@ -329,9 +434,17 @@ export class OllamaProvider implements Provider {
       const contextLength =
         typeof architecture === "string" ? info[`${architecture}.context_length`] : undefined;
       const parameterCount = info["general.parameter_count"];
+      const kvBytesPerToken =
+        typeof architecture === "string" ? kvBytesFromInfo(info, architecture) : undefined;
+      const sizeBytes = weightsBytes(
+        typeof parameterCount === "number" ? parameterCount : undefined,
+        show.details?.quantization_level,
+      );
       const capacity: Capacity = {
         model,
         ...(typeof contextLength === "number" ? { contextLength } : {}),
+        ...(kvBytesPerToken !== undefined ? { kvBytesPerToken } : {}),
+        ...(sizeBytes !== undefined ? { sizeBytes } : {}),
         ...(typeof parameterCount === "number" ? { parameterCount } : {}),
         ...(show.details?.parameter_size ? { parameterSize: show.details.parameter_size } : {}),
         ...(show.details?.quantization_level ? { quantization: show.details.quantization_level } : {}),
@@ -361,6 +474,29 @@ export class OllamaProvider implements Provider {
     }
   }
 
+  /** Something answered at the URL but not as Ollama: say what it looks like (OpenAI-style /v1/models?). */
+  private async notOllama(scope: CallScope, why: string): Promise<HealthStatus> {
+    let openAiLike = false;
+    try {
+      const { json } = await requestJson<{ object?: string; data?: unknown }>(
+        { ...this.transport, maxRetries: 0 },
+        this.call("GET", "/v1/models", scope),
+      );
+      openAiLike = Array.isArray(json?.data);
+    } catch {
+      openAiLike = false;
+    }
+    return {
+      ok: false,
+      reachable: true,
+      kindMismatch: true,
+      message: `${this.baseUrl} is not an Ollama server (${why}${openAiLike ? "; it answers /v1/models like an OpenAI-compatible server" : ""})`,
+      hint: openAiLike
+        ? "did you mean type openai_compatible (base_url ending in /v1)? Or point base_url / OLLAMA_HOST at Ollama's root (drop /v1)"
+        : "point base_url / OLLAMA_HOST at the Ollama server's root (e.g. http://127.0.0.1:11434), or fix the provider's type",
+    };
+  }
+
   async health(options: { signal?: AbortSignal } = {}): Promise<HealthStatus> {
     const scope = openCallScope({ signal: options.signal, timeoutMs: healthTimeoutMs });
     try {
@@ -368,14 +504,16 @@ export class OllamaProvider implements Provider {
         { ...this.transport, maxRetries: 0 },
         this.call("GET", "/api/version", scope),
       );
+      if (typeof json?.version !== "string") return await this.notOllama(scope, "no version in /api/version");
       return {
         ok: true,
         reachable: true,
-        message: `Ollama ${json.version ?? "(unknown version)"} at ${this.baseUrl}`,
-        ...(json.version ? { version: json.version } : {}),
+        message: `Ollama ${json.version} at ${this.baseUrl}`,
+        version: json.version,
       };
     } catch (error) {
       const providerError = error instanceof ProviderError ? error : undefined;
+      if (providerError?.status === 404) return await this.notOllama(scope, "HTTP 404 on /api/version");
       const reachable = providerError !== undefined && providerError.status !== undefined;
       return {
         ok: false,

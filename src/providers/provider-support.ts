@@ -29,6 +29,58 @@ export function estimatePromptTokens(request: GenerateRequest): number {
   return total;
 }
 
+/**
+ * OLLAMA_HOST as Ollama itself parses it (envconfig.Host in ollama/envconfig/config.go):
+ * `host`, `host:port`, `scheme://host[:port]`, each with or without a `/path`; no scheme means
+ * http on port 11434, `http://` without a port means 80, `https://` 443; a bare `ollama.com`
+ * means https port 443; an unparseable port falls back to the default. `0.0.0.0` (listen on
+ * every interface) is connected to through loopback. Returns the URL without a trailing slash.
+ */
+export function parseOllamaHost(value: string): string {
+  const text = value.trim();
+  let defaultPort = "11434";
+  let scheme = "http";
+  let hostport = text;
+  const schemeAt = text.indexOf("://");
+  if (schemeAt < 0) {
+    if (text === "ollama.com") {
+      scheme = "https";
+      hostport = "ollama.com:443";
+    }
+  } else {
+    scheme = text.slice(0, schemeAt).toLowerCase();
+    hostport = text.slice(schemeAt + 3);
+    if (scheme === "http") defaultPort = "80";
+    else if (scheme === "https") defaultPort = "443";
+  }
+  const slash = hostport.indexOf("/");
+  const path = slash >= 0 ? hostport.slice(slash + 1) : "";
+  if (slash >= 0) hostport = hostport.slice(0, slash);
+  let host: string;
+  let port: string;
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(hostport);
+  const lastColon = hostport.lastIndexOf(":");
+  if (bracketed) {
+    host = bracketed[1] as string;
+    port = bracketed[2] ?? "";
+    if (bracketed[2] === undefined) port = defaultPort;
+  } else if (lastColon > 0 && hostport.indexOf(":") === lastColon) {
+    host = hostport.slice(0, lastColon);
+    port = hostport.slice(lastColon + 1);
+  } else {
+    // net.SplitHostPort failed: the whole thing is the host (or an IP), default port.
+    host = hostport || "127.0.0.1";
+    port = defaultPort;
+  }
+  const portNumber = Number(port);
+  if (!/^\d+$/.test(port) || portNumber > 65535) port = defaultPort;
+  if (host === "0.0.0.0") host = "127.0.0.1";
+  if (host === "::") host = "::1";
+  const hostText = host.includes(":") ? `[${host}]` : host;
+  const trimmedPath = path.replace(/\/+$/, "");
+  return `${scheme}://${hostText}:${port}${trimmedPath ? `/${trimmedPath}` : ""}`;
+}
+
 /** Accepts `host:port`, `host` or a full URL (as OLLAMA_HOST does) and returns an http(s) URL. */
 export function hostToUrl(host: string, defaultPort: number): string {
   const trimmed = host.trim().replace(/\/+$/, "");
@@ -89,4 +141,14 @@ export function callTimeoutMs(
   return (
     request.timeoutMs ?? (config.timeout_seconds !== undefined ? config.timeout_seconds * 1000 : defaultMs)
   );
+}
+
+/**
+ * Upper bound on the characters of a reply to a request for `maxOutputTokens` tokens: no
+ * tokenizer in use averages more than 16 characters per token, so anything longer means the
+ * server ignored the limit (num_predict / max_tokens) and the reply is cut and reported as
+ * truncated instead of accepted (a 5 MB "draft" for num_predict 2048 was once accepted).
+ */
+export function replyCharLimit(maxOutputTokens: number): number {
+  return Math.max(4096, maxOutputTokens * 16);
 }

@@ -126,6 +126,10 @@ export interface Capacity {
   family?: string;
   /** Context currently allocated by a running server (Ollama /api/ps), if loaded. */
   loadedContextLength?: number;
+  /** KV-cache bytes per token of context at f16 (Ollama: from /api/show's model_info). */
+  kvBytesPerToken?: number;
+  /** Size of the model's weights in bytes. */
+  sizeBytes?: number;
 }
 
 export interface Provider {

@@ -72,7 +72,9 @@ export class Session {
   async context(): Promise<CliContext> {
     if (!this.context_) {
       const { createContext } = await import("../cli/context.js");
-      this.context_ = createContext(this.output, this.env, this.cwd);
+      const context = createContext(this.output, this.env, this.cwd);
+      await context.prepare();
+      this.context_ = context;
     }
     return this.context_;
   }

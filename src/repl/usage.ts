@@ -5,6 +5,7 @@
  */
 import { type UsageReport, usageReport } from "../app/usage.js";
 import { formatUsd } from "../cli/commands/run.js";
+import { groupedNumber } from "../cli/output.js";
 import { type QuotaLine, quotaBar } from "../cli/progress.js";
 import type { HierocodeConfig } from "../config/schema.js";
 import type { Session } from "./session.js";
@@ -29,7 +30,7 @@ export function quotaWindowsFor(env: Env, config: HierocodeConfig, report?: Usag
     }));
 }
 
-const number = new Intl.NumberFormat("en-US");
+const number = groupedNumber;
 
 function table(session: Session, title: string, report: UsageReport): void {
   const { output } = session;

@@ -163,7 +163,10 @@ export function junkByName(path: string): JunkKind | null {
   return null;
 }
 
-const base64Char = /[A-Za-z0-9+/=_-]/;
+/** 1 for the characters of base64 (standard and URL-safe alphabets, padding). */
+const base64Table = new Uint8Array(128);
+for (const char of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
+  base64Table[char.charCodeAt(0)] = 1;
 
 /**
  * What a file's text says it is: a base64/hex payload (at least 95% of its non-space characters
@@ -171,32 +174,29 @@ const base64Char = /[A-Za-z0-9+/=_-]/;
  * minified code (lines of thousands of characters). Looks at the first 16 KiB only.
  */
 export function junkByContent(text: string): JunkKind | null {
-  const sample = text.length > 16384 ? text.slice(0, 16384) : text;
-  if (sample.length < 256) return null;
+  const length = Math.min(text.length, 16384);
+  if (length < 256) return null;
   let alphabet = 0;
   let spaces = 0;
   let visible = 0;
   let longest = 0;
   let lineStart = 0;
-  for (let index = 0; index < sample.length; index++) {
-    const char = sample[index]!;
-    if (char === "\n") {
-      longest = Math.max(longest, index - lineStart);
+  let lines = 1;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 10) {
+      if (index - lineStart > longest) longest = index - lineStart;
       lineStart = index + 1;
-      continue;
+      lines++;
+    } else if (code === 32 || code === 9) spaces++;
+    else if (code !== 13) {
+      visible++;
+      if (code < 128 && base64Table[code] === 1) alphabet++;
     }
-    if (char === " " || char === "\t") {
-      spaces++;
-      continue;
-    }
-    if (char === "\r") continue;
-    visible++;
-    if (base64Char.test(char)) alphabet++;
   }
-  longest = Math.max(longest, sample.length - lineStart);
+  longest = Math.max(longest, length - lineStart);
   if (visible > 0 && alphabet >= 0.95 * visible && spaces <= 0.01 * visible) return "data";
-  const lines = sample.split("\n").length;
-  if (longest >= 2000 && sample.length / lines >= 300) return "minified";
+  if (longest >= 2000 && length / lines >= 300) return "minified";
   return null;
 }
 

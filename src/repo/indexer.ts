@@ -17,8 +17,9 @@ import { availableParallelism } from "node:os";
 import { openIndexDatabase } from "../store/database.js";
 import type { JunkKind } from "./file-kinds.js";
 import { clearAllIndexes, IndexStore, indexFormatVersion } from "./index-store.js";
-import { hashFile, type ParseJob, type ParseOutcome, type ParseStatus, parseFile } from "./parse-file.js";
-import { ParsePool, type PoolResult } from "./parse-pool.js";
+import type { ParseJob, ParseOutcome, ParseStatus } from "./parse-file.js";
+import type { ParsePool, PoolResult } from "./parse-pool.js";
+import { hashFile } from "./safe-read.js";
 import { decodeSymbols, encodeSymbols } from "./symbol-codec.js";
 import type { IndexedFile, RepoSymbol } from "./types.js";
 import { type WalkOptions, type WalkResult, walkRepo } from "./walk.js";
@@ -66,8 +67,14 @@ export interface IndexTimings {
 const defaultWorkerThresholdBytes = 1536 * 1024;
 const prestartedThresholdBytes = 256 * 1024;
 
+/**
+ * The parser (web-tree-sitter and the grammars) loads only when something needs parsing: a warm
+ * run that reuses every row never pays for it.
+ */
 async function parseHere(jobs: ParseJob[]): Promise<ParseOutcome[]> {
   const outcomes: ParseOutcome[] = [];
+  if (jobs.length === 0) return outcomes;
+  const { parseFile } = await import("./parse-file.js");
   for (const job of jobs) outcomes.push(await parseFile(job));
   return outcomes;
 }
@@ -154,6 +161,11 @@ function freshFiles(result: PoolResult): { fresh: FreshFile[]; unreadable: strin
   return { fresh, unreadable };
 }
 
+async function startPool(count: number): Promise<ParsePool> {
+  const { ParsePool } = await import("./parse-pool.js");
+  return new ParsePool(count);
+}
+
 function defaultWorkers(): number {
   return Math.max(1, Math.min(3, availableParallelism() - 1));
 }
@@ -182,7 +194,7 @@ export async function indexRepo(repoRoot: string, options: IndexOptions = {}): P
     started,
     workerCount,
     // Never indexed here: workers will almost surely be needed, so they boot during the walk.
-    pool: workerCount > 0 && store.isEmpty() ? new ParsePool(workerCount) : null,
+    pool: workerCount > 0 && store.isEmpty() ? await startPool(workerCount) : null,
   };
   try {
     return await indexWith(run);
@@ -261,7 +273,7 @@ async function indexWith(run: IndexRun): Promise<IndexResult> {
   const threshold =
     options.workerThresholdBytes ?? (run.pool ? prestartedThresholdBytes : defaultWorkerThresholdBytes);
   const wanted = options.workers !== undefined || bytesToParse > threshold;
-  if (run.workerCount > 0 && jobs.length > 1 && wanted) run.pool ??= new ParsePool(run.workerCount);
+  if (run.workerCount > 0 && jobs.length > 1 && wanted) run.pool ??= await startPool(run.workerCount);
   const pool = run.workerCount > 0 && jobs.length > 1 && wanted ? run.pool : null;
   const parseStarted = performance.now();
   const result: PoolResult = pool

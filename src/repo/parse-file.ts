@@ -1,10 +1,9 @@
 /** Reads, hashes, decodes and parses one source file; shared by the in-process path and the workers. */
-import { createHash } from "node:crypto";
 import { decodeSource } from "./decode.js";
 import { extractSymbols } from "./extract.js";
 import type { JunkKind, LanguageId } from "./file-kinds.js";
 import { junkByContent, prepareSource, refineLanguage } from "./file-kinds.js";
-import { readRepoFile } from "./safe-read.js";
+import { readRepoFile, sha256Hex } from "./safe-read.js";
 import type { Extraction } from "./types.js";
 
 export interface ParseJob {
@@ -41,17 +40,7 @@ export type WireOutcome = [
   status: ParseStatus,
 ];
 
-export function sha256Hex(content: Uint8Array | string): string {
-  return createHash("sha256").update(content).digest("hex");
-}
-
-export function hashFile(absolute: string): string | null {
-  try {
-    return sha256Hex(readRepoFile(absolute));
-  } catch {
-    return null;
-  }
-}
+export { hashFile, sha256Hex } from "./safe-read.js";
 
 export async function parseFile(job: ParseJob): Promise<ParseOutcome> {
   let bytes: Buffer;

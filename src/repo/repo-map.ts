@@ -6,9 +6,9 @@ import { join } from "node:path";
 import type { TokenCounter } from "../tokens/counter.js";
 import { defaultTokenCounter } from "../tokens/select.js";
 import { type IndexOptions, indexRepo } from "./indexer.js";
-import { hashFile } from "./parse-file.js";
 import { type RankResult, rankRepo } from "./rank.js";
 import { fitToBudget } from "./render-map.js";
+import { hashFile } from "./safe-read.js";
 import { taskTerms } from "./task-terms.js";
 import type { IndexedFile } from "./types.js";
 
@@ -32,15 +32,7 @@ export interface RepoMap {
   estimator: string;
 }
 
-/**
- * aider's rule with a higher ceiling: an eighth of the planner's window, at least 1,024 tokens,
- * at most 8,192 (aider stops at 4,096; planners here have 200k-token windows and the map is the
- * cached part of the prompt, so a larger map is cheap). Unknown window: 4,096.
- */
-export function defaultMapTokens(contextWindow?: number): number {
-  if (!contextWindow || contextWindow <= 0) return 4096;
-  return Math.max(1024, Math.min(8192, Math.floor(contextWindow / 8)));
-}
+export { defaultMapTokens } from "./map-tokens.js";
 
 /** camelCase, snake_case, digits, or a capitalised name: written as code, not as prose. */
 function looksLikeCode(word: string): boolean {

@@ -1,4 +1,5 @@
 /** Reading repository files without following a final symlink (shared by the walk and the parser). */
+import { createHash } from "node:crypto";
 import { constants, readFileSync } from "node:fs";
 
 /**
@@ -12,4 +13,17 @@ export const readFlags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0);
 /** The bytes of a file the walk listed; throws like `readFileSync` (ELOOP for a swapped-in link). */
 export function readRepoFile(absolute: string): Buffer {
   return readFileSync(absolute, { flag: readFlags });
+}
+
+export function sha256Hex(content: Uint8Array | string): string {
+  return createHash("sha256").update(content).digest("hex");
+}
+
+/** Hex SHA-256 of a file's bytes, or null when it cannot be read. */
+export function hashFile(absolute: string): string | null {
+  try {
+    return sha256Hex(readRepoFile(absolute));
+  } catch {
+    return null;
+  }
 }

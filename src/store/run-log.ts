@@ -11,12 +11,14 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { stateDir } from "../config/paths.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 
 export interface RunLogEntry {
   type: string;
@@ -62,35 +64,8 @@ export function findRunLog(options: { repoRoot: string; runId: string; env?: Env
   return undefined;
 }
 
-const secretNamePattern = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|AUTH|CREDENTIAL)/i;
-const secretShapes: RegExp[] = [
-  /\bsk-(?:ant-)?[A-Za-z0-9_-]{16,}/g,
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{12,}/gi,
-  /\b(ghp|gho|github_pat|xox[abp]|AKIA)[A-Za-z0-9_]{12,}/g,
-  /(["']?(?:api[_-]?key|x-api-key|authorization|password|secret|token)["']?\s*[:=]\s*["']?)[^"'\s,}]{8,}/gi,
-];
-
-/** Redacts API keys, bearer tokens and the values of auth-looking environment variables. */
-export function createRedactor(env: Env = {}): (text: string) => string {
-  const values = Object.entries(env)
-    .filter(([name, value]) => secretNamePattern.test(name) && value !== undefined && value.length >= 8)
-    .map(([, value]) => value as string)
-    .sort((a, b) => b.length - a.length);
-  return (text: string) => {
-    let out = text;
-    for (const value of values) out = out.split(value).join("[REDACTED]");
-    for (const pattern of secretShapes) {
-      out = out.replace(pattern, (match, prefix?: string) =>
-        typeof prefix === "string" && match.startsWith(prefix) && !/^(Bearer|Basic)$/i.test(prefix)
-          ? `${prefix}[REDACTED]`
-          : prefix && /^(Bearer|Basic)$/i.test(prefix)
-            ? `${prefix} [REDACTED]`
-            : "[REDACTED]",
-      );
-    }
-    return out;
-  };
-}
+/** The log's redactor lives with the secret scanner (src/checks/redact.ts). */
+export { createRedactor } from "../checks/redact.js";
 
 function redactDeep(value: unknown, redact: (text: string) => string): unknown {
   if (typeof value === "string") return redact(value);
@@ -108,16 +83,77 @@ export interface RunLog {
   append(record: RunLogEntry): void;
 }
 
+/**
+ * Where a run keeps the exact bytes of its accepted changes for `--resume`:
+ * `<state>/runs/<run-id>/` (mode 0700). The JSONL log holds redacted text for reading; replay
+ * reads these files, never the log's placeholders.
+ */
+export function exactChangesFolder(runId: string, env: Env = process.env): string {
+  return join(stateDir(env), "runs", runId);
+}
+
+/** The exact `changes` (and `result.changes`) of one log record, by its `exactChanges` number. */
+export interface ExactChanges {
+  changes: unknown;
+  resultChanges?: unknown;
+}
+
+function nextExactNumber(folder: string): number {
+  try {
+    let highest = 0;
+    for (const name of readdirSync(folder)) {
+      const match = /^(\d+)\.json$/.exec(name);
+      if (match) highest = Math.max(highest, Number(match[1]));
+    }
+    return highest + 1;
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * Reads the exact changes a log record points to (`exactChanges: n`). Throws when they are
+ * missing or unreadable: replaying redacted text would write placeholders into source code.
+ */
+export function readExactChanges(folder: string, number: number): ExactChanges {
+  const file = join(folder, `${number}.json`);
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as ExactChanges;
+  } catch (error) {
+    throw new Error(`the exact changes ${file} cannot be read (${(error as Error).message})`);
+  }
+}
+
+/**
+ * Opens (creating it) a run's JSONL log. Every string is redacted before it is written; records
+ * carrying `changes` (accepted edits) also get their exact, unredacted changes stored under
+ * `exactFolder` (atomic write, mode 0600), referenced from the record as `exactChanges: n`.
+ */
 export function openRunLog(
   file: string,
-  options: { redact?: (text: string) => string; now?: () => number } = {},
+  options: { redact?: (text: string) => string; now?: () => number; exactFolder?: string } = {},
 ): RunLog {
   mkdirSync(dirname(file), { recursive: true });
   const redact = options.redact ?? ((text: string) => text);
   const now = options.now ?? Date.now;
+  const exactFolder = options.exactFolder;
+  let exactNumber = exactFolder ? nextExactNumber(exactFolder) : 0;
   return {
     file,
-    append(record) {
+    append(input) {
+      let record = input;
+      const resultChanges = (input.result as { changes?: unknown } | undefined)?.changes;
+      if (
+        exactFolder &&
+        Array.isArray(input.changes) &&
+        (input.changes.length > 0 || Array.isArray(resultChanges))
+      ) {
+        mkdirSync(exactFolder, { recursive: true, mode: 0o700 });
+        const number = exactNumber++;
+        const exact: ExactChanges = { changes: input.changes, ...(resultChanges ? { resultChanges } : {}) };
+        writeFileAtomic(join(exactFolder, `${number}.json`), JSON.stringify(exact), { mode: 0o600 });
+        record = { ...input, exactChanges: number };
+      }
       const line = JSON.stringify(redactDeep({ at: now(), ...record }, redact));
       // After a torn write (killed mid-append) the file ends without a newline: start on a fresh
       // line, so the torn fragment stays alone on its line and this record stays readable.

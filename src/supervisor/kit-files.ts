@@ -84,7 +84,7 @@ const workerScript = `#!/bin/sh
 # HIEROCODE_BIN points at another hierocode executable (e.g. a local checkout).
 HIEROCODE="\${HIEROCODE_BIN:-hierocode}"
 if ! command -v "$HIEROCODE" >/dev/null 2>&1; then
-  echo "bin/worker: '$HIEROCODE' is not on PATH; install it with: npm install -g hierocode" >&2
+  echo "bin/worker: '$HIEROCODE' is not on PATH; hierocode is not on the npm registry yet: run npm link in a hierocode checkout, or set HIEROCODE_BIN" >&2
   exit 127
 fi
 exec "$HIEROCODE" worker "$@"

@@ -12,7 +12,12 @@ import { createIsolatedWorktree, type IsolatedWorktree } from "./worktree.js";
 export { type DetectedCommand, detectVerifyCommand } from "./detect-command.js";
 export { buildFailureReport, parseFailures, stripAnsi, trimExcerpt } from "./failure-report.js";
 export { type CommandRun, runCommand } from "./run-command.js";
-export { createIsolatedWorktree, type IsolatedWorktree } from "./worktree.js";
+export {
+  cleanStaleSandboxes,
+  createIsolatedWorktree,
+  type IsolatedWorktree,
+  type StaleSandboxCleanup,
+} from "./worktree.js";
 
 export interface VerifierOptions {
   repoRoot: string;
@@ -103,7 +108,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       command: options.command,
       cwd: tree.path,
       timeoutMs: options.timeoutSeconds * 1000,
-      ...(options.env ? { env: options.env } : {}),
+      // the sandbox's own git config and marker win over anything inherited
+      env: { ...(options.env ?? {}), ...tree.env },
+      marker: tree.marker,
       ...(signal ? { signal } : {}),
     });
     if (result.aborted) {
@@ -150,11 +157,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     },
     newFailures(outcome, baseline) {
       if (outcome.ok) return [];
+      // A run that timed out proves nothing: never "verified", never "as failing as before".
+      if (outcome.timedOut) return [`${outcome.command} (timed out after ${options.timeoutSeconds}s)`];
+      if (baseline.timedOut) {
+        // Without a baseline every failure counts as new.
+        return outcome.failingTests.length > 0
+          ? outcome.failingTests
+          : [`${outcome.command} (exit ${outcome.exitCode ?? "signal"}; the baseline run timed out)`];
+      }
       if (outcome.failingTests.length > 0) {
         const before = new Set(baseline.failingTests);
         return outcome.failingTests.filter((test) => !before.has(test));
       }
-      if (outcome.timedOut && !baseline.timedOut) return [`${outcome.command} (timed out)`];
       // Unparseable failure: blame the draft only when the baseline was green.
       return baseline.ok ? [`${outcome.command} (exit ${outcome.exitCode ?? "signal"})`] : [];
     },

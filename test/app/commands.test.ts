@@ -42,10 +42,11 @@ describe("models, providers, resources, workers, config", () => {
     const text = await cli(["models", "show"], env);
     expect(text.stdout).toMatch(/planner\s+anthropic_api \(anthropic\)\s+claude-haiku-4-5/);
     expect(text.stdout).toMatch(/reviewer\s+anthropic_api .*inherited from planner/);
-    const json = JSON.parse((await cli(["models", "show", "--json"], env)).stdout) as Array<{
-      role: string;
-      inherited: boolean;
-    }>;
+    const json = (
+      JSON.parse((await cli(["models", "show", "--json"], env)).stdout) as {
+        roles: Array<{ role: string; inherited: boolean }>;
+      }
+    ).roles;
     expect(json.find((view) => view.role === "reviewer")?.inherited).toBe(true);
   });
 
@@ -57,7 +58,7 @@ describe("models, providers, resources, workers, config", () => {
     expect(readFileSync(file, "utf8")).toMatch(/drafter:[\s\S]*model: llama3\.2:latest/);
     const reviewer = await cli(["models", "set", "reviewer", "qwen2.5-coder:7b", "-p", "local_ollama"], env);
     expect(reviewer.code).toBe(0);
-    expect(JSON.parse((await cli(["models", "show", "--json"], env)).stdout)[2]).toMatchObject({
+    expect(JSON.parse((await cli(["models", "show", "--json"], env)).stdout).roles[2]).toMatchObject({
       role: "reviewer",
       provider: "local_ollama",
       inherited: false,
@@ -74,11 +75,13 @@ describe("models, providers, resources, workers, config", () => {
   it("models list asks each provider and reports the unreachable ones without failing", async () => {
     const { env } = await configured();
     const result = await cli(["models", "list", "--json"], { ...env, ANTHROPIC_API_KEY: "" });
-    const entries = JSON.parse(result.stdout) as Array<{
-      provider: string;
-      models: Array<{ id: string }>;
-      error?: string;
-    }>;
+    const { providers: entries } = JSON.parse(result.stdout) as {
+      providers: Array<{
+        provider: string;
+        models: Array<{ id: string }>;
+        error?: string;
+      }>;
+    };
     const ollama = entries.find((entry) => entry.provider === "local_ollama");
     expect(ollama?.models.map((model) => model.id)).toContain("qwen2.5-coder:7b");
     expect(entries.find((entry) => entry.provider === "anthropic_api")?.error).toBeTruthy();

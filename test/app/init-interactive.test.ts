@@ -33,18 +33,21 @@ async function drive(steps: Array<[string, string]>) {
     OPENAI_API_KEY: "",
     PATH: `${join(home, "no-bin")}:/usr/bin:/bin`,
   };
-  const { code, transcript } = await runInTerminal(steps, [process.execPath, cliEntry, "init", "--wizard"], {
+  const file = join(home, ".hierocode.yaml");
+  // Whole prompt texts ("FILE" stands for the config's path), never a word the spinner also shows.
+  const wanted = steps.map(([text, typed]): [string, string] => [text.replace("FILE", file), typed]);
+  const { code, transcript } = await runInTerminal(wanted, [process.execPath, cliEntry, "init", "--wizard"], {
     env: childEnv,
   });
-  return { code, transcript, file: join(home, ".hierocode.yaml") };
+  return { code, transcript, file };
 }
 
 describe.skipIf(!existsSync(cliEntry))("hierocode init --wizard in a terminal", () => {
   it("offers the detected choices first and lets the user pick another drafter with the arrow keys", async () => {
     const run = await drive([
-      ["planner", "\r"],
-      ["drafter", `${keys.down}${keys.enter}`],
-      ["write", "\r"],
+      ["planner (plans and reviews; short messages)", "\r"],
+      ["drafter (writes the code locally)", `${keys.down}${keys.enter}`],
+      ["write FILE?", "\r"],
     ]);
     expect(run.code, run.transcript).toBe(0);
     expect(run.transcript).toContain("qwen2.5-coder:7b");
@@ -56,9 +59,9 @@ describe.skipIf(!existsSync(cliEntry))("hierocode init --wizard in a terminal", 
 
   it("writes nothing when the user declines the last question", async () => {
     const run = await drive([
-      ["planner", "\r"],
-      ["drafter", "\r"],
-      ["write", "n\r"],
+      ["planner (plans and reviews; short messages)", "\r"],
+      ["drafter (writes the code locally)", "\r"],
+      ["write FILE?", "n\r"],
     ]);
     expect(run.code, run.transcript).toBe(130);
     expect(existsSync(run.file)).toBe(false);

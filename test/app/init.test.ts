@@ -98,6 +98,15 @@ describe("hierocode init", () => {
     const doctor = await cli(["doctor"], env);
     expect(doctor.stdout).toContain("all roles can work");
     expect(doctor.code).toBe(0);
+    // No YAML anchors/aliases (planner and reviewer share the fallback binding), and `models set`
+    // changes exactly the named role.
+    expect(readFileSync(file, "utf8")).not.toMatch(/^\s*\w+: [&*]\w+/m);
+    const before = parse(readFileSync(file, "utf8")) as Config;
+    expect((await cli(["models", "set", "planner", "llama3.2:latest"], env)).code).toBe(0);
+    const after = parse(readFileSync(file, "utf8")) as Config;
+    expect(after.routing.planner).toEqual({ provider: "local_ollama", model: "llama3.2:latest" });
+    expect(after.routing.drafter).toEqual(before.routing.drafter);
+    expect(after.routing.reviewer).toEqual(before.routing.reviewer);
   });
 
   it("prefers a pulled model that fits over recommending a download, and recommends by RAM otherwise", async () => {

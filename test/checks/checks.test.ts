@@ -185,19 +185,22 @@ describe("secrets and size", () => {
       `API_KEY = "your-api-key-goes-here-xxxx"`,
       `SECRET = os.environ["SECRET_VALUE_NAME_LONG"]`,
       "-----BEGIN RSA PRIVATE KEY-----",
+      "MIIEowIBAAKCAQEAq3Zr9LmX2vPw4TkY7sN1bH8SgKX2vLz1Ym9fGZcfqT0wQe5RuJd",
+      "-----END RSA PRIVATE KEY-----",
       "",
     ].join("\n");
     const findings = await checker.check(pythonRoot, [{ file: "app/settings.py", before: null, after }]);
     const secrets = findings.filter((finding) => finding.check === "secret");
+    // Known formats (gitleaks rules: AWS key id, private key) are errors; key-named literals warnings.
     expect(secrets.map((finding) => [finding.line, finding.severity])).toEqual([
+      [1, "error"],
       [7, "error"],
-      [1, "warning"],
       [2, "warning"],
       [3, "warning"],
       [4, "warning"],
     ]);
-    expect(formatFindings(secrets).split("\n")[0]).toBe(
-      "error [secret] app/settings.py:7: adds what looks like a private key; secrets belong in the environment or a secret store, not in code",
+    expect(formatFindings(secrets).split("\n")[1]).toBe(
+      "error [secret] app/settings.py:7: adds what looks like a credential (private-key); secrets belong in the environment or a secret store, not in code",
     );
   });
 

@@ -217,3 +217,34 @@ async function emulate(text: string): Promise<string> {
   terminal.dispose();
   return lines.join("\n").trimEnd();
 }
+
+describe("choosing the renderer", () => {
+  it("is live only on a terminal whose TERM is not dumb", async () => {
+    const { wantsLiveView } = await import("../../src/cli/progress.js");
+    const tty = Object.assign(new Collect(), { isTTY: true });
+    expect(wantsLiveView(tty, { TERM: "xterm-256color" })).toBe(true);
+    expect(wantsLiveView(tty, { TERM: "dumb" })).toBe(false);
+    expect(wantsLiveView(new Collect(), { TERM: "xterm-256color" })).toBe(false);
+  });
+});
+
+describe("a panel taller than the terminal", () => {
+  it("keeps the units still working and counts the rest in one line", async () => {
+    const { renderPanel } = await import("../../src/cli/progress.js");
+    const state = emptyProgress(0);
+    const units = Array.from({ length: 30 }, (_, index) => unit(`u${index + 1}`, [`f${index}.ts`]));
+    applyEvent(
+      state,
+      { type: "plan-ready", plan: { summary: "s", units }, fromCache: false, fromLog: false },
+      1,
+    );
+    for (let index = 1; index <= 20; index += 1)
+      applyEvent(state, { type: "unit-finished", unitId: `u${index}`, status: "accepted" }, 2);
+    applyEvent(state, { type: "unit-started", unitId: "u21", goal: "goal" }, 3);
+    const lines = renderPanel(state, { now: 10, frame: 0, paint: noColour(), columns: 100, rows: 12 });
+    expect(lines.length).toBeLessThan(12);
+    expect(lines.some((line) => /u21 +drafting/.test(line))).toBe(true);
+    expect(lines.some((line) => /u1 +accepted/.test(line))).toBe(false);
+    expect(lines).toContain("  … 22 more: 20 accepted, 0 failed, 0 skipped, 2 queued");
+  });
+});

@@ -56,7 +56,7 @@ describe("hierocode run in a terminal", { timeout: 60_000 }, () => {
         ["Apply changes to src/app/strings.ts?", keys.enter], // yes
       ],
       [process.execPath, cliEntry, "run", "-t", "tweak math and strings", "--apply"],
-      { cwd: sandbox.repo, env: sandbox.env },
+      { cwd: sandbox.repo, env: sandbox.env, timeoutMs: 45_000 },
     );
     expect(run.code, run.transcript).toBe(0);
     expect(readFileSync(join(sandbox.repo, "src/app/math.ts"), "utf8")).toBe(files["src/app/math.ts"]);
@@ -90,7 +90,7 @@ describe("hierocode run in a terminal", { timeout: 60_000 }, () => {
     const run = await runInTerminal(
       [["Let the planner write it?", keys.enter]],
       [process.execPath, cliEntry, "run", "-t", "tweak math and strings", "--json"],
-      { cwd: sandbox.repo, env: sandbox.env },
+      { cwd: sandbox.repo, env: sandbox.env, timeoutMs: 45_000 },
     );
     expect(run.code, run.transcript).toBe(0);
     expect(run.transcript).toContain("return text.trim();");

@@ -24,7 +24,7 @@ import {
   type ScriptInit,
   type ScriptRequest,
   streamPieces,
-  truncateToTokens,
+  truncateWithReasoning,
 } from "./script.js";
 
 export interface FakeAnthropicModel {
@@ -92,6 +92,8 @@ interface MessagesBody {
   messages?: Array<{ role?: string; content?: string | Block[] }>;
   stream?: boolean;
   temperature?: number;
+  /** Extended thinking: only a request that enables it gets `thinking` blocks. */
+  thinking?: { type?: string; budget_tokens?: number };
 }
 
 function blockText(content: string | Block[] | undefined): string {
@@ -177,7 +179,14 @@ export async function startFakeAnthropic(
         ...action.headers,
       });
     }
-    const { text, truncated } = truncateToTokens(action.text, body.max_tokens);
+    const thinkingOn = body.thinking?.type === "enabled" || body.thinking?.type === "adaptive";
+    const cut = truncateWithReasoning(
+      thinkingOn ? (action.options.reasoning ?? "") : "",
+      action.text,
+      body.max_tokens,
+    );
+    const { text, truncated } = cut;
+    const thinking = thinkingOn && action.options.reasoning !== undefined ? cut.reasoning : "";
     const promptTokens = fakeTokenCount(
       `${scriptReq.system}${blockText(body.messages.flatMap((message) => (typeof message.content === "string" ? [{ text: message.content }] : (message.content ?? []))))}`,
     );
@@ -196,14 +205,14 @@ export async function startFakeAnthropic(
     const override = action.options.usage ?? {};
     const usage = {
       input_tokens: override.inputTokens ?? Math.max(1, promptTokens - cacheRead - cacheWrite),
-      output_tokens: override.outputTokens ?? fakeTokenCount(text),
+      output_tokens: override.outputTokens ?? fakeTokenCount(text) + fakeTokenCount(thinking),
       cache_creation_input_tokens: override.cacheWriteTokens ?? cacheWrite,
       cache_read_input_tokens: override.cacheReadTokens ?? cacheRead,
       cache_creation: {
         ephemeral_5m_input_tokens: override.cacheWriteTokens ?? cacheWrite,
         ephemeral_1h_input_tokens: 0,
       },
-      output_tokens_details: { thinking_tokens: 0 },
+      output_tokens_details: { thinking_tokens: fakeTokenCount(thinking) },
       server_tool_use: { web_search_requests: 0, web_fetch_requests: 0 },
       service_tier: "standard",
       inference_geo: null,
@@ -216,7 +225,10 @@ export async function startFakeAnthropic(
       type: "message",
       role: "assistant",
       model: action.options.modelId ?? body.model,
-      content: [{ type: "text", text, citations: null }],
+      content: [
+        ...(thinking ? [{ type: "thinking", thinking, signature: "fake-signature" }] : []),
+        { type: "text", text, citations: null },
+      ],
       stop_reason: stopReason,
       stop_sequence: null,
       stop_details: null,
@@ -234,9 +246,22 @@ export async function startFakeAnthropic(
     startStream(response, "text/event-stream; charset=utf-8");
     const start = { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } };
     if (!(await writePiece(response, sse("message_start", { message: start })))) return;
+    const textIndex = thinking ? 1 : 0;
+    if (thinking) {
+      await writePiece(
+        response,
+        sse("content_block_start", { index: 0, content_block: { type: "thinking", thinking: "" } }),
+      );
+      for (const piece of streamPieces(thinking))
+        await writePiece(
+          response,
+          sse("content_block_delta", { index: 0, delta: { type: "thinking_delta", thinking: piece } }),
+        );
+      await writePiece(response, sse("content_block_stop", { index: 0 }));
+    }
     await writePiece(
       response,
-      sse("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+      sse("content_block_start", { index: textIndex, content_block: { type: "text", text: "" } }),
     );
     await writePiece(response, sse("ping", {}));
     const pieces = streamPieces(text);
@@ -246,7 +271,7 @@ export async function startFakeAnthropic(
       if (
         !(await writePiece(
           response,
-          sse("content_block_delta", { index: 0, delta: { type: "text_delta", text: piece } }),
+          sse("content_block_delta", { index: textIndex, delta: { type: "text_delta", text: piece } }),
         ))
       )
         return;
@@ -260,7 +285,7 @@ export async function startFakeAnthropic(
       );
       return void response.end(`event: error\ndata: ${JSON.stringify(errorBody)}\n\n`);
     }
-    await writePiece(response, sse("content_block_stop", { index: 0 }));
+    await writePiece(response, sse("content_block_stop", { index: textIndex }));
     await writePiece(
       response,
       sse("message_delta", {

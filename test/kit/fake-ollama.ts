@@ -25,7 +25,7 @@ import {
   type ScriptInit,
   type ScriptRequest,
   streamPieces,
-  truncateToTokens,
+  truncateWithReasoning,
 } from "./script.js";
 
 export interface FakeOllamaModel {
@@ -102,6 +102,7 @@ interface ChatBody {
   stream?: boolean;
   options?: { num_ctx?: number; num_predict?: number };
   keep_alive?: string | number;
+  think?: boolean | string;
 }
 
 function scriptRequest(request: RecordedRequest): ScriptRequest {
@@ -262,17 +263,33 @@ export async function startFakeOllama(
     const answerOptions: AnswerOptions = action.options;
     const isCut = action.cut;
     const streamError = action.streamError?.message;
-    const fullText = action.text;
-    const { text, truncated } = truncateToTokens(fullText, body.options?.num_predict);
+    // Reasoning: a thinking-capable model returns it in `thinking` unless `think: false` turns it off;
+    // `think` for a model without the capability is a 400, and such a model shows it inline.
+    const thinks = (model.capabilities ?? []).includes("thinking");
+    if (body.think !== undefined && body.think !== false && !thinks)
+      return sendJson(response, 400, { error: `"${body.model}" does not support thinking` });
+    const wantsReasoning = answerOptions.reasoning !== undefined && body.think !== false;
+    const cut = truncateWithReasoning(
+      wantsReasoning ? (answerOptions.reasoning ?? "") : "",
+      action.text,
+      body.options?.num_predict,
+    );
+    const separate = wantsReasoning && thinks;
+    const inline = wantsReasoning && !thinks;
+    const text = inline ? `<think>\n${cut.reasoning}\n</think>\n\n${cut.text}` : cut.text;
+    const thinking = separate ? cut.reasoning : "";
+    const truncated = cut.truncated;
     const promptTokens =
       fakeTokenCount(`${scriptReq.system}${scriptReq.user}`) + 10 * (body.messages?.length ?? 1);
     const inputTokens = answerOptions.usage?.inputTokens ?? Math.min(promptTokens, numCtx);
-    const outputTokens = answerOptions.usage?.outputTokens ?? fakeTokenCount(text);
+    const outputTokens = answerOptions.usage?.outputTokens ?? fakeTokenCount(text) + fakeTokenCount(thinking);
     const doneReason = answerOptions.finishReason ?? (truncated ? "length" : "stop");
     const modelId = answerOptions.modelId ?? withLatest(body.model);
     const createdAt = new Date().toISOString();
-    const content = (piece: string) =>
-      isChat ? { message: { role: "assistant", content: piece } } : { response: piece };
+    const content = (piece: string, thought = "") =>
+      isChat
+        ? { message: { role: "assistant", content: piece, ...(thought ? { thinking: thought } : {}) } }
+        : { response: piece, ...(thought ? { thinking: thought } : {}) };
     const final = {
       model: modelId,
       created_at: createdAt,
@@ -292,12 +309,16 @@ export async function startFakeOllama(
     };
 
     if (!scriptReq.stream) {
-      const whole = { ...final, ...content(text) };
+      const whole = { ...final, ...content(text, thinking) };
       if (isCut) return sendCutJson(response, whole);
       if (streamError !== undefined) return sendJson(response, 500, { error: streamError });
       return sendJson(response, 200, whole);
     }
     startStream(response, "application/x-ndjson");
+    for (const piece of streamPieces(thinking)) {
+      const line = `${JSON.stringify({ model: modelId, created_at: createdAt, ...content("", piece), done: false })}\n`;
+      if (!(await writePiece(response, line))) return;
+    }
     const pieces = streamPieces(text);
     const sendCount =
       isCut || streamError !== undefined ? Math.max(1, Math.ceil(pieces.length / 2)) : pieces.length;

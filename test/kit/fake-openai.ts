@@ -24,7 +24,7 @@ import {
   type ScriptInit,
   type ScriptRequest,
   streamPieces,
-  truncateToTokens,
+  truncateWithReasoning,
 } from "./script.js";
 
 export interface FakeOpenAiModel {
@@ -46,6 +46,12 @@ export interface FakeOpenAiOptions {
   errorShape?: "openai" | "vllm";
   /** Prefix of every route (default "/v1"). */
   basePath?: string;
+  /**
+   * Where a reply's reasoning goes: `reasoning_content` (vLLM, llama.cpp with a reasoning parser,
+   * DeepSeek; the default), `reasoning` (OpenRouter, LM Studio, Ollama's /v1), or inline
+   * `<think>…</think>` in `content` (a server without a reasoning parser).
+   */
+  reasoningField?: "reasoning_content" | "reasoning" | "inline";
   port?: number;
 }
 
@@ -190,7 +196,21 @@ export async function startFakeOpenAI(
         action.headers,
       );
     }
-    const { text, truncated } = truncateToTokens(action.text, body.max_completion_tokens ?? body.max_tokens);
+    const cut = truncateWithReasoning(
+      action.options.reasoning ?? "",
+      action.text,
+      body.max_completion_tokens ?? body.max_tokens,
+    );
+    const reasoningField = options.reasoningField ?? "reasoning_content";
+    const hasReasoning = action.options.reasoning !== undefined;
+    const text =
+      hasReasoning && reasoningField === "inline"
+        ? `<think>\n${cut.reasoning}\n</think>\n\n${cut.text}`
+        : cut.text;
+    const reasoningText = hasReasoning && reasoningField !== "inline" ? cut.reasoning : "";
+    const reasoningPart = (value: string) =>
+      hasReasoning && reasoningField !== "inline" ? { [reasoningField]: value } : {};
+    const truncated = cut.truncated;
     const override = action.options.usage ?? {};
     const cached = override.cacheReadTokens ?? 0;
     const written = override.cacheWriteTokens ?? 0;
@@ -199,7 +219,7 @@ export async function startFakeOpenAI(
       override.inputTokens !== undefined
         ? override.inputTokens + cached + written
         : Math.max(derivedPrompt, cached + written);
-    const completionTokens = override.outputTokens ?? fakeTokenCount(text);
+    const completionTokens = override.outputTokens ?? fakeTokenCount(text) + fakeTokenCount(reasoningText);
     const usage = {
       prompt_tokens: promptTokens,
       completion_tokens: completionTokens,
@@ -210,7 +230,7 @@ export async function startFakeOpenAI(
         audio_tokens: 0,
       },
       completion_tokens_details: {
-        reasoning_tokens: 0,
+        reasoning_tokens: hasReasoning ? fakeTokenCount(cut.reasoning) : 0,
         audio_tokens: 0,
         accepted_prediction_tokens: 0,
         rejected_prediction_tokens: 0,
@@ -233,7 +253,13 @@ export async function startFakeOpenAI(
         choices: [
           {
             index: 0,
-            message: { role: "assistant", content: text, refusal: null, tool_calls: [] },
+            message: {
+              role: "assistant",
+              content: text,
+              ...reasoningPart(reasoningText),
+              refusal: null,
+              tool_calls: [],
+            },
             finish_reason: finishReason,
             logprobs: null,
           },
@@ -255,6 +281,12 @@ export async function startFakeOpenAI(
       ))
     )
       return;
+    for (const piece of streamPieces(reasoningText)) {
+      if (
+        !(await writePiece(response, chunk([{ index: 0, delta: reasoningPart(piece), finish_reason: null }])))
+      )
+        return;
+    }
     const pieces = streamPieces(text);
     const interrupted = action.cut || action.streamError !== undefined;
     const count = interrupted ? Math.max(1, Math.ceil(pieces.length / 2)) : pieces.length;

@@ -122,6 +122,11 @@ export async function startFakeServer(
       }
     })();
   });
+  // Idle keep-alive connections stay open until the client closes them, like Ollama's Go server
+  // (net/http without IdleTimeout). Node's default (close after 5 s idle) raced the client reusing
+  // the socket when a loaded machine delayed its own idle timer: "connection closed before a
+  // response" in tests that pause between calls (verify runs). close() still ends them all.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const address = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${address.port}`;

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Runs a command in a pseudo-terminal and answers its prompts, like a person at a keyboard.
 
-usage: pty-drive.py STEPS_JSON -- COMMAND [ARG...]
+usage: pty-drive.py STEPS_JSON [--timeout SECONDS] -- COMMAND [ARG...]
        pty-drive.py --interactive -- COMMAND [ARG...]
 STEPS_JSON is a list of [text_to_wait_for, keys_to_send]; keys may contain \\r, \\x1b[B (down) etc.
+Wait for the whole prompt text, not a word that a spinner or a log line may also print.
+After the text appears, the keys are sent once the terminal has been quiet for QUIET_S (the
+prompt has finished drawing and switched to raw mode), however loaded the machine is.
 Prints the whole transcript on stdout and exits with the command's exit status (124 on timeout,
 125 when a prompt it waited for never appeared).
 --interactive relays instead: bytes on stdin are typed into the terminal, the terminal's output is
@@ -22,6 +25,7 @@ import termios
 import time
 
 TIMEOUT_S = 20
+QUIET_S = 0.15
 
 
 def interactive(command: list) -> int:
@@ -81,6 +85,8 @@ def main() -> int:
     if sys.argv[1] == "--interactive":
         return interactive(sys.argv[separator + 1:])
     steps = json.loads(sys.argv[1])
+    options = sys.argv[2:separator]
+    timeout_s = float(options[options.index("--timeout") + 1]) if "--timeout" in options else TIMEOUT_S
     command = sys.argv[separator + 1:]
     pid, fd = pty.fork()
     if pid == 0:
@@ -90,8 +96,10 @@ def main() -> int:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     transcript = b""
     seen = 0  # transcript offset after the last matched prompt
-    deadline = time.time() + TIMEOUT_S
+    deadline = time.time() + timeout_s
     status = None
+    matched_at = None  # transcript length when the current step's text appeared
+    last_output = time.time()
     while time.time() < deadline:
         ready, _, _ = select.select([fd], [], [], 0.05)
         if ready:
@@ -103,13 +111,18 @@ def main() -> int:
                 _, status = os.waitpid(pid, 0)
                 break
             transcript += chunk
+            last_output = time.time()
         if steps:
             wanted, keys = steps[0]
-            position = transcript.find(wanted.encode(), seen)
-            if position >= 0:
-                time.sleep(0.15)  # let the prompt finish drawing and enter raw mode
+            if matched_at is None:
+                position = transcript.find(wanted.encode(), seen)
+                if position >= 0:
+                    matched_at = position + len(wanted)
+            # Type only once the prompt has finished drawing (no output for QUIET_S).
+            if matched_at is not None and time.time() - last_output >= QUIET_S:
                 os.write(fd, keys.encode())
-                seen = position + len(wanted)
+                seen = matched_at
+                matched_at = None
                 steps.pop(0)
         finished, code = os.waitpid(pid, os.WNOHANG)
         if finished:

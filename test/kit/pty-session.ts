@@ -26,7 +26,10 @@ export interface PtySession {
    * position from `mark()`); throws with the screen after `timeoutMs`.
    */
   waitFor(test: string | RegExp, options?: { timeoutMs?: number; since?: number }): Promise<string>;
-  /** A position in history() for later waits (only what appears after it counts). */
+  /**
+   * The cursor's line for later waits: only text from that line on counts. (A line, not a
+   * character offset: in-place redraws below it erase and rewrite lines, which must not shift it.)
+   */
   mark(): number;
   /** Resolves with the exit code when the program ends. */
   exited: Promise<number | null>;
@@ -73,9 +76,9 @@ export function startPtySession(
       .join("\n")
       .trimEnd();
   };
-  const history = () => {
+  const history = (fromLine = 0) => {
     const buffer = terminal.buffer.active;
-    return rows(0, buffer.baseY + terminal.rows)
+    return rows(fromLine, buffer.baseY + terminal.rows)
       .join("\n")
       .trimEnd();
   };
@@ -85,9 +88,9 @@ export function startPtySession(
       child.stdin?.write(keys);
     },
     screen,
-    history,
+    history: () => history(),
     raw: () => raw,
-    mark: () => history().length,
+    mark: () => terminal.buffer.active.baseY + terminal.buffer.active.cursorY,
     async waitFor(test, waitOptions = {}) {
       const timeoutMs = waitOptions.timeoutMs ?? 15_000;
       const deadline = Date.now() + timeoutMs;
@@ -97,11 +100,11 @@ export function startPtySession(
       });
       for (;;) {
         await pending;
-        const text = history().slice(waitOptions.since ?? 0);
+        const text = history(waitOptions.since ?? 0);
         if (typeof test === "string" ? text.includes(test) : test.test(text)) return text;
         if (Date.now() > deadline || ended) {
           if (ended) await new Promise((resolve) => setTimeout(resolve, 50)).then(() => pending);
-          const again = history().slice(waitOptions.since ?? 0);
+          const again = history(waitOptions.since ?? 0);
           if (typeof test === "string" ? again.includes(test) : test.test(again)) return again;
           throw new Error(
             `pty: ${ended ? "program ended" : `${timeoutMs} ms passed`} without ${String(test)}; screen:\n${screen()}\n--- history ---\n${history().slice(-4000)}`,

@@ -51,6 +51,13 @@ export interface AnswerOptions {
   omitUsage?: boolean;
   /** Override the model id the server reports. */
   modelId?: string;
+  /**
+   * The model reasons before answering. Each fake puts it where its real server does (Ollama:
+   * `message.thinking`, or inline `<think>` for a model without the thinking capability;
+   * OpenAI-compatible: `reasoning_content` / `reasoning` / inline, per server option). Its tokens
+   * count against the output limit and in the reported output tokens, as on the real servers.
+   */
+  reasoning?: string;
 }
 
 export interface FaultReply {
@@ -197,6 +204,26 @@ export function replyText(reply: Reply): string {
   if ("text" in reply && typeof reply.text === "string") return reply.text;
   if ("json" in reply) return JSON.stringify(reply.json);
   return "";
+}
+
+/**
+ * Splits the output budget between reasoning (generated first) and the answer, as a reasoning
+ * model spends it: the answer gets only what the reasoning left.
+ */
+export function truncateWithReasoning(
+  reasoning: string,
+  text: string,
+  maxTokens: number | undefined,
+): { reasoning: string; text: string; truncated: boolean } {
+  const thought = truncateToTokens(reasoning, maxTokens);
+  if (thought.truncated) return { reasoning: thought.text, text: "", truncated: true };
+  const left =
+    maxTokens === undefined || maxTokens <= 0
+      ? undefined
+      : Math.max(0, maxTokens - fakeTokenCount(reasoning));
+  if (left === 0 && text !== "") return { reasoning, text: "", truncated: true };
+  const answer = truncateToTokens(text, left);
+  return { reasoning, text: answer.text, truncated: answer.truncated };
 }
 
 /** Cuts `text` to `maxTokens` fake tokens; reports whether it had to. */

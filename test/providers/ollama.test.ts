@@ -283,6 +283,8 @@ describe("OllamaProvider metadata", () => {
       parameterSize: "3.2B",
       quantization: "Q4_K_M",
       family: "llama",
+      // Q4_K_M ≈ 0.6 bytes per parameter: what the KV-cache memory cap subtracts.
+      sizeBytes: Math.round(3_212_749_888 * 0.6),
     });
     await provider.generate(request({ model: "llama3.2", numCtx: 8192 }));
     expect((await provider.capacity("llama3.2")).loadedContextLength).toBe(8192);

@@ -37,7 +37,8 @@ describe("hierocode repo / tokens commands", () => {
     repo = tempRepo(files);
     const all = await run(["repo", "symbols", "--json"], repo.root, repo.env);
     expect(all.code).toBe(0);
-    expect(JSON.parse(all.stdout)).toEqual([
+    expect(JSON.parse(all.stdout).ok).toBe(true);
+    expect(JSON.parse(all.stdout).symbols).toEqual([
       {
         path: "src/app.ts",
         name: "main",
@@ -67,8 +68,16 @@ describe("hierocode repo / tokens commands", () => {
       },
     ]);
     const folder = await run(["repo", "symbols", "geometry", "--json"], `${repo.root}/src`, repo.env);
-    expect(JSON.parse(folder.stdout).map((row: { name: string }) => row.name)).toEqual(["Square", "area"]);
-    const text = await run(["repo", "symbols", "src/app.ts", "--repo", repo.root], "/", repo.env);
+    expect(JSON.parse(folder.stdout).symbols.map((row: { name: string }) => row.name)).toEqual([
+      "Square",
+      "area",
+    ]);
+    // Paths are relative to the current folder, also with --repo; a missing one is an error.
+    const text = await run(
+      ["repo", "symbols", `${repo.root}/src/app.ts`, "--repo", repo.root],
+      "/",
+      repo.env,
+    );
     expect(text.stdout).toContain("src/app.ts");
     expect(text.stdout).toContain("function  main");
   });
@@ -106,6 +115,7 @@ describe("hierocode repo / tokens commands", () => {
       repo.env,
     );
     expect(JSON.parse(exact.stdout)).toEqual({
+      ok: true,
       tokens: 2,
       estimator: "o200k_base",
       exact: true,

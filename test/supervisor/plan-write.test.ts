@@ -43,10 +43,12 @@ describe("hierocode plan --write", () => {
       configFile,
       `providers:\n  local:\n    type: ollama\n    base_url: ${fake.url}\nrouting:\n  planner: { provider: local, model: llama3.2 }\n  drafter: { provider: local, model: qwen2.5-coder:7b }\n`,
     );
-    const result = await runInProcess(["plan", "-t", "Add slugify", "--write", "PLAN.md", "--repo", root], {
-      ...env,
-      HIEROCODE_CONFIG: configFile,
-    });
+    // --write is relative to the current folder, like every path the CLI takes.
+    const result = await runInProcess(
+      ["plan", "-t", "Add slugify", "--write", "PLAN.md", "--repo", root],
+      { ...env, HIEROCODE_CONFIG: configFile },
+      root,
+    );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("wrote PLAN.md");
     const markdown = readFileSync(join(root, "PLAN.md"), "utf8");

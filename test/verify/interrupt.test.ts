@@ -44,7 +44,7 @@ describe("verifier interrupted", () => {
       await waitFor(started);
       const [worktreePath, sleepPid] = readFileSync(started, "utf8").trim().split(" ");
       expect(worktreePath && existsSync(worktreePath)).toBe(true);
-      expect(worktreeCount(root)).toBe(2);
+      expect(worktreeCount(root)).toBe(1); // a temporary clone: no entry in the user's repository
 
       child.kill(signal);
       const result = await exited;

@@ -15,6 +15,33 @@ const chatty =
   "Here is the code:\n```python\ndef add(a, b):\n    return a + b\n```\nLet me know if you need more.";
 
 describe("hierocode worker", () => {
+  it("probes the window: a prompt too long for an 8192-token model is refused before sending (exit 2)", async () => {
+    fake = await startFakeOllama({ default: { text: chatty } });
+    fake.models[0] = { ...(fake.models[0] as (typeof fake.models)[number]), contextLength: 8192 };
+    const env = isolatedEnv({ OLLAMA_HOST: fake.url, HACO_WORKER_MODEL: "qwen2.5-coder:7b" });
+    const prompt = `Implement this.\n${"def handler(request): return compute(request.payload, retries=3)\n".repeat(1200)}`;
+    const result = await runInProcess(["worker", prompt], env);
+    expect(result.code).toBe(ExitCode.usage);
+    expect(result.stderr).toMatch(
+      /the prompt \(\d+ tokens\) plus the output budget \(4096\) exceeds the context of qwen2.5-coder:7b \(num_ctx 8192\) by \d+ tokens; nothing was sent/,
+    );
+    expect(fake.requestsTo("/api/chat")).toHaveLength(0);
+  });
+
+  it("sends one num_ctx from the model's window (warm and call alike), never above it", async () => {
+    fake = await startFakeOllama({ default: { text: chatty } });
+    const env = isolatedEnv({ OLLAMA_HOST: fake.url, HACO_WORKER_MODEL: "qwen2.5-coder:7b" });
+    const result = await runInProcess(["worker", "--warm", "Write add(a, b) in Python."], env);
+    expect(result.code, result.stderr).toBe(0);
+    const contexts = fake
+      .requestsTo("/api/chat")
+      .map((request) => (request.body as { options: { num_ctx: number } }).options.num_ctx);
+    expect(contexts).toHaveLength(2);
+    expect(new Set(contexts).size).toBe(1);
+    expect(contexts[0]).toBeLessThanOrEqual(32768);
+    expect(fake.runners.reloads).toBe(0);
+  });
+
   it("prints only the artifact on stdout", async () => {
     fake = await startFakeOllama({ default: { text: chatty } });
     const env = isolatedEnv({ OLLAMA_HOST: fake.url, HACO_WORKER_MODEL: "qwen2.5-coder:7b" });

@@ -77,5 +77,5 @@ export function registerConfig(program: Command, context: CliContext): void {
   config
     .command("schema")
     .description("print the JSON Schema of the config file (for editor completion)")
-    .action(() => context.output.printJson(configJsonSchema()));
+    .action(() => context.output.print(JSON.stringify(configJsonSchema(), null, 2)));
 }

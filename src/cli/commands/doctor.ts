@@ -4,6 +4,7 @@ import { loadConfig } from "../../config/load.js";
 import { ExitCode } from "../../errors.js";
 import { findRepoRoot } from "../../util/repo-root.js";
 import type { CliContext } from "../context.js";
+import { seconds } from "../parse.js";
 import { providerRuntime } from "../runtime.js";
 
 export function registerDoctor(program: Command, context: CliContext): void {
@@ -14,8 +15,8 @@ export function registerDoctor(program: Command, context: CliContext): void {
     )
     .option("--json", "machine-readable report")
     .option("--repo <dir>", "repository whose .hierocode.yaml applies (default: the one containing the cwd)")
-    .option("--timeout <seconds>", "per-check timeout", "10")
-    .action(async (options: { repo?: string; timeout: string }) => {
+    .option("--timeout <seconds>", "per-check timeout", seconds, 10)
+    .action(async (options: { repo?: string; timeout: number }) => {
       const env = context.globals.config
         ? { ...context.env, HIEROCODE_CONFIG: context.globals.config }
         : context.env;
@@ -25,7 +26,7 @@ export function registerDoctor(program: Command, context: CliContext): void {
       const report = await runDoctor({
         loaded,
         runtime: providerRuntime(context),
-        timeoutMs: Number(options.timeout) * 1000,
+        timeoutMs: options.timeout * 1000,
       });
       const { output } = context;
       if (output.json) output.printJson(report);

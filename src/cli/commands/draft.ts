@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { draftFile } from "../../app/draft.js";
 import { ExitCode } from "../../errors.js";
 import type { CliContext } from "../context.js";
+import { repoPathFromCwd } from "../repository.js";
 import { providerRuntime } from "../runtime.js";
 import { configFor, type ModelFlags, repositoryFor, withInterrupt } from "./run.js";
 
@@ -11,7 +12,7 @@ export function registerDraft(program: Command, context: CliContext): void {
     .command("draft")
     .description("ask the drafter for one file's change and print the diff (one call, no review)")
     .requiredOption("-t, --task <task>", "what to change")
-    .requiredOption("-f, --file <path>", "the file to change or create (repo-relative)")
+    .requiredOption("-f, --file <path>", "the file to change or create (relative to the current folder)")
     .option("--repo <dir>", "repository root")
     .option("--drafter-model <model>", "override the drafter's model")
     .option("--json", "machine-readable output")
@@ -26,7 +27,7 @@ export function registerDraft(program: Command, context: CliContext): void {
           repoRoot,
           runtime: providerRuntime(context),
           task: flags.task,
-          file: flags.file,
+          file: repoPathFromCwd(context, repoRoot, flags.file, "--file"),
           signal,
         }),
       );

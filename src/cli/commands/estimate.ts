@@ -3,10 +3,11 @@ import type { Command } from "commander";
 import { type EstimateOutcome, estimateTask } from "../../app/estimate.js";
 import type { RoleEstimate } from "../../cost/estimate.js";
 import type { CliContext } from "../context.js";
+import { groupedNumber } from "../output.js";
 import { providerRuntime } from "../runtime.js";
 import { configFor, formatUsd, type ModelFlags, repositoryFor } from "./run.js";
 
-const number = new Intl.NumberFormat("en-US");
+const number = groupedNumber;
 
 function roleLine(role: string, model: string, expected: RoleEstimate, worst: RoleEstimate): string {
   const cost = (item: RoleEstimate) =>

@@ -18,7 +18,7 @@ export function registerModels(program: Command, context: CliContext): void {
         options.provider ? { only: options.provider } : {},
       );
       const { output } = context;
-      if (output.json) return output.printJson(result);
+      if (output.json) return output.printJson({ providers: result });
       for (const entry of result) {
         output.print(output.paint.bold(`${entry.provider} (${entry.type})`));
         if (entry.error) output.print(`  ${output.paint.red("unavailable:")} ${entry.error}`);
@@ -41,7 +41,7 @@ export function registerModels(program: Command, context: CliContext): void {
       const { config } = context.loadConfig();
       const roles = showRoles(config);
       const { output } = context;
-      if (output.json) return output.printJson(roles);
+      if (output.json) return output.printJson({ roles });
       for (const view of roles) {
         if (!view.provider) {
           output.print(`${view.role.padEnd(9)} ${output.paint.red("not set")}`);

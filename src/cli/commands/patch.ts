@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { applyReplyToRepo, failureReport, type RepoApplyReport } from "../../edits/index.js";
+import { printablePath } from "../../edits/path-rules.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { type CliContext, protectFromConfig } from "../context.js";
 import { repositoryFor } from "../repository.js";
@@ -56,7 +57,7 @@ function printHuman(context: CliContext, report: RepoApplyReport, flags: PatchAp
     const mark = outcome.status === "applied" ? output.paint.green("applied") : output.paint.red("FAILED ");
     const detail = outcome.status === "applied" ? outcome.strategy : outcome.reason;
     output.note(
-      `${mark} #${outcome.index + 1} ${outcome.file} (${outcome.format}${detail ? `: ${detail}` : ""})`,
+      `${mark} #${outcome.index + 1} ${printablePath(outcome.file)} (${outcome.format}${detail ? `: ${detail}` : ""})`,
     );
   }
   for (const problem of report.problems) {
@@ -94,6 +95,7 @@ export function registerPatch(program: Command, context: CliContext): void {
         dryRun: flags.dryRun ?? false,
         partial: flags.partial ?? false,
         knownFiles: trackedFiles(repoRoot),
+        env: context.env,
       });
       if (context.output.json) {
         context.output.printJson({
@@ -104,6 +106,8 @@ export function registerPatch(program: Command, context: CliContext): void {
             format: outcome.format,
             status: outcome.status,
             ...(outcome.strategy ? { strategy: outcome.strategy } : {}),
+            ...(outcome.note ? { note: outcome.note } : {}),
+            ...(outcome.repeats ? { repeats: outcome.repeats } : {}),
             ...(outcome.reason ? { reason: outcome.reason } : {}),
             ...(outcome.didYouMean !== undefined
               ? { didYouMean: outcome.didYouMean, didYouMeanLine: outcome.didYouMeanLine }

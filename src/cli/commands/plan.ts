@@ -22,7 +22,7 @@ export function registerPlan(program: Command, context: CliContext): void {
     .option("--json", "print the plan as JSON")
     .option(
       "--write <file>",
-      "also write the plan as HACO tickets (e.g. PLAN.md; relative to the repository)",
+      "also write the plan as HACO tickets (e.g. PLAN.md; relative to the current folder)",
     )
     .action(async (flags: ModelFlags & { task: string; refreshPlan?: boolean; write?: string }) => {
       const { output } = context;
@@ -45,7 +45,7 @@ export function registerPlan(program: Command, context: CliContext): void {
           task: flags.task,
           ...(verifyCommand ? { verifyCommand } : {}),
         });
-        writeFileAtomic(resolve(repoRoot, flags.write), markdown);
+        writeFileAtomic(resolve(context.cwd, flags.write), markdown);
         output.note(`wrote ${flags.write}`);
       }
       if (output.json) {

@@ -17,7 +17,7 @@ export function registerProviders(program: Command, context: CliContext): void {
         default: name === config.default_provider,
       }));
       const { output } = context;
-      if (output.json) return output.printJson(rows);
+      if (output.json) return output.printJson({ providers: rows });
       if (rows.length === 0) return output.print("no providers configured: run `hierocode init --wizard`");
       for (const row of rows) {
         const url = Array.isArray(row.base_url) ? row.base_url.join(", ") : (row.base_url ?? "");

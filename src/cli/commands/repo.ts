@@ -1,18 +1,16 @@
 /** `hierocode repo map|symbols` and `hierocode tokens count`: the index and tokenizers, from the shell. */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { relative, resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import type { Command } from "commander";
-import { countTokens } from "../../app/token-count.js";
 import type { HierocodeConfig } from "../../config/schema.js";
 import { UsageError } from "../../errors.js";
-import { plannerMapTokens } from "../../pipeline/prepare-plan.js";
-import { createProviderForRole } from "../../providers/registry.js";
-import { buildRepoMap, defaultMapTokens, indexRepo } from "../../repo/index.js";
+import { defaultMapTokens } from "../../repo/map-tokens.js";
 import type { TokenCounter } from "../../tokens/counter.js";
-import { defaultTokenCounter, tokenCounterFor } from "../../tokens/select.js";
 import { findRepoRoot } from "../../util/repo-root.js";
 import type { CliContext } from "../context.js";
-import { providerRuntime } from "../runtime.js";
+
+// Heavier modules load inside the actions that use them: `repo symbols` on a warm index needs
+// neither the providers, the tokenizers nor the parser.
 
 function repoRootFor(context: CliContext, option: string | undefined): string {
   const start = resolve(context.cwd, option ?? context.globals.repo ?? ".");
@@ -32,7 +30,8 @@ function parsePositive(value: string): number {
   return parsed;
 }
 
-function counterFor(context: CliContext, model: string | undefined): TokenCounter {
+async function counterFor(context: CliContext, model: string | undefined): Promise<TokenCounter> {
+  const { defaultTokenCounter, tokenCounterFor } = await import("../../tokens/select.js");
   if (model) return tokenCounterFor(model);
   try {
     const planner = context.loadConfig().config.routing.planner?.model;
@@ -50,6 +49,9 @@ function readStdin(): string {
 /** The same default the pipeline uses, so the preview matches what the planner sees. */
 async function plannerBudget(context: CliContext, repoRoot: string): Promise<number> {
   try {
+    const { createProviderForRole } = await import("../../providers/registry.js");
+    const { plannerMapTokens } = await import("../../pipeline/prepare-plan.js");
+    const { providerRuntime } = await import("../runtime.js");
     const { config } = context.loadConfig({ repoRoot });
     const planner = createProviderForRole(config, "planner", providerRuntime(context));
     return await plannerMapTokens({
@@ -87,12 +89,13 @@ export function registerRepo(program: Command, context: CliContext): void {
         model?: string;
       }) => {
         const repoRoot = repoRootFor(context, options.repo);
+        const { buildRepoMap } = await import("../../repo/repo-map.js");
         const map = await buildRepoMap({
           repoRoot,
           tokens: options.tokens ?? (await plannerBudget(context, repoRoot)),
           ...(options.focus ? { focusFiles: options.focus } : {}),
           ...(options.task ? { task: options.task } : {}),
-          counter: counterFor(context, options.model),
+          counter: await counterFor(context, options.model),
           index: { env: context.env },
         });
         if (context.output.json) {
@@ -116,21 +119,33 @@ export function registerRepo(program: Command, context: CliContext): void {
     .option("--json", "machine-readable output")
     .action(async (paths: string[], options: { repo?: string }) => {
       const repoRoot = repoRootFor(context, options.repo);
-      // Paths are relative to the current folder, or to the repository when they do not exist there.
+      // Paths are relative to the current folder, like every path the CLI takes.
       const wanted = paths.map((path) => {
-        const fromCwd = resolve(context.cwd, path);
-        const absolute = existsSync(fromCwd) ? fromCwd : resolve(repoRoot, path);
-        return relative(repoRoot, absolute).split("\\").join("/");
+        const absolute = resolve(context.cwd, path);
+        if (!existsSync(absolute))
+          throw new UsageError(`no such file or folder: ${path}`, {
+            hint: `paths are relative to the current folder (${context.cwd})`,
+          });
+        const inside = relative(repoRoot, absolute).split("\\").join("/");
+        if (inside === ".." || inside.startsWith("../") || isAbsolute(inside))
+          throw new UsageError(`${path} is outside the repository ${repoRoot}`, {
+            hint: "pass a path inside the repository, or --repo DIR for another repository",
+          });
+        return inside;
       });
-      for (const path of wanted) {
-        if (path.startsWith("..")) throw new UsageError(`${path} is outside the repository ${repoRoot}`);
-      }
+      const { indexRepo } = await import("../../repo/indexer.js");
       const { files } = await indexRepo(repoRoot, { env: context.env });
       const selected = files.filter(
         (file) =>
           wanted.length === 0 ||
           wanted.some((path) => path === "" || file.path === path || file.path.startsWith(`${path}/`)),
       );
+      if (context.output.json) {
+        // Streamed: a large repository's rows never exist as one string.
+        const { writeSymbolsJson } = await import("../../repo/symbols-json.js");
+        writeSymbolsJson(selected, (chunk) => context.output.print(chunk));
+        return;
+      }
       const rows = selected.flatMap((file) =>
         file.symbols.map((symbol) => ({
           path: file.path,
@@ -142,10 +157,6 @@ export function registerRepo(program: Command, context: CliContext): void {
           signature: symbol.signature,
         })),
       );
-      if (context.output.json) {
-        context.output.printJson(rows);
-        return;
-      }
       let current = "";
       for (const row of rows) {
         if (row.path !== current) {
@@ -190,6 +201,8 @@ export function registerRepo(program: Command, context: CliContext): void {
           if (options.provider) throw error;
         }
       }
+      const { countTokens } = await import("../../app/token-count.js");
+      const { providerRuntime } = await import("../runtime.js");
       const result = await countTokens({
         text,
         env: context.env,

@@ -1,7 +1,7 @@
 import { relative } from "node:path";
 import type { Command } from "commander";
 import { estimateTask } from "../../app/estimate.js";
-import { type ApplyDecision, applyChanges, runTask } from "../../app/run.js";
+import { type ApplyDecision, appliedUnits, applyChanges, runTask, unwrittenCount } from "../../app/run.js";
 import type { HierocodeConfig } from "../../config/schema.js";
 import { AbortError, ExitCode, isAbortLike, UsageError } from "../../errors.js";
 import type { PipelineRole } from "../../pipeline/events.js";
@@ -11,7 +11,7 @@ import type { PipelineResult } from "../../pipeline/pipeline.js";
 import type { Confirm } from "../../pipeline/ports.js";
 import { verifierForRun } from "../../verify/index.js";
 import type { CliContext } from "../context.js";
-import type { Output } from "../output.js";
+import { groupedNumber, type Output } from "../output.js";
 import { ProgressView, wantsLiveView } from "../progress.js";
 import { repositoryFor } from "../repository.js";
 import { providerRuntime } from "../runtime.js";
@@ -55,7 +55,7 @@ export function formatUsd(value: number | undefined): string {
   return value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(3)}`;
 }
 
-const number = new Intl.NumberFormat("en-US");
+const number = groupedNumber;
 
 export function totalsLines(
   output: Output,
@@ -112,6 +112,9 @@ export function renderSummary(
   if (verification) {
     const final = verification.final ?? verification.baseline;
     if (final.ok) output.note(paint.green(`verify: \`${verification.command}\` passes`));
+    else if (final.timedOut || (verification.baseline.timedOut && verification.newFailures.length === 0))
+      // A timed-out run proves nothing: never "verified", never "as failing as before".
+      output.note(paint.yellow(`verify: \`${verification.command}\` timed out; nothing was verified by it`));
     else if (verification.newFailures.length === 0 && !verification.baseline.ok) {
       // No failure is blamed on the drafts, but the command still fails: say so plainly.
       const still = final.failingTests.slice(0, 5).join(", ");
@@ -296,6 +299,8 @@ export function registerRun(program: Command, context: CliContext): void {
           ...(flags.refreshPlan ? { refreshPlan: true } : {}),
           ...(flags.checks === false ? { checker: null } : {}),
           ...(verifier ? { verifier } : {}),
+          // With --apply the run is marked finished only after its writes.
+          ...(flags.apply ? { deferFinish: true } : {}),
           confirm: escalationConfirm(context, Boolean(flags.yes), view),
           emit: view.handle,
           signal,
@@ -304,22 +309,28 @@ export function registerRun(program: Command, context: CliContext): void {
           throw stoppedRunError(error, view.state.runId, flags.repo, output);
         });
         view.stop();
-        const { result, logFile, setup } = outcome;
+        const { result, logFile, setup, finish } = outcome;
         const models = {
           planner: setup.roles.planner.model,
           drafter: setup.roles.drafter.model,
           reviewer: setup.roles.reviewer.model,
         };
-        const apply = () =>
-          applyChanges(
+        let unwritten = 0;
+        const apply = async () => {
+          const applied = await applyChanges(
             repoRoot,
             result.applicable,
             flags.yes ? undefined : (change) => askApply(change.file),
+            { units: appliedUnits(result), env: context.env },
           );
+          unwritten = unwrittenCount(applied);
+          finish({ applied });
+          return applied;
+        };
         if (output.json) {
           const applied = flags.apply ? await apply() : undefined;
           output.printJson({
-            ok: result.failed.length === 0,
+            ok: result.failed.length === 0 && unwritten === 0,
             logFile,
             ...result,
             ...(applied ? { applied } : {}),
@@ -332,12 +343,20 @@ export function registerRun(program: Command, context: CliContext): void {
             const applied = await apply();
             if (applied.written.length > 0)
               output.note(output.paint.green(`wrote ${applied.written.join(", ")}`));
+            if (applied.alreadyWritten.length > 0)
+              output.note(`already written by an earlier apply: ${applied.alreadyWritten.join(", ")}`);
             if (applied.skipped.length > 0) output.note(`not written: ${applied.skipped.join(", ")}`);
             if (applied.conflicts.length > 0) {
               output.warn(
                 `changed on disk since the run read them, not written: ${applied.conflicts.join(", ")}`,
               );
             }
+            for (const refusal of applied.refused)
+              output.warn(`refused, not written: ${refusal.file} (${refusal.reason})`);
+            for (const held of applied.heldBack)
+              output.warn(
+                `not written: ${held.file} (unit ${held.units.join(", ")} depends on ${held.because.join(", ")}, which could not be written)`,
+              );
           } else if (result.diff) {
             output.note(
               output.paint.dim(
@@ -346,7 +365,11 @@ export function registerRun(program: Command, context: CliContext): void {
             );
           }
         }
-        if (result.failed.length > 0 || result.skipped.length > 0) process.exitCode = ExitCode.unitsFailed;
+        if (!flags.apply) finish();
+        // Accepted work that was not written outranks every other outcome: the tree is not what the run says.
+        if (unwritten > 0) process.exitCode = ExitCode.editsFailed;
+        else if (result.failed.length > 0 || result.skipped.length > 0)
+          process.exitCode = ExitCode.unitsFailed;
         else if (result.verification && result.verification.unverifiedUnits.length > 0)
           process.exitCode = ExitCode.verifyFailed;
       });

@@ -2,9 +2,10 @@
 import type { Command } from "commander";
 import { parseSince, usageReport } from "../../app/usage.js";
 import type { CliContext } from "../context.js";
+import { groupedNumber } from "../output.js";
 import { formatUsd } from "./run.js";
 
-const number = new Intl.NumberFormat("en-US");
+const number = groupedNumber;
 
 export function registerUsage(program: Command, context: CliContext): void {
   program

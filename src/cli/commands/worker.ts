@@ -8,6 +8,7 @@ import { resolveWorkerBinding, runWorker, type WorkerResult } from "../../app/wo
 import { ExitCode, UsageError } from "../../errors.js";
 import type { Provider } from "../../providers/spec.js";
 import { type WorkerFormat, workerFormats } from "../../supervisor/clean-artifact.js";
+import { readResources } from "../../system/resources.js";
 import type { CliContext } from "../context.js";
 import { providerRuntime } from "../runtime.js";
 
@@ -41,7 +42,7 @@ function positiveNumber(value: string, flag: string): number {
 function resolveWorker(
   flags: WorkerFlags,
   context: CliContext,
-): { provider: Provider; model: string; keepAlive?: string } {
+): { provider: Provider; model: string; keepAlive?: string; pinnedNumCtx?: number } {
   const { config } = context.loadConfig(flags.repo ? { repoRoot: flags.repo } : {});
   return resolveWorkerBinding(config, context.env, providerRuntime(context), {
     model: flags.model,
@@ -116,6 +117,8 @@ export function registerWorker(program: Command, context: CliContext): void {
           maxOutputTokens: Math.max(1, Math.floor(positiveNumber(flags.maxTokens, "--max-tokens"))),
           ...(flags.warm ? { warm: true } : {}),
           ...(worker.keepAlive ? { keepAlive: worker.keepAlive } : {}),
+          ...(worker.pinnedNumCtx ? { pinnedNumCtx: worker.pinnedNumCtx } : {}),
+          memory: hostMemory(context.env),
           signal: controller.signal,
         });
         report(result, context, json);
@@ -123,4 +126,13 @@ export function registerWorker(program: Command, context: CliContext): void {
         process.removeListener("SIGINT", onSignal);
       }
     });
+}
+
+/** Host memory for the KV-cache cap of num_ctx, as the pipeline reads it (src/app/run.ts). */
+function hostMemory(env: Record<string, string | undefined>) {
+  const resources = readResources(env);
+  return {
+    totalRamBytes: resources.totalRamBytes,
+    vramBytes: Math.max(0, ...resources.gpus.map((gpu) => gpu.vramBytes)),
+  };
 }

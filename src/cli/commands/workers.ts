@@ -6,6 +6,7 @@ import { describeError } from "../../errors.js";
 import { createProvider } from "../../providers/registry.js";
 import { formatBytes, parseParameterSize, readResources } from "../../system/resources.js";
 import type { CliContext } from "../context.js";
+import { wholeNumber } from "../parse.js";
 import { providerRuntime } from "../runtime.js";
 
 export function registerWorkers(program: Command, context: CliContext): void {
@@ -13,9 +14,14 @@ export function registerWorkers(program: Command, context: CliContext): void {
   workers
     .command("suggest")
     .description("suggest safe / balanced / aggressive worker counts from cores, RAM and the drafter's size")
-    .option("--context <tokens>", "context window each drafter slot is sized for", "8192")
+    .option(
+      "--context <tokens>",
+      "context window each drafter slot is sized for",
+      wholeNumber(256, 10_000_000),
+      8192,
+    )
     .option("--json", "machine-readable output")
-    .action(async (options: { context: string }) => {
+    .action(async (options: { context: number }) => {
       const host = readResources(context.env);
       const { config } = context.loadConfig();
       const binding = resolveRole(config, "drafter");
@@ -23,7 +29,7 @@ export function registerWorkers(program: Command, context: CliContext): void {
       const notes: string[] = [];
       if (binding && config.providers[binding.provider]) {
         const entry = config.providers[binding.provider]!;
-        drafter = { model: binding.model, contextTokens: Number(options.context) };
+        drafter = { model: binding.model, contextTokens: options.context };
         try {
           const provider = createProvider(binding.provider, entry, providerRuntime(context));
           const signal = AbortSignal.timeout(5000);

@@ -1,0 +1,106 @@
+/**
+ * One CLI contract: bad numbers and paths are usage errors (exit 2); every error is `error: …`
+ * plus `hint: …` on stderr, or with --json one object `{ ok: false, error: { code, message, hint } }`
+ * on stdout; every --json success is one object with `ok: true`.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ExitCode } from "../../src/errors.js";
+import { cli, sandboxHome } from "../app/cli-harness.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "hc-contract-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const box = sandboxHome();
+afterAll(() => rmSync(join(box.home, ".."), { recursive: true, force: true }));
+const env = { ...box.env, PATH: process.env.PATH ?? "" };
+writeFileSync(
+  join(box.home, ".hierocode.yaml"),
+  [
+    "providers:",
+    "  local:",
+    "    type: ollama",
+    "    base_url: http://127.0.0.1:9",
+    "routing:",
+    "  planner: { provider: local, model: llama3.2:3b }",
+    "  drafter: { provider: local, model: qwen2.5-coder:7b }",
+    "",
+  ].join("\n"),
+);
+const repo = join(scratch, "repo");
+mkdirSync(join(repo, "src"), { recursive: true });
+writeFileSync(join(repo, "src", "a.py"), "def f():\n    return 1\n");
+spawnSync("git", ["init", "-q"], { cwd: repo });
+const plain = join(scratch, "not-a-repo");
+mkdirSync(plain);
+
+const usageErrors: Array<[what: string, argv: string[], message: RegExp]> = [
+  ["an unknown command", ["frob"], /unknown command 'frob'/],
+  ["an unknown option", ["doctor", "--bogus"], /unknown option '--bogus'/],
+  ["a word for a number", ["workers", "suggest", "--context", "abc"], /--context <tokens>.*'abc' is invalid/],
+  ["a word for seconds", ["doctor", "--timeout", "abc"], /--timeout <seconds>.*'abc' is invalid/],
+  ["zero seconds", ["doctor", "--timeout", "0"], /--timeout <seconds>.*'0' is invalid/],
+  ["a file that does not exist", ["repo", "symbols", "nonexist.py"], /no such file or folder: nonexist\.py/],
+  ["a path outside the repository", ["repo", "symbols", ".."], /outside the repository/],
+  ["--repo on a folder outside git", ["run", "-t", "x", "--repo", plain], /not inside a git repository/],
+  [
+    "draft --file outside the repository",
+    ["draft", "-t", "x", "--file", "../x.py"],
+    /not a file inside the repository/,
+  ],
+  ["--repo on a missing folder", ["plan", "-t", "x", "--repo", join(scratch, "nope")], /is not a folder/],
+];
+
+describe("CLI contract", () => {
+  for (const [what, argv, message] of usageErrors) {
+    it(`${what}: exit 2, error + hint on stderr; with --json one error object`, async () => {
+      const text = await cli(argv, env, repo);
+      expect(text.code, text.stderr).toBe(ExitCode.usage);
+      expect(text.stdout).toBe("");
+      expect(text.stderr).toMatch(/^error: [^\n]+\nhint: [^\n]+\n$/);
+      expect(text.stderr.split("\n")[0]).toMatch(message);
+
+      const json = await cli(["--json", ...argv], env, repo);
+      expect(json.code).toBe(ExitCode.usage);
+      expect(json.stderr).toBe("");
+      const parsed = JSON.parse(json.stdout) as { ok: boolean; error: Record<string, string> };
+      expect(parsed).toEqual({
+        ok: false,
+        error: { code: "usage", message: expect.stringMatching(message), hint: expect.any(String) },
+      });
+    });
+  }
+
+  it("a config error brings a hint too", async () => {
+    const broken = sandboxHome();
+    afterAll(() => rmSync(join(broken.home, ".."), { recursive: true, force: true }));
+    writeFileSync(join(broken.home, ".hierocode.yaml"), "providers: 3\n");
+    const result = await cli(["models", "show"], broken.env, repo);
+    expect(result.code).toBe(ExitCode.config);
+    expect(result.stderr).toMatch(/^error: [^\n]+\n(?:[^\n]*\n)*hint: [^\n]+\n$/);
+  });
+
+  const successes: string[][] = [
+    ["version", "--json"],
+    ["resources", "--json"],
+    ["config", "path", "--json"],
+    ["config", "show", "--json"],
+    ["providers", "list", "--json"],
+    ["models", "show", "--json"],
+    ["repo", "symbols", "--json"],
+    ["repo", "symbols", "src", "--json"],
+    ["tokens", "count", "src/a.py", "--json"],
+  ];
+  for (const argv of successes) {
+    it(`${argv.join(" ")} prints one object with ok: true`, async () => {
+      const result = await cli(argv, env, repo);
+      expect(result.code, result.stderr).toBe(0);
+      const parsed = JSON.parse(result.stdout) as unknown;
+      expect(Array.isArray(parsed)).toBe(false);
+      expect(parsed).toMatchObject({ ok: true });
+    });
+  }
+});
