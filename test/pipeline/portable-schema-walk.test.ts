@@ -23,7 +23,10 @@ const forbidden = [
 ];
 
 function walk(node: unknown, path: string, problems: string[]): void {
-  if (Array.isArray(node)) return node.forEach((item, index) => walk(item, `${path}[${index}]`, problems));
+  if (Array.isArray(node)) {
+    for (const [index, item] of node.entries()) walk(item, `${path}[${index}]`, problems);
+    return;
+  }
   if (node === null || typeof node !== "object") return;
   const record = node as Record<string, unknown>;
   for (const key of forbidden) if (key in record) problems.push(`${path}: ${key}`);
