@@ -91,3 +91,9 @@ export function protectFromConfig(context: CliContext, repoRoot: string): void {
 }
 
 export type CommandRegistrar = (program: Command, context: CliContext) => void;
+
+/**
+ * Commands whose action loads its own configuration when it needs it, so the shell does not
+ * `prepare()` for them (`hierocode mcp`: a client waits for tools/list at start-up).
+ */
+export const loadsConfigItself = new WeakSet<Command>();

@@ -10,7 +10,7 @@ import { AbortError, ExitCode, HierocodeError, isAbortLike, UsageError } from ".
 import { runAfterCommandTasks } from "../util/cleanup.js";
 import { VERSION } from "../version.js";
 import { registerAll, requestedCommand, subcommandTerm } from "./commands/index.js";
-import { type CliContext, createContext } from "./context.js";
+import { type CliContext, createContext, loadsConfigItself } from "./context.js";
 import { createOutput, errorJson, formatError } from "./output.js";
 
 export interface RunCliOptions {
@@ -94,7 +94,7 @@ export async function buildProgram(
       ...(typeof globals.config === "string" ? { config: globals.config } : {}),
       ...(typeof globals.repo === "string" ? { repo: globals.repo } : {}),
     };
-    await context.prepare();
+    if (!loadsConfigItself.has(actionCommand)) await context.prepare();
   });
   await registerAll(program, context, options.load);
   // Every subcommand reports usage errors through exitOverride, and inherits output config.

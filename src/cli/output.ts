@@ -139,8 +139,9 @@ export function formatError(error: unknown, output: Pick<Output, "paint" | "debu
 }
 
 /**
- * The `--json` form of an error. Every string in it goes through `redact` (the output's
- * redactor), so a key a server echoed in its error message is not printed raw.
+ * The `--json` form of an error, always with a `hint` (see hintFor). Every string in it goes
+ * through `redact` (the output's redactor), so a key a server echoed in its error message is not
+ * printed raw.
  */
 export function errorJson(
   error: unknown,

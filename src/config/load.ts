@@ -199,6 +199,10 @@ const reservedEnv = new Set([
   "HIEROCODE_FAKE_RAM_GIB",
   "HIEROCODE_FAKE_GPU",
   "HIEROCODE_BIN",
+  // read directly by `serve` / `mcp` (a token never enters the merged config `config show` prints)
+  "HIEROCODE_SERVICE_TOKEN",
+  "HIEROCODE_MCP_HEARTBEAT_MS",
+  "HIEROCODE_REQUIRE_POSTGRES",
 ]);
 
 const envShortcuts: Record<string, string> = {

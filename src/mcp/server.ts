@@ -4,9 +4,7 @@
  * carries only the protocol; logs go to stderr.
  */
 import { McpServer } from "@modelcontextprotocol/server";
-import { loadConfigOrThrow } from "../config/load.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
-import { openQueue, startPool } from "../queue/open.js";
 import type { WorkerPool } from "../queue/pool.js";
 import type { JobQueue } from "../queue/types.js";
 import { findRepoRoot } from "../util/repo-root.js";
@@ -37,6 +35,8 @@ export function lazyJobs(env: Env, cwd: string, runtime?: Partial<ProviderRuntim
   return {
     jobs: async () => {
       opened ??= (async () => {
+        const { loadConfigOrThrow } = await import("../config/load.js");
+        const { openQueue, startPool } = await import("../queue/open.js");
         const root = findRepoRoot(cwd) ?? undefined;
         const config = loadConfigOrThrow({ env, ...(root ? { repoRoot: root } : {}) }).config;
         const queue = await openQueue(config.service, env);

@@ -254,9 +254,11 @@ export const commands: SlashCommand[] = [
       const { paint } = session.output;
       for (const command of commands) {
         const names = [command.name, ...(command.aliases ?? [])].map((name) => `/${name}`).join(" ");
-        session.output.print(
-          `${paint.bold(command.usage.padEnd(44))} ${command.summary}${command.aliases ? paint.dim(` (${names})`) : ""}`,
-        );
+        const summary = `${command.summary}${command.aliases ? paint.dim(` (${names})`) : ""}`;
+        // Long usages get their own line, so the summaries stay in one column.
+        if (command.usage.length > 40)
+          session.output.print(`${paint.bold(command.usage)}\n${" ".repeat(42)}${summary}`);
+        else session.output.print(`${paint.bold(command.usage.padEnd(41))} ${summary}`);
       }
       session.output.print(
         paint.dim(

@@ -89,9 +89,22 @@ export async function startRepl(options: StartReplOptions): Promise<number> {
   );
   // While a command runs the terminal is in cooked mode: Ctrl-C arrives as SIGINT and cancels the
   // command in progress only (a listener keeps Node from exiting).
+  let busy = false;
+  let lastSigint = 0;
   const onSigint = () => {
     // The command says what was cancelled (a note here would land inside the live panel).
-    if (session.abort && !session.abort.signal.aborted) session.abort.abort();
+    if (session.abort && !session.abort.signal.aborted) {
+      session.abort.abort();
+      return;
+    }
+    // Commands that call models stop on SIGINT themselves (plan, draft, review); for the others
+    // (doctor, repo map…) a second Ctrl-C within 3 s leaves the session.
+    // A command with its own SIGINT listener (withInterrupt) is cancelling itself.
+    if (!busy || session.abort || process.listenerCount("SIGINT") > 1) return;
+    const now = Date.now();
+    if (now - lastSigint < 3000) process.exit(ExitCode.aborted);
+    lastSigint = now;
+    io.errors.write("\n(Ctrl-C again to leave hierocode; this command ends by itself)\n");
   };
   process.on("SIGINT", onSigint);
   let prefill = "";
@@ -112,6 +125,7 @@ export async function startRepl(options: StartReplOptions): Promise<number> {
       if (!text) continue;
       session.entries.push(text);
       saveHistory(file, history);
+      busy = true;
       try {
         if (text.startsWith("/")) {
           const match = /^\/(\S*)\s*([\s\S]*)$/.exec(text);
@@ -127,6 +141,8 @@ export async function startRepl(options: StartReplOptions): Promise<number> {
       } catch (error) {
         // A failing command prints its error line; the session goes on.
         output.note(formatError(error, output));
+      } finally {
+        busy = false;
       }
     }
   } finally {

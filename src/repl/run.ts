@@ -37,6 +37,7 @@ export async function runInRepl(
   const controller = new AbortController();
   session.abort = controller;
   if (request.task) session.lastTask = request.task;
+  const keys = swallowKeys(session, () => controller.abort());
   let outcome: Awaited<ReturnType<typeof runTask>>;
   try {
     outcome = await runTask({
@@ -47,7 +48,12 @@ export async function runInRepl(
       ...(request.task ? { task: request.task } : {}),
       ...(request.resumeRunId ? { resumeRunId: request.resumeRunId } : {}),
       ...(verifier ? { verifier } : {}),
-      confirm: escalationConfirm(context, false, view),
+      confirm: async (request) => {
+        // The question (@clack/prompts) takes the keyboard and may leave it paused or cooked.
+        const answer = await escalationConfirm(context, false, view)(request);
+        keys.reassert();
+        return answer;
+      },
       emit: view.handle,
       signal: controller.signal,
     });
@@ -66,6 +72,7 @@ export async function runInRepl(
     if (runId) output.note(`run ${runId} stopped; resume with /resume ${runId}`);
     throw error;
   } finally {
+    keys.release();
     session.abort = undefined;
   }
   view.stop();
@@ -93,4 +100,31 @@ export async function runInRepl(
     return;
   }
   output.note(output.paint.dim(`${result.applicable.length} file(s) ready: /diff to read, /apply to write`));
+}
+
+/**
+ * While the panel is live, keys typed would echo into it: the terminal goes to raw mode and keys
+ * are swallowed, except Ctrl-C, which cancels the run (cooked mode would turn it into SIGINT,
+ * which the session handles too — e.g. after a question put the terminal back).
+ */
+function swallowKeys(session: Session, onCtrlC: () => void): { release(): void; reassert(): void } {
+  const input = session.io.input;
+  if (!input.isTTY || typeof input.setRawMode !== "function") return { release() {}, reassert() {} };
+  const onData = (chunk: Buffer | string) => {
+    if (String(chunk).includes("\u0003")) onCtrlC();
+  };
+  input.setRawMode(true);
+  input.on("data", onData);
+  input.resume();
+  return {
+    reassert() {
+      input.setRawMode(true);
+      input.resume();
+    },
+    release() {
+      input.off("data", onData);
+      if (input.isTTY) input.setRawMode(false);
+      input.pause();
+    },
+  };
 }

@@ -1,7 +1,7 @@
 /**
- * `repo symbols --json`, streamed: the same text `JSON.stringify(rows, null, 2)` would print
- * (an array of `{path, name, kind, container, line, end_line, signature}`), written in chunks of
- * about 64 KiB as the rows are made, so the whole document never exists in memory at once.
+ * `repo symbols --json`, streamed: the same text `JSON.stringify({ok: true, symbols: rows}, null, 2)`
+ * would print (rows are `{path, name, kind, container, line, end_line, signature}`), written in
+ * chunks of about 64 KiB as the rows are made, so the whole document never exists in memory at once.
  */
 import type { IndexedFile } from "./types.js";
 
@@ -10,22 +10,19 @@ const chunkChars = 64 * 1024;
 /** Writes the rows of `files` through `write`; returns how many rows were written. */
 export function writeSymbolsJson(files: Iterable<IndexedFile>, write: (chunk: string) => void): number {
   // Every chunk ends with a newline: a row is added with its separator once the next one is known.
-  let buffer = "[\n";
+  let buffer = '{\n  "ok": true,\n  "symbols": [\n';
   let previous: string | null = null;
   let count = 0;
   for (const file of files) {
+    const pathJson = JSON.stringify(file.path);
     for (const symbol of file.symbols) {
-      const row = {
-        path: file.path,
-        name: symbol.name,
-        kind: symbol.kind,
-        container: symbol.container,
-        line: symbol.line,
-        end_line: symbol.endLine,
-        signature: symbol.signature,
-      };
+      // The text JSON.stringify gives a row inside `symbols` (indent 2), built without the objects.
+      const row =
+        `    {\n      "path": ${pathJson},\n      "name": ${JSON.stringify(symbol.name)},\n      "kind": ${JSON.stringify(symbol.kind)},\n` +
+        `      "container": ${JSON.stringify(symbol.container)},\n      "line": ${symbol.line},\n      "end_line": ${symbol.endLine},\n` +
+        `      "signature": ${JSON.stringify(symbol.signature)}\n    }`;
       if (previous !== null) buffer += `${previous},\n`;
-      previous = JSON.stringify(row, null, 2).replace(/^/gm, "  ");
+      previous = row;
       count++;
       if (buffer.length >= chunkChars) {
         write(buffer);
@@ -33,6 +30,6 @@ export function writeSymbolsJson(files: Iterable<IndexedFile>, write: (chunk: st
       }
     }
   }
-  write(previous === null ? "[]\n" : `${buffer}${previous}\n]\n`);
+  write(previous === null ? '{\n  "ok": true,\n  "symbols": []\n}\n' : `${buffer}${previous}\n  ]\n}\n`);
   return count;
 }

@@ -106,8 +106,6 @@ export function walkRepo(repoRoot: string, options: WalkOptions = {}): WalkResul
     real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : `${realRoot}${sep}`);
 
   const visit = (relativeDir: string, inherited: IgnoreStack, inheritedAttributes: AttributeStack) => {
-    const stack = relativeDir === "" ? inherited : withFolderRules(inherited, repoRoot, relativeDir);
-    const attributes = withFolderAttributes(inheritedAttributes, repoRoot, relativeDir);
     let entries: import("node:fs").Dirent[];
     try {
       entries = readdirSync(relativeDir === "" ? repoRoot : join(repoRoot, relativeDir), {
@@ -116,6 +114,15 @@ export function walkRepo(repoRoot: string, options: WalkOptions = {}): WalkResul
     } catch {
       return;
     }
+    // Rule files are read only where the listing shows them (a failed open per folder is costly).
+    const has = (name: string) => entries.some((entry) => entry.name === name);
+    const stack =
+      relativeDir === "" || !(has(".gitignore") || has(".ignore"))
+        ? inherited
+        : withFolderRules(inherited, repoRoot, relativeDir);
+    const attributes = has(".gitattributes")
+      ? withFolderAttributes(inheritedAttributes, repoRoot, relativeDir)
+      : inheritedAttributes;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const relative = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;

@@ -452,6 +452,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     });
   });
   server.requestTimeout = 0; // SSE streams and long worker calls stay open
+  // Clients keep sockets alive for a while (undici: 4 s); closing idle ones later than that avoids
+  // reusing a socket the server is just closing. Same values as common reverse proxies.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {

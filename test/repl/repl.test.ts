@@ -125,6 +125,13 @@ describe("the REPL in a terminal", { timeout: 90_000 }, () => {
     expect((userConfig(sandbox).tasks as Record<string, string>).two).toBe("first line\nsecond line");
     expect(await entry(pty, "/task delete two")).toContain("deleted task two");
 
+    // /models set runs `hierocode models set` in-process: the YAML changes, for that role only.
+    await entry(pty, "/models set drafter llama3.2:latest -p local");
+    const routing = userConfig(sandbox).routing as Record<string, { provider: string; model: string }>;
+    expect(routing.drafter).toEqual({ provider: "local", model: "llama3.2:latest" });
+    expect(routing.planner).toEqual({ provider: "api", model: "claude-sonnet-4-6" });
+    expect(await entry(pty, "/models")).toMatch(/drafter.*llama3\.2:latest/);
+
     // Plain text in prompt mode asks; n drops it, e puts it back on the line to edit.
     since = pty.mark();
     pty.type("add a multiply function\r");
@@ -254,6 +261,12 @@ describe("the REPL in a terminal", { timeout: 90_000 }, () => {
     ).toHaveLength(1);
     expect(runId).toMatch(/\S/);
 
+    // /plan show runs `hierocode plan` in-process: the cached plan, no second planner call.
+    expect(await entry(pty, "/plan show")).toContain("Plan: three steps (cached)");
+    expect(
+      anthropic.requests.filter((request) => JSON.stringify(request).includes("You are the planner")),
+    ).toHaveLength(1);
+
     const diff = await entry(pty, "/diff");
     expect(diff).toContain("+  return b + a;");
     expect(diff).toContain("+    return 2 * x");
@@ -297,6 +310,49 @@ describe("the REPL in a terminal", { timeout: 90_000 }, () => {
       "error: not undone: changed since /apply wrote them: src/app/strings.ts",
     );
     expect(read("src/app/math.ts")).toContain("return b + a;");
+    pty.type(ctrl.d);
+    expect(await pty.exited).toBe(0);
+  });
+
+  it("asks before escalating on a clean line, with the panel paused, then finishes the run", async () => {
+    anthropic.script.on(
+      { system: "You are the planner" },
+      { json: { summary: "one step", units: [unit("u1", ["src/app/strings.ts"])] } },
+    );
+    ollama.script.on(
+      { user: "Unit u1:" },
+      { text: searchReplace("src/app/strings.ts", "  return text.toUpperCase();", "  return text;") },
+    );
+    openai.script
+      .on(
+        { user: "Unit u1" },
+        {
+          json: {
+            action: "escalate",
+            feedback: "needs the planner",
+            issues: [],
+            confidence: 0.9,
+            sub_units: [],
+          },
+        },
+        { times: 1 },
+      )
+      .setDefault(accept);
+    anthropic.script.on(
+      { user: "needs the planner" },
+      { text: searchReplace("src/app/strings.ts", "  return text.toUpperCase();", "  return text.trim();") },
+    );
+    const sandbox = sandboxWith();
+    const pty = open(sandbox);
+    await pty.waitFor(prompt);
+    const since = pty.mark();
+    pty.type("/run make shout quiet\r");
+    await pty.waitFor(/Let the planner write it\?/, { since });
+    expect(pty.screen()).not.toMatch(/running · \d\/1 units/); // the panel stepped aside
+    pty.type(ctrl.enter);
+    const done = await pty.waitFor(/1 file\(s\) ready[^\n]*\nhierocode>$/, { since });
+    expect(done).toContain("accepted u1: goal of u1 (escalated: written by the planner)");
+    expect(await entry(pty, "/diff")).toContain("+  return text.trim();");
     pty.type(ctrl.d);
     expect(await pty.exited).toBe(0);
   });

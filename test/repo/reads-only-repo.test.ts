@@ -161,17 +161,17 @@ describe("junk never crowds out code", () => {
   it("300 base64 blobs named *.ts beside six modules: the 1,024-token map shows the six modules first", async () => {
     const files: Record<string, string> = {};
     const modules = ["auth", "billing", "catalog", "delivery", "email", "feedback"];
-    modules.forEach((name, position) => {
-      const next = modules[(position + 1) % modules.length]!;
+    // Standalone modules (no imports between them): nothing but their own definitions to rank them.
+    for (const name of modules) {
       files[`src/${name}.ts`] = [
-        `import { ${next}Start } from "./${next}.js";`,
-        `export function ${name}Start(id: string): string { return ${next}Start(id); }`,
+        `export function ${name}Start(id: string): string { return id; }`,
+        `export function ${name}Stop(id: string): void { console.log(id); }`,
         `export class ${name[0]!.toUpperCase()}${name.slice(1)}Service {`,
-        `  handle(request: Request): Response { return new Response(${name}Start("x")); }`,
+        "  handle(request: Request): Response { return new Response(String(request.url)); }",
         "}",
         "",
       ].join("\n");
-    });
+    }
     let seed = 7;
     const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for (let blob = 0; blob < 300; blob++) {

@@ -29,7 +29,7 @@ function rowsOf(files: IndexedFile[]) {
 }
 
 describe("repo symbols --json, streamed", () => {
-  it("writes exactly what JSON.stringify(rows, null, 2) would, in chunks that each end a line", () => {
+  it("writes exactly what JSON.stringify({ok: true, symbols: rows}, null, 2) would, in chunks that each end a line", () => {
     for (const files of [
       [],
       [file("a.py", 0)],
@@ -38,7 +38,7 @@ describe("repo symbols --json, streamed", () => {
     ]) {
       const chunks: string[] = [];
       const count = writeSymbolsJson(files, (chunk) => chunks.push(chunk));
-      const expected = `${JSON.stringify(rowsOf(files), null, 2)}\n`;
+      const expected = `${JSON.stringify({ ok: true, symbols: rowsOf(files) }, null, 2)}\n`;
       expect(chunks.join("")).toBe(expected);
       expect(count).toBe(rowsOf(files).length);
       for (const chunk of chunks) expect(chunk.endsWith("\n")).toBe(true);

@@ -3,7 +3,7 @@
  * Endpoints and their errors, SSE, idempotency, MCP over Streamable HTTP, token auth on a
  * non-loopback bind, the Host check, and kill -9 in the middle of a task (planner paid once).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,14 @@ import { stringify } from "yaml";
 import { type FakeAnthropic, startFakeAnthropic } from "../kit/fake-anthropic.js";
 import { type FakeOllama, startFakeOllama } from "../kit/fake-ollama.js";
 import { type FakeOpenAi, startFakeOpenAI } from "../kit/fake-openai.js";
-import { gitIn, makeSandbox, roleConfig, runCliProcess, type Sandbox } from "../pipeline/support/e2e.js";
+import {
+  gitIn,
+  makeSandbox,
+  roleConfig,
+  runCliProcess,
+  type Sandbox,
+  waitFor,
+} from "../pipeline/support/e2e.js";
 import { searchReplace, unit, wholeFile } from "../pipeline/support/harness.js";
 import { type ServeProcess, spawnServe, waitForTask, withRetries } from "./support.js";
 
@@ -211,6 +218,23 @@ describe("hierocode serve", { timeout: 90_000 }, () => {
     expect(gitIn(sandbox, ["apply", "--check", "-"], view.result.diffs[0]?.diff).status).toBe(0);
     expect(gitIn(sandbox, ["status", "--porcelain", "--ignored"]).stdout).not.toMatch(/\.haco|util\.py/);
     expect(anthropic.requestsTo("/v1/messages")).toHaveLength(1);
+  });
+
+  it("picks up ticket files from .haco/queue/ of a watched repository and writes the results beside them", async () => {
+    planOneUnit();
+    configure({ watch: [sandbox.repo] });
+    const folder = join(sandbox.repo, ".haco", "queue");
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, "simplify.md"), "simplify double\n");
+    await start();
+    await waitFor(() => existsSync(join(folder, "simplify.result.json")), 40_000);
+    const result = JSON.parse(readFileSync(join(folder, "simplify.result.json"), "utf8")) as {
+      state: string;
+    };
+    expect(result.state).toBe("succeeded");
+    const diff = readFileSync(join(folder, "simplify.diff"), "utf8");
+    expect(diff).toContain("+    return x + x");
+    expect(gitIn(sandbox, ["apply", "--check", "-"], diff).status).toBe(0);
   });
 
   it("cancels a queued task", async () => {

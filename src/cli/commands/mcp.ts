@@ -6,7 +6,7 @@
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import type { CliContext } from "../context.js";
+import { type CliContext, loadsConfigItself } from "../context.js";
 
 interface InstallFlags {
   claude?: boolean;
@@ -23,9 +23,17 @@ export function registerMcp(program: Command, context: CliContext): void {
       "serve the MCP tools (draft_code, drafter_info, usage_summary, submit_task, task_status) on stdio",
     )
     .action(async () => {
+      // Clients wait for tools/list (Codex gives up after 10 s): cache compiled modules on disk so
+      // later starts skip compiling the SDK and our modules (Node's module compile cache).
+      const { enableCompileCache } = await import("node:module");
+      enableCompileCache?.();
       const { serveMcpStdio } = await import("../../mcp/server.js");
-      await serveMcpStdio(context.env, context.cwd);
+      const env = context.globals.config
+        ? { ...context.env, HIEROCODE_CONFIG: context.globals.config }
+        : context.env;
+      await serveMcpStdio(env, context.cwd);
     });
+  loadsConfigItself.add(mcp); // the tools read the config on every call
   mcp
     .command("install")
     .description(
@@ -44,7 +52,7 @@ export function registerMcp(program: Command, context: CliContext): void {
       const { applyInstall, planInstall, serverCommand } = await import("../../mcp/install.js");
       const { findRepoRoot } = await import("../../util/repo-root.js");
       const cwd = flags.scope === "project" ? (findRepoRoot(context.cwd) ?? context.cwd) : context.cwd;
-      const main = fileURLToPath(new URL("../main.js", import.meta.url));
+      const main = fileURLToPath(new URL("../bin.js", import.meta.url));
       const command = serverCommand(context.env, main);
       for (const client of clients) {
         const plan = planInstall({ client, scope: flags.scope, env: context.env, cwd, command });

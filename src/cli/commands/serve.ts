@@ -38,7 +38,10 @@ export function registerServe(program: Command, context: CliContext): void {
       const { serve } = await import("../../service/run.js");
       await serve({
         config,
-        env: context.env,
+        // jobs re-read the config per repository: with -c, from that file
+        env: context.globals.config
+          ? { ...context.env, HIEROCODE_CONFIG: context.globals.config }
+          : context.env,
         cwd: context.cwd,
         ...(flags.host ? { host: flags.host } : {}),
         ...(port !== undefined ? { port } : {}),
