@@ -29,7 +29,6 @@ import {
   type usageOutput,
 } from "./tools.js";
 
-
 type JobView = z.infer<typeof jobView>;
 
 /** The task_status view of a job (also used by the service's task endpoints). */

@@ -143,7 +143,7 @@ describe("hello loop", () => {
 });
 
 describe("run --verify interrupted", () => {
-  it("Ctrl-C during verification ends the run with exit 130 and leaves no worktree behind", async () => {
+  it("Ctrl-C during verification ends the run with exit 130 and leaves no sandbox behind", async () => {
     expect(existsSync(builtCli), "run `npm run build` first (npm test does)").toBe(true);
     const root = sampleRepo();
     fake = await startFakeOllama({ rules: [{ when: isPlanner, reply: "hang" }] });
@@ -165,11 +165,13 @@ describe("run --verify interrupted", () => {
       if (Date.now() > deadline) throw new Error("verification never started");
       await new Promise((done) => setTimeout(done, 25));
     }
-    const worktree = readFileSync(marker, "utf8").trim();
-    expect(worktreeCount(root)).toBe(2);
+    const sandbox = readFileSync(marker, "utf8").trim();
+    // The sandbox is a temporary clone, not a worktree of the user's repository.
+    expect(sandbox.startsWith(root)).toBe(false);
+    expect(worktreeCount(root)).toBe(1);
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     expect(worktreeCount(root)).toBe(1);
-    expect(existsSync(worktree)).toBe(false);
+    expect(existsSync(sandbox)).toBe(false);
   }, 30_000);
 });

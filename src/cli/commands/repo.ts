@@ -141,9 +141,12 @@ export function registerRepo(program: Command, context: CliContext): void {
           wanted.some((path) => path === "" || file.path === path || file.path.startsWith(`${path}/`)),
       );
       if (context.output.json) {
-        // Streamed: a large repository's rows never exist as one string.
+        // Streamed: a large repository's rows never exist as one string. One object with `ok`,
+        // like every --json output: { "ok": true, "symbols": [ … ] }.
         const { writeSymbolsJson } = await import("../../repo/symbols-json.js");
+        context.output.print('{\n  "ok": true,\n  "symbols":');
         writeSymbolsJson(selected, (chunk) => context.output.print(chunk));
+        context.output.print("}");
         return;
       }
       const rows = selected.flatMap((file) =>
