@@ -379,11 +379,9 @@ try {
   console.log("| queue | tasks/s | p50 submit→done | p99 submit→done | failed | goal |");
   console.log("|---|---|---|---|---|---|");
   for (const row of table) {
-    const p99Goal = (taskCount / 2) * 1000 + 2000;
-    const ok =
-      row.tasksPerSecond >= 2 &&
-      row.p99 <= (taskCount / row.tasksPerSecond) * 1000 + 2000 &&
-      row.failed === 0;
+    // p99 may not exceed the time the whole batch needs at the measured rate, plus 2 s
+    const p99Goal = (taskCount / row.tasksPerSecond) * 1000 + 2000;
+    const ok = row.tasksPerSecond >= 2 && row.p99 <= p99Goal && row.failed === 0;
     console.log(
       `| ${row.queue} | ${row.tasksPerSecond.toFixed(2)} | ${fmt(row.p50)} ms | ${fmt(row.p99)} ms | ${row.failed} | ≥ 2 tasks/s, p99 ≤ ${fmt(p99Goal)} ms: ${ok ? "met" : "MISSED"} |`,
     );

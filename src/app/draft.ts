@@ -11,6 +11,7 @@ import { ModelCaller, type RoleTotals } from "../pipeline/model-call.js";
 import type { PlanUnit } from "../pipeline/plan-schema.js";
 import { normalizeRepoPath } from "../pipeline/plan-validation.js";
 import { type ContextPacker, systemClock } from "../pipeline/ports.js";
+import { fixRunContexts } from "../pipeline/prepare-plan.js";
 import { openStateDatabase } from "../store/database.js";
 import { newRunId } from "../store/run-log.js";
 import { usageLedger } from "../store/usage-ledger.js";
@@ -84,8 +85,11 @@ export async function draftFile(options: SingleFileOptions): Promise<DraftFileOu
   const profile = await probeCapacity(setup.roles.drafter.provider, setup.roles.drafter.model, {
     memory: setup.memory,
     exactTokens: setup.counter.exact,
+    ...(setup.roles.drafter.pinnedNumCtx ? { numCtxOverride: setup.roles.drafter.pinnedNumCtx } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  // One num_ctx per Ollama model, and every prompt measured against it before sending.
+  await fixRunContexts({ ...setup, ...(options.signal ? { signal: options.signal } : {}) }, caller, profile);
   const exists = setup.repo.readFile(file) !== null;
   let packed: DraftFileOutcome["packed"];
   const packer: ContextPacker = {

@@ -4,8 +4,10 @@
  */
 import { spawnSync } from "node:child_process";
 import { UsageError } from "../errors.js";
+import { probeCapacity } from "../pipeline/capacity.js";
 import type { PipelineRole } from "../pipeline/events.js";
 import type { RoleTotals } from "../pipeline/model-call.js";
+import { fixRunContexts } from "../pipeline/prepare-plan.js";
 import { type ReviewOutcome, reviewUnit } from "../pipeline/review.js";
 import { checkedFile, type SingleFileOptions, singleCallCaller, singleFileUnit } from "./draft.js";
 import { setupPipeline } from "./run.js";
@@ -28,6 +30,14 @@ export async function reviewFile(options: SingleFileOptions): Promise<ReviewFile
   const content = setup.repo.readFile(file);
   if (content === null) throw new UsageError(`--file: ${file} does not exist`);
   const caller = singleCallCaller(options, setup);
+  // A local reviewer gets the same one num_ctx a run would use, and the prompt is measured against it.
+  const profile = await probeCapacity(setup.roles.drafter.provider, setup.roles.drafter.model, {
+    memory: setup.memory,
+    exactTokens: setup.counter.exact,
+    ...(setup.roles.drafter.pinnedNumCtx ? { numCtxOverride: setup.roles.drafter.pinnedNumCtx } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  await fixRunContexts({ ...setup, ...(options.signal ? { signal: options.signal } : {}) }, caller, profile);
   const diff = workingTreeDiff(options.repoRoot, file);
   const review = await reviewUnit(
     caller,

@@ -83,24 +83,6 @@ export function createOutput(options: {
 }
 
 /**
- * Escapes what a model or a repository could use to drive the terminal through our stderr:
- * control characters other than newline and tab, and bidi controls, become `\xNN` / `\uNNNN`.
- * SGR colour sequences (`ESC [ … m`, what picocolors writes) are kept.
- */
-export function escapeTerminal(text: string): string {
-  return text.replace(
-    /\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
-    (match) => {
-      if (match.length > 1) return match;
-      const code = match.charCodeAt(0);
-      return code <= 0xff
-        ? `\\x${code.toString(16).padStart(2, "0")}`
-        : `\\u${code.toString(16).padStart(4, "0")}`;
-    },
-  );
-}
-
-/**
  * The hint for an error that brings none: every error line gets a `hint:` line saying what to do
  * next, by the kind of error.
  */
@@ -120,6 +102,24 @@ export function hintFor(error: HierocodeError): string {
     default:
       return "run again with --debug for details";
   }
+}
+
+/**
+ * Escapes what a model or a repository could use to drive the terminal through our stderr:
+ * control characters other than newline and tab, and bidi controls, become `\xNN` / `\uNNNN`.
+ * SGR colour sequences (`ESC [ … m`, what picocolors writes) are kept.
+ */
+export function escapeTerminal(text: string): string {
+  return text.replace(
+    /\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (match) => {
+      if (match.length > 1) return match;
+      const code = match.charCodeAt(0);
+      return code <= 0xff
+        ? `\\x${code.toString(16).padStart(2, "0")}`
+        : `\\u${code.toString(16).padStart(4, "0")}`;
+    },
+  );
 }
 
 /** Formats any error as `error: message` plus a `hint:` line. */

@@ -72,6 +72,17 @@ export function applyHunk(
   const already = alreadyApplied(lines, search, replace, whole, stated);
   if (already?.kind === "applied") return { lines: [...lines], strategy: ALREADY_APPLIED };
   if (already?.kind === "conflict") throw new EditFailure(conflictMessage(already), search);
+  if (whole.kind === "found" && !whole.strategy.startsWith("exact")) {
+    // Placed only by a tolerant rung: if the hunk's context stands word for word somewhere else
+    // with different `-` lines, the hunk was made for that place and is stale there.
+    const stale = staleContextPlace(lines, hunk, whole.start);
+    if (stale !== null) {
+      throw new EditFailure(
+        `the hunk's context matches line ${stale + 1} exactly but its removed lines differ there; it matches line ${whole.start + 1} only loosely — the diff was made for other content, rebuild it from the current file`,
+        search,
+      );
+    }
+  }
   if (whole.kind === "found") {
     return {
       lines: [...lines.slice(0, whole.start), ...whole.replacement, ...lines.slice(whole.end)],
@@ -174,6 +185,31 @@ function contradictingContext(
     const text = line.trim();
     if (text === "" || !present.has(text)) continue;
     if (!near(text, changeEnd + offset)) return line;
+  }
+  return null;
+}
+
+/**
+ * A place (0-based) other than `placed` where every context line of the hunk stands exactly (trailing
+ * whitespace aside) but its `-` lines do not: where a stale hunk was made for. Null when none, or
+ * when the hunk has fewer than two non-blank context lines to tell.
+ */
+function staleContextPlace(file: readonly string[], hunk: DiffHunk, placed: number): number | null {
+  const old = hunk.lines.filter((line) => line.kind !== "+");
+  if (old.filter((line) => line.kind === " " && line.text.trim() !== "").length < 2) return null;
+  for (let start = 0; start + old.length <= file.length; start++) {
+    if (start === placed) continue;
+    let contextAgrees = true;
+    let removedDiffer = false;
+    for (const [offset, line] of old.entries()) {
+      const same = (file[start + offset] ?? "").trimEnd() === line.text.trimEnd();
+      if (line.kind === " " && !same) {
+        contextAgrees = false;
+        break;
+      }
+      if (line.kind === "-" && !same) removedDiffer = true;
+    }
+    if (contextAgrees && removedDiffer) return start;
   }
   return null;
 }

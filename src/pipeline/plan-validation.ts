@@ -11,6 +11,12 @@ export interface PlanLimits {
   maxFilesPerUnit: number;
   /** Input tokens the drafter can take for one unit (target + context + instructions). */
   maxInputTokens: number;
+  /**
+   * The drafter sees large targets through excerpts (relevant symbols + signatures of the rest)
+   * and edits them with SEARCH/REPLACE against the full file, so no unit is rejected for the
+   * size of its files (issue 12, item 4); drafting reports a unit whose focus cannot fit.
+   */
+  excerpts?: boolean;
 }
 
 export interface PlanValidationContext {
@@ -121,6 +127,7 @@ function validateUnit(unit: PlanUnit, ids: Set<string>, context: PlanValidationC
     else if (!ids.has(dependency)) problems.push(`${where} depends on unknown unit '${dependency}'`);
   }
   const budget = context.limits.maxInputTokens;
+  if (context.limits.excerpts) return problems;
   if (targetTokens > budget) {
     problems.push(
       `${where}: its target files alone are ~${targetTokens} tokens, over the drafter's ${budget}-token budget — target fewer or smaller files`,

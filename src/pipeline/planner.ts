@@ -51,6 +51,8 @@ export function planCacheKey(input: PlanKeyInput): string {
 export interface PlanningDeps {
   caller: ModelCaller;
   counter: TokenCounter;
+  /** Large targets reach the drafter as excerpts (a symbol-aware packer is in use). */
+  excerpts?: boolean;
   fileExists(path: string): boolean;
   readFile(path: string): string | null;
   emit?: EventSink;
@@ -65,6 +67,7 @@ export async function requestPlan(
     maxUnits: input.maxUnits,
     maxFilesPerUnit: input.profile.maxFilesPerUnit,
     maxInputTokens: input.profile.maxInputTokens,
+    ...(deps.excerpts ? { excerpts: true } : {}),
   };
   const fileTokens = (path: string) => deps.counter.count(deps.readFile(path) ?? "");
   const messages: ChatMessage[] = [
@@ -139,6 +142,7 @@ export async function obtainPlan(
           maxUnits: options.maxUnits,
           maxFilesPerUnit: options.profile.maxFilesPerUnit,
           maxInputTokens: options.profile.maxInputTokens,
+          ...(deps.excerpts ? { excerpts: true } : {}),
         },
         fileExists: deps.fileExists,
       });

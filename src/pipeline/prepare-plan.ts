@@ -66,7 +66,7 @@ export interface FixedContext {
  * its own (window and memory cap, a loaded runner's context, or the provider's pin).
  */
 export async function fixRunContexts(
-  deps: PipelineDeps,
+  deps: Pick<PipelineDeps, "roles" | "counter" | "memory" | "signal" | "emit" | "log">,
   caller: ModelCaller,
   profile: CapacityProfile,
 ): Promise<FixedContext[]> {
@@ -167,6 +167,7 @@ export async function preparePlan(
     {
       caller,
       counter: deps.counter,
+      ...(deps.packer ? { excerpts: true } : {}),
       fileExists: (path) => known.has(path) || deps.repo.readFile(path) !== null,
       readFile: deps.repo.readFile,
       ...(deps.emit ? { emit: deps.emit } : {}),

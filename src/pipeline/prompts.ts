@@ -27,8 +27,16 @@ export function capabilityText(profile: CapacityProfile): string {
   ].join("\n");
 }
 
-export function plannerUserPrompt(task: string, profile: CapacityProfile, maxUnits: number): string {
-  return `Task:\n${task}\n\n${capabilityText(profile)}\nUse at most ${maxUnits} units.`;
+export function plannerUserPrompt(
+  task: string,
+  profile: CapacityProfile,
+  maxUnits: number,
+  excerpts = false,
+): string {
+  const large = excerpts
+    ? "\nA target file larger than that budget is fine: the drafter sees it as an excerpt (the code the unit's goal names, plus signatures of the rest) and edits it in place. Name the functions or classes to change in the goal."
+    : "";
+  return `Task:\n${task}\n\n${capabilityText(profile)}${large}\nUse at most ${maxUnits} units.`;
 }
 
 export function planRetryPrompt(problems: string[]): string {

@@ -5,7 +5,7 @@
  */
 import { ModelOutputError } from "../errors.js";
 import type { ChangedFile, CheckFinding } from "./hooks.js";
-import type { ModelCaller } from "./model-call.js";
+import { type ModelCaller, measurePrompt } from "./model-call.js";
 import type { PlanUnit } from "./plan-schema.js";
 import { fileBlock, reviewerSystem, reviewerUserPrompt } from "./prompts.js";
 import { type ReviewVerdict, repairVerdict, verdictJsonSchema, verdictSchema } from "./review-schema.js";
@@ -36,17 +36,46 @@ export async function reviewUnit(
   input: ReviewInput,
   options: ReviewOptions,
 ): Promise<ReviewOutcome> {
-  const codeBlocks = input.changes
+  const allBlocks = input.changes
     .filter((change) => change.after !== null)
-    .map((change) => fileBlock(change.file, change.after ?? ""));
-  const user = reviewerUserPrompt({
-    task: input.task,
-    unit: input.unit,
-    diff: input.diff,
-    codeBlocks,
-    findings: input.findings,
-    ...(input.verifyReport ? { verifyReport: input.verifyReport } : {}),
-  });
+    .map((change) => ({ file: change.file, block: fileBlock(change.file, change.after ?? "") }));
+  const prompt = (codeBlocks: string[]) =>
+    reviewerUserPrompt({
+      task: input.task,
+      unit: input.unit,
+      diff: input.diff,
+      codeBlocks,
+      findings: input.findings,
+      ...(input.verifyReport ? { verifyReport: input.verifyReport } : {}),
+    });
+  // A reviewer with a fixed context (a local model): the whole changed files go in only while
+  // they fit; a file that does not is named instead (the diff carries the change with context).
+  const codeBlocks: string[] = [];
+  const context = caller.contextOf("reviewer");
+  if (context) {
+    const measure = (text: string) =>
+      measurePrompt(
+        {
+          model: "",
+          system: reviewerSystem,
+          messages: [{ role: "user", content: text }],
+          maxOutputTokens: 0,
+        },
+        context.counter,
+      );
+    const room = () => context.numCtx - options.maxOutputTokens - measure(prompt(codeBlocks));
+    for (const { file, block } of allBlocks) {
+      const cost = context.counter ? context.counter.count(block) + 2 : Math.ceil(block.length / 3.5) + 2;
+      if (cost <= room()) codeBlocks.push(block);
+      else
+        codeBlocks.push(
+          `${file}: too large to show whole in the reviewer's context; judge it from the diff above`,
+        );
+    }
+  } else {
+    codeBlocks.push(...allBlocks.map((entry) => entry.block));
+  }
+  const user = prompt(codeBlocks);
   const request = {
     system: reviewerSystem,
     messages: [{ role: "user" as const, content: user }],

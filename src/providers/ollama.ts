@@ -164,6 +164,8 @@ export class OllamaProvider implements Provider {
   /** What was corrected in the configured URL (a dropped /v1 or /api suffix); shown by doctor and run. */
   readonly urlWarnings: string[];
   private readonly transport: HttpTransport;
+  /** Models (normalized names) whose /api/show listed the "thinking" capability. */
+  private readonly thinkingModels = new Set<string>();
 
   constructor(
     readonly name: string,
@@ -260,6 +262,9 @@ export class OllamaProvider implements Provider {
       ],
       stream,
       ...(request.jsonSchema ? { format: request.jsonSchema } : {}),
+      // A model whose /api/show listed the "thinking" capability gets `think`, so its reasoning
+      // comes back in `message.thinking` instead of inline (a model without it would answer 400).
+      ...(this.thinkingModels.has(normalizeOllamaModel(request.model)) ? { think: true } : {}),
       options: {
         num_ctx: ollamaContextSize(request),
         num_predict: request.maxOutputTokens,
@@ -428,7 +433,10 @@ export class OllamaProvider implements Provider {
       const { json: show } = await requestJson<{
         model_info?: Record<string, unknown>;
         details?: OllamaModelDetails;
+        capabilities?: unknown;
       }>(this.transport, this.call("POST", "/api/show", scope, { model }, model));
+      if (Array.isArray(show.capabilities) && show.capabilities.includes("thinking"))
+        this.thinkingModels.add(normalizeOllamaModel(model));
       const info = show.model_info ?? {};
       const architecture = info["general.architecture"];
       const contextLength =

@@ -146,7 +146,7 @@ export function openRunLog(
       if (
         exactFolder &&
         Array.isArray(input.changes) &&
-        (input.changes.length > 0 || Array.isArray(resultChanges))
+        (input.changes.length > 0 || (Array.isArray(resultChanges) && resultChanges.length > 0))
       ) {
         mkdirSync(exactFolder, { recursive: true, mode: 0o700 });
         const number = exactNumber++;

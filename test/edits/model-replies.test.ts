@@ -128,6 +128,29 @@ describe("never in the wrong place", () => {
     expect(result.outcomes[0]?.reason).toMatch(/context/);
   });
 
+  it("refuses a stale hunk whose whole text stands elsewhere only with other indentation", () => {
+    const file = [
+      "class A:",
+      "    def run(self):",
+      "        if ready:",
+      "            done = 1  # changed since",
+      "            stop()",
+      "",
+      "",
+      "def run(self):",
+      "    if ready:",
+      "        done = 1",
+      "        stop()",
+      "",
+    ].join("\n");
+    const stale =
+      "--- a/m.py\n+++ b/m.py\n@@ -2,4 +2,4 @@\n     def run(self):\n         if ready:\n-            done = 1\n+            done = 2\n             stop()\n";
+    const { result, contentOf } = run(stale, { "m.py": file });
+    expect(result.ok).toBe(false);
+    expect(result.outcomes[0]?.reason).toMatch(/context matches line 2 exactly but its removed lines differ/);
+    expect(contentOf("m.py")).toBe(file);
+  });
+
   it("still places a hunk whose context the model misremembered (absent from the file)", () => {
     const hunk = [
       "--- a/m.py",

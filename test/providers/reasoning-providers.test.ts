@@ -96,3 +96,27 @@ describe.each([
     },
   );
 });
+
+describe("Ollama's think option", () => {
+  it("is sent only for a model whose /api/show lists the thinking capability", async () => {
+    const models = [
+      ...defaultOllamaModels(),
+      { name: "qwen3:8b", family: "qwen3", capabilities: ["completion", "thinking"] },
+    ];
+    const ollama = await startFakeOllama({ default: { text: "ok", reasoning: "hmm" } }, { models });
+    fake = ollama;
+    const provider = new OllamaProvider(
+      "local",
+      { type: "ollama", base_url: ollama.url, auth: { type: "none" } },
+      instantRuntime().runtime,
+    );
+    await provider.capacity("qwen3:8b");
+    await provider.capacity("qwen2.5-coder:7b");
+    const thinker = await provider.generate(request("qwen3:8b"));
+    const plain = await provider.generate(request("qwen2.5-coder:7b"));
+    const bodies = ollama.requestsTo("/api/chat").map((recorded) => recorded.body as { think?: boolean });
+    expect(bodies.map((body) => body.think)).toEqual([true, undefined]);
+    expect([thinker.text, thinker.reasoning]).toEqual(["ok", "hmm"]);
+    expect([plain.text, plain.reasoning]).toEqual(["ok", "hmm"]);
+  });
+});

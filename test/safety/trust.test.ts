@@ -19,6 +19,12 @@ import { makeSandbox, roleConfig, runCliProcess } from "../pipeline/support/e2e.
 import { searchReplace, unit } from "../pipeline/support/harness.js";
 
 const cleanups: Array<() => unknown> = [];
+
+/** One retry per call: under heavy load a fake may drop a kept-alive connection. */
+function tolerant<T extends { providers: Record<string, { max_retries?: number }> }>(config: T): T {
+  for (const provider of Object.values(config.providers)) provider.max_retries = 1;
+  return config;
+}
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
@@ -107,7 +113,8 @@ describe("project config trust", () => {
         },
         routing: {
           drafter: { provider: "leak", model: "m" },
-          planner: { provider: "leak2", model: "claude-sonnet-4-6" },
+          // leak2 is not routed: once its base_url is dropped it would go to the real API
+          planner: { provider: "leak", model: "m" },
         },
       }),
     );
@@ -118,7 +125,7 @@ describe("project config trust", () => {
       ANTHROPIC_API_KEY: "sk-ant-api03-user-own-key-0123456789",
     };
     const doctor = await cli(["doctor", "--timeout", "3"], secretEnv, repo);
-    await cli(["models", "list"], secretEnv, repo);
+    await cli(["models", "list", "-p", "leak"], secretEnv, repo);
     expect(attacker.requests).toEqual([]);
     expect(doctor.stdout).toMatch(
       /ignored: providers\.leak\.base_url, providers\.leak\.auth, providers\.leak2\.base_url|ignored: .*providers\.leak\.auth.*providers\.leak\.base_url/,
@@ -208,7 +215,7 @@ describe("project verify_command on a plain run", { timeout: 60_000 }, () => {
       json: { action: "accept", feedback: "", issues: [], confidence: 0.95, sub_units: [] },
     });
     const sandbox = makeSandbox(
-      roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl }),
+      tolerant(roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl })),
     );
     cleanups.push(() => rmSync(join(sandbox.repo, ".."), { recursive: true, force: true }));
     const marker = join(sandbox.repo, "..", "verify-ran");

@@ -141,7 +141,8 @@ export function registerRepo(program: Command, context: CliContext): void {
           wanted.some((path) => path === "" || file.path === path || file.path.startsWith(`${path}/`)),
       );
       if (context.output.json) {
-        // Streamed: a large repository's rows never exist as one string.
+        // Streamed: a large repository's rows never exist as one string. One object with `ok`,
+        // like every --json output: { "ok": true, "symbols": [ … ] } (written by writeSymbolsJson).
         const { writeSymbolsJson } = await import("../../repo/symbols-json.js");
         writeSymbolsJson(selected, (chunk) => context.output.print(chunk));
         return;

@@ -92,6 +92,22 @@ describe("fake claude", () => {
     expect(result.status).toBe(1);
   });
 
+  it("--json-schema with a 2020-12 $schema is refused as the real 2.1.332 refuses it; without it, the login check answers", () => {
+    const schema = { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object" };
+    const refused = run("claude", ["-p", "--output-format", "json", "--json-schema", JSON.stringify(schema)], {
+      input: "hi",
+    });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toBe(
+      'Error: --json-schema is not a valid JSON Schema: no schema with key or ref "https://json-schema.org/draft/2020-12/schema"\n',
+    );
+    const accepted = run("claude", ["-p", "--output-format", "json", "--json-schema", '{"type":"object"}'], {
+      input: "hi",
+      mode: "not_logged_in",
+    });
+    expect(accepted.stdout).toContain("Not logged in");
+  });
+
   it("stream-json without --verbose is refused", () => {
     expect(run("claude", ["-p", "x", "--output-format", "stream-json"])).toEqual({
       stdout: "",
