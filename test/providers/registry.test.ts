@@ -8,11 +8,18 @@ const runtime = { env: {} };
 
 describe("createProvider", () => {
   it("builds every provider type", () => {
-    for (const type of providerTypes) {
+    for (const type of providerTypes.filter((type) => type !== "replay")) {
       const provider = createProvider(`p-${type}`, { type, auth: { type: "none" } }, runtime);
       expect(provider.type).toBe(type);
       expect(provider.name).toBe(`p-${type}`);
     }
+    // A replay entry takes the recorded provider's type and locality (test/fixtures/cassettes).
+    const cassette = new URL("../fixtures/cassettes/draft-ollama.jsonl", import.meta.url).pathname;
+    const replay = createProvider("p-replay", { type: "replay", cassette, auth: { type: "none" } }, runtime);
+    expect([replay.name, replay.type, replay.local]).toEqual(["p-replay", "ollama", true]);
+    expect(() => createProvider("bare", { type: "replay", auth: { type: "none" } }, runtime)).toThrow(
+      /names no cassette/,
+    );
   });
 
   it("pools an entry with several base URLs and not one with a single-item list", () => {
