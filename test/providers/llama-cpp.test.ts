@@ -20,7 +20,8 @@ import {
 import { installLlamaCpp, llamaCppStatus, loadNodeLlamaCpp } from "../../src/providers/llama-cpp-runtime.js";
 import { makeSandbox, runCliProcess } from "../pipeline/support/e2e.js";
 
-const modelPath = "/work/shared/models/llama-2-tiny-random.gguf";
+// The random-weight test model (HIEROCODE_TEST_GGUF elsewhere than this machine).
+const modelPath = process.env.HIEROCODE_TEST_GGUF ?? "/work/shared/models/llama-2-tiny-random.gguf";
 // The global setup points TMPDIR at a per-run folder; the runtime is cached one level up.
 const runtimeDir =
   process.env.HIEROCODE_TEST_LLAMA_CPP_DIR ?? join(dirname(tmpdir()), "hierocode-test-llama-cpp-3.22.1");
