@@ -144,9 +144,8 @@ export function registerRepo(program: Command, context: CliContext): void {
         // Streamed: a large repository's rows never exist as one string. One object with `ok`,
         // like every --json output: { "ok": true, "symbols": [ … ] }.
         const { writeSymbolsJson } = await import("../../repo/symbols-json.js");
-        context.output.print('{\n  "ok": true,\n  "symbols":');
+        // writeSymbolsJson writes the whole object, `ok` included (each chunk ends with a newline).
         writeSymbolsJson(selected, (chunk) => context.output.print(chunk));
-        context.output.print("}");
         return;
       }
       const rows = selected.flatMap((file) =>
