@@ -142,9 +142,8 @@ export function registerRepo(program: Command, context: CliContext): void {
       );
       if (context.output.json) {
         // Streamed: a large repository's rows never exist as one string. One object with `ok`,
-        // like every --json output: { "ok": true, "symbols": [ … ] }.
+        // like every --json output: { "ok": true, "symbols": [ … ] } (written by writeSymbolsJson).
         const { writeSymbolsJson } = await import("../../repo/symbols-json.js");
-        // writeSymbolsJson writes the whole object, `ok` included (each chunk ends with a newline).
         writeSymbolsJson(selected, (chunk) => context.output.print(chunk));
         return;
       }
