@@ -61,7 +61,7 @@ describe("hierocode plan --write", () => {
     expect(markdown).toContain("```sh\nnpm test\n```");
   });
 
-  it("a folder for --write is a usage error before the planner is called", async () => {
+  it("a folder for --write is a usage error before the planner is called", { timeout: 60_000 }, async () => {
     const root = mkdtempSync(join(tmpdir(), "hierocode-planmd-"));
     cpSync(resolve("test/fixtures/hello-node"), root, { recursive: true });
     execFileSync("git", ["init", "-q"], { cwd: root });
