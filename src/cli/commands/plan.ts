@@ -8,13 +8,15 @@ import { describeProfile } from "../../pipeline/capacity.js";
 import { renderPlanMarkdown } from "../../supervisor/plan-markdown.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import { detectVerifyCommand } from "../../verify/index.js";
+import { type CassetteFlags, cassetteOptions } from "../cassette.js";
 import type { CliContext } from "../context.js";
 import { providerRuntime } from "../runtime.js";
 import { configFor, type ModelFlags, repositoryFor, totalsLines, withInterrupt } from "./run.js";
 
+type PlanFlags = ModelFlags & CassetteFlags & { task: string; refreshPlan?: boolean; write?: string };
+
 export function registerPlan(program: Command, context: CliContext): void {
-  program
-    .command("plan")
+  cassetteOptions(program.command("plan"))
     .description("make (or reuse from the cache) the plan for a task and print it; nothing is drafted")
     .requiredOption("-t, --task <task>", "what to do")
     .option("--repo <dir>", "repository root")
@@ -26,7 +28,7 @@ export function registerPlan(program: Command, context: CliContext): void {
       "--write <file>",
       "also write the plan as HACO tickets (e.g. PLAN.md; relative to the current folder)",
     )
-    .action(async (flags: ModelFlags & { task: string; refreshPlan?: boolean; write?: string }) => {
+    .action(async (flags: PlanFlags) => {
       const { output } = context;
       const repoRoot = repositoryFor(context, flags.repo);
       const config = configFor(context, repoRoot, flags);
@@ -43,10 +45,11 @@ export function registerPlan(program: Command, context: CliContext): void {
           config,
           env: context.env,
           repoRoot,
-          runtime: providerRuntime(context),
+          runtime: providerRuntime(context, flags),
           task: flags.task,
           signal,
-          ...(flags.refreshPlan ? { refreshPlan: true } : {}),
+          // A cassette holds the planner call: recording and replaying never read the plan cache.
+          ...(flags.refreshPlan || flags.record || flags.replay ? { refreshPlan: true } : {}),
         }),
       );
       if (flags.write) {
