@@ -123,6 +123,12 @@ export const commandEntries: CommandEntry[] = [
     load: async () => (await import("./usage.js")).registerUsage,
   },
   {
+    name: "eval",
+    summary: "evaluate your drafter models on small edit tasks (pass@1, well-formed rate, latency)",
+    module: "eval",
+    load: async () => (await import("./eval.js")).registerEval,
+  },
+  {
     name: "cache",
     summary: "the plan cache",
     module: "cache",
