@@ -14,6 +14,7 @@ import type { PriceTable } from "../cost/price-table.js";
 import { loadPriceTable } from "../cost/pricing-file.js";
 import { readRepoFile, writeChangesAtomically } from "../edits/index.js";
 import { ConfigError, ExitCode, HierocodeError, UsageError } from "../errors.js";
+import { plannerMemoryFor } from "../memory/retrieve.js";
 import type { HostMemory } from "../pipeline/capacity.js";
 import { defaultEditEngine } from "../pipeline/edit-engine.js";
 import type { EventSink, PipelineRole } from "../pipeline/events.js";
@@ -305,6 +306,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(checker ? { checker } : {}),
       packer: setup.packer,
       vault: new SecretVault({ env, sendSecretFiles: config.policy.send_secret_files }),
+      ...plannerMemoryFor({ config, env, task, repoRoot, counter: setup.counter }),
       ...(options.verifier ? { verifier: options.verifier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     },

@@ -172,6 +172,21 @@ export const configSchema = z.object({
     .default({ location: "repo" }),
   pricing_file: z.string().optional().describe("path of a pricing.yaml overriding the built-in price table"),
   service: serviceSchema.default(serviceSchema.parse({})),
+  memory: z
+    .object({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe("give the planner relevant notes from `hierocode memory` (false: none for this project)"),
+      max_tokens: z
+        .number()
+        .int()
+        .min(0)
+        .max(8000)
+        .default(500)
+        .describe("token budget for the memory block in the planner's prompt"),
+    })
+    .default({ enabled: true, max_tokens: 500 }),
 });
 
 export type HierocodeConfig = z.infer<typeof configSchema>;

@@ -41,6 +41,8 @@ export interface PipelineDeps {
   signal?: AbortSignal;
   /** The run's secrets: what remote prompts redact and replies restore (a fresh vault when absent). */
   vault?: SecretVault;
+  /** Notes from the user's cross-project memory for the planner (src/memory/retrieve.ts). */
+  plannerMemory?: { text: string; notes: Array<{ id: number; kind: string; scope: string }>; tokens: number };
 }
 
 export interface PipelinePolicy extends UnitPolicy {

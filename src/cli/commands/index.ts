@@ -129,6 +129,12 @@ export const commandEntries: CommandEntry[] = [
     load: async () => (await import("./eval.js")).registerEval,
   },
   {
+    name: "memory",
+    summary: "notes and preferences the planner is given across projects (memory.enabled: false turns it off)",
+    module: "memory",
+    load: async () => (await import("./memory.js")).registerMemory,
+  },
+  {
     name: "cache",
     summary: "the plan cache",
     module: "cache",
