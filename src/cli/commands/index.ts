@@ -130,7 +130,8 @@ export const commandEntries: CommandEntry[] = [
   },
   {
     name: "memory",
-    summary: "notes and preferences the planner is given across projects (memory.enabled: false turns it off)",
+    summary:
+      "notes and preferences the planner is given across projects (memory.enabled: false turns it off)",
     module: "memory",
     load: async () => (await import("./memory.js")).registerMemory,
   },
