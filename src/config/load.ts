@@ -322,6 +322,13 @@ function crossCheck(raw: Plain): string[] {
     if (isPlain(binding) && typeof binding.provider === "string" && !(binding.provider in providers)) {
       errors.push(`routing.${role}.provider: '${binding.provider}' is not defined under providers`);
     }
+    const candidates = isPlain(binding) && Array.isArray(binding.candidates) ? binding.candidates : [];
+    candidates.forEach((candidate, index) => {
+      if (isPlain(candidate) && typeof candidate.provider === "string" && !(candidate.provider in providers))
+        errors.push(
+          `routing.${role}.candidates[${index}].provider: '${candidate.provider}' is not defined under providers`,
+        );
+    });
   }
   return errors;
 }
