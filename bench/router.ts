@@ -8,7 +8,7 @@
  *   large local  70% / 50%   40 s per unit
  *   paid API     97% / 90%   $0.04 + 4 s per unit
  * A failed draft escalates to the planner (Opus-class): $0.30 + 30 s, which succeeds 95%.
- * Cost units: 1 per dollar, 0.002 per second (router defaults). Units: complexity bands
+ * Cost units: 1 per dollar, 0.002 per second. Units: complexity bands
  * trivial 35% / simple 25% (easy), complex 25% / architectural 15% (hard); kinds uniform.
  *
  * Policies: always-small-local, always-large-local, always-API, matrix (the seed's table),
@@ -28,7 +28,6 @@ import {
   type CandidateCost,
   candidateKey,
   cellKey,
-  defaultCostWeights,
   type EvidenceTable,
   type RouteCandidate,
   type RouterSettings,
@@ -40,6 +39,8 @@ import {
 const unitCount = Math.max(250, Number.parseInt(process.env.BENCH_ROUTER_UNITS ?? "500", 10) || 500);
 const seed = Number.parseInt(process.env.BENCH_ROUTER_SEED ?? "1", 10) || 1;
 const warmup = 200;
+/** The bench's own cost units (1 per dollar, 0.002 per second), independent of the product defaults. */
+const defaultCostWeights = { usd: 1, seconds: 0.002, messages: 0.05 };
 
 interface SimCandidate {
   name: string;

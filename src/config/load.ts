@@ -193,6 +193,7 @@ export function readYamlFile(
 const reservedEnv = new Set([
   "HIEROCODE_CONFIG",
   "HIEROCODE_STATE_DIR",
+  "HIEROCODE_DATA_DIR",
   "HIEROCODE_CACHE_DIR",
   "HIEROCODE_DEBUG",
   "HIEROCODE_NO_COLOR",

@@ -100,10 +100,14 @@ export const routerSchema = z.object({
   weights: z
     .object({
       usd: z.number().min(0).default(1).describe("cost units per dollar"),
-      seconds: z.number().min(0).default(0.002).describe("cost units per second of drafting"),
+      seconds: z
+        .number()
+        .min(0)
+        .default(0.0005)
+        .describe("cost units per second of drafting (0.0005 = 1.80 per hour)"),
       messages: z.number().min(0).default(0.05).describe("cost units per subscription message"),
     })
-    .default({ usd: 1, seconds: 0.002, messages: 0.05 }),
+    .default({ usd: 1, seconds: 0.0005, messages: 0.05 }),
   half_life_days: z
     .number()
     .positive()

@@ -98,15 +98,14 @@ export function scoreComplexity(text: string, signals: RepoSignals = {}): Comple
     features.push({ name: "multi_file", value: files, points: 1.5, why: `${files} target files` });
   if (testWords.test(text))
     features.push({ name: "tests_required", value: true, points: 2, why: "the text asks for tests" });
-  if (signals.targetTokens !== undefined && signals.targetTokens > 0) {
+  if (signals.targetTokens !== undefined) {
     const points = round1(Math.min(2, signals.targetTokens / 4000));
-    if (points > 0)
-      features.push({
-        name: "target_size",
-        value: signals.targetTokens,
-        points,
-        why: `largest target is ${signals.targetTokens} tokens (min(2, tokens/4000))`,
-      });
+    features.push({
+      name: "target_size",
+      value: signals.targetTokens,
+      points,
+      why: `largest target is ${signals.targetTokens} tokens (min(2, tokens/4000))`,
+    });
   }
   if (signals.contextFiles !== undefined && signals.contextFiles > 0) {
     features.push({

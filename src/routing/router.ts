@@ -51,7 +51,8 @@ export interface CostWeights {
   messages: number;
 }
 
-export const defaultCostWeights: CostWeights = { usd: 1, seconds: 0.002, messages: 0.05 };
+/** Defaults: a dollar is 1, an hour of drafting 1.80 (0.0005 per second), a subscription message 0.05. */
+export const defaultCostWeights: CostWeights = { usd: 1, seconds: 0.0005, messages: 0.05 };
 
 export function weightedCost(cost: CandidateCost, weights: CostWeights): number {
   return cost.usd * weights.usd + cost.seconds * weights.seconds + cost.messages * weights.messages;
