@@ -18,7 +18,7 @@ import type {
   TokenCounter,
   UsageSink,
 } from "./ports.js";
-import type { RunState, UnitPolicy, UnitResult } from "./unit-types.js";
+import type { DrafterRouter, RunState, UnitPolicy, UnitResult } from "./unit-types.js";
 import type { VerificationSummary } from "./verify-loop.js";
 
 export interface PipelineDeps {
@@ -41,6 +41,8 @@ export interface PipelineDeps {
   signal?: AbortSignal;
   /** The run's secrets: what remote prompts redact and replies restore (a fresh vault when absent). */
   vault?: SecretVault;
+  /** Picks each unit's drafter (src/routing); the drafter role's own model when absent. */
+  routeDrafter?: DrafterRouter;
 }
 
 export interface PipelinePolicy extends UnitPolicy {
