@@ -28,6 +28,7 @@ import { resumeFromLog } from "../pipeline/resume.js";
 import { createProvider } from "../providers/registry.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
 import { buildRepoMap, packContext } from "../repo/index.js";
+import { createRunRouter } from "../routing/run-router.js";
 import { openStateDatabase } from "../store/database.js";
 import { planCache } from "../store/plan-cache.js";
 import {
@@ -290,6 +291,18 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
     for (const message of checked.warnings) options.emit?.({ type: "warning", message });
   }
   const checker = options.checker === null ? undefined : (options.checker ?? createDraftChecker());
+  const router = createRunRouter({
+    config,
+    env,
+    repoRoot,
+    runId,
+    task,
+    drafter: setup.roles.drafter,
+    memory: setup.memory,
+    priceTable: setup.priceTable,
+    runtime: { env, ...(options.runtime ?? {}) },
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const result = await runPipeline(
     {
       roles: setup.roles,
@@ -309,6 +322,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...plannerMemoryFor({ config, env, task, repoRoot, counter: setup.counter }),
       ...(options.verifier ? { verifier: options.verifier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(router.routeDrafter ? { routeDrafter: router.routeDrafter } : {}),
     },
     {
       runId,
@@ -321,6 +335,15 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
     },
   );
   if (!options.deferFinish) dropExactChanges();
+  // The router learns from every run; a store that cannot be written never fails the run.
+  try {
+    router.recordOutcomes(result, database);
+  } catch (error) {
+    options.emit?.({
+      type: "warning",
+      message: `outcomes not logged: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
   return { runId, logFile, result, setup, finish };
 }
 

@@ -6,10 +6,10 @@
  * (https://sqlite.org/fts5.html#the_bm25_function). Text that the secret scanner or the log
  * redactor flags is refused: a secret is never stored.
  */
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { createRedactor } from "../checks/redact.js";
 import { scanSecrets } from "../checks/secret-scan.js";
+import { dataDir } from "../config/paths.js";
 import { UsageError } from "../errors.js";
 import { type Database, ensureSchema, openDatabase } from "../store/database.js";
 
@@ -28,10 +28,7 @@ export interface MemoryNote {
 }
 
 /** `HIEROCODE_DATA_DIR`, else `$XDG_DATA_HOME/hierocode`, else `~/.local/share/hierocode`. */
-export function dataDir(env: Env = process.env): string {
-  if (env.HIEROCODE_DATA_DIR) return env.HIEROCODE_DATA_DIR;
-  return join(env.XDG_DATA_HOME || join(env.HOME || homedir(), ".local", "share"), "hierocode");
-}
+export { dataDir };
 
 export function memoryDatabasePath(env: Env = process.env): string {
   return join(dataDir(env), "memory.db");

@@ -136,6 +136,18 @@ export const commandEntries: CommandEntry[] = [
     load: async () => (await import("./memory.js")).registerMemory,
   },
   {
+    name: "route",
+    summary: "the drafter router: why a task goes to which model (explain), and policy estimates (replay)",
+    module: "route",
+    load: async () => (await import("./route.js")).registerRoute,
+  },
+  {
+    name: "outcome",
+    summary: "per-unit outcomes the router learns from (logged automatically at the end of each run)",
+    module: "outcome",
+    load: async () => (await import("./outcome.js")).registerOutcome,
+  },
+  {
     name: "cache",
     summary: "the plan cache",
     module: "cache",
