@@ -78,7 +78,8 @@ export interface EvalRunOptions {
 /**
  * Parses `--models [provider/]m1,…`: a part whose text before the first '/' names a configured
  * provider is provider/model; otherwise the whole part is a model of the drafter's provider
- * (model ids such as `hf.co/org/model` keep their slashes). Errors: UsageError for an empty list
+ * (model ids such as `hf.co/org/model` keep their slashes). Without a spec: the drafter and its
+ * `candidates` (the router's choices). Errors: UsageError for an empty list
  * or when no drafter provider is configured for a bare model.
  */
 export function parseCandidates(spec: string | undefined, config: HierocodeConfig): EvalCandidate[] {
@@ -89,7 +90,12 @@ export function parseCandidates(spec: string | undefined, config: HierocodeConfi
         hint: "pass --models provider/model,… or run `hierocode models set drafter <model> -p <provider>`",
       });
     }
-    return [{ provider: drafter.provider, model: drafter.model }];
+    const all = [drafter, ...(drafter.candidates ?? [])].map(({ provider, model }) => ({ provider, model }));
+    return all.filter(
+      (candidate, index) =>
+        all.findIndex((other) => other.provider === candidate.provider && other.model === candidate.model) ===
+        index,
+    );
   }
   const parts = spec
     .split(",")
