@@ -107,7 +107,43 @@ export const roleBindingSchema = z.object({
     .enum(["passive", "active"])
     .optional()
     .describe("CLI planners: active lets claude/codex use read-only tools while planning"),
+  candidates: z
+    .array(z.object({ provider: z.string().min(1), model: z.string().min(1) }))
+    .optional()
+    .describe("drafter: other models the router may pick per unit (router.mode matrix or learned)"),
 });
+
+/** The drafter router (README "Routing"): fixed = the role's own model for every unit. */
+export const routerSchema = z.object({
+  mode: z
+    .enum(["fixed", "matrix", "learned"])
+    .default("fixed")
+    .describe("fixed: routing.drafter always; matrix: the complexity table; learned: matrix + outcomes"),
+  seed: z.number().int().min(0).default(1).describe("seed of the learned router's sampling"),
+  exploration: z
+    .number()
+    .min(0)
+    .max(0.5)
+    .default(0.05)
+    .describe("learned: share of units spent trying a local candidate that may still be best"),
+  weights: z
+    .object({
+      usd: z.number().min(0).default(1).describe("cost units per dollar"),
+      seconds: z
+        .number()
+        .min(0)
+        .default(0.0005)
+        .describe("cost units per second of drafting (0.0005 = 1.80 per hour)"),
+      messages: z.number().min(0).default(0.05).describe("cost units per subscription message"),
+    })
+    .default({ usd: 1, seconds: 0.0005, messages: 0.05 }),
+  half_life_days: z
+    .number()
+    .positive()
+    .default(30)
+    .describe("outcomes lose half their weight after this many days (a new model version takes over)"),
+});
+export type RouterConfig = z.infer<typeof routerSchema>;
 
 export const policySchema = z.object({
   max_revisions_per_unit: z.number().int().min(0).max(10).default(2),
@@ -185,6 +221,7 @@ export const configSchema = z.object({
       reviewer: roleBindingSchema.optional().describe("defaults to the planner's binding"),
     })
     .default({}),
+  router: routerSchema.default(routerSchema.parse({})),
   policy: policySchema.default(policySchema.parse({})),
   parallelization: parallelizationSchema.default(parallelizationSchema.parse({})),
   tui: z
@@ -201,6 +238,21 @@ export const configSchema = z.object({
     .default({ location: "repo" }),
   pricing_file: z.string().optional().describe("path of a pricing.yaml overriding the built-in price table"),
   service: serviceSchema.default(serviceSchema.parse({})),
+  memory: z
+    .object({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe("give the planner relevant notes from `hierocode memory` (false: none for this project)"),
+      max_tokens: z
+        .number()
+        .int()
+        .min(0)
+        .max(8000)
+        .default(500)
+        .describe("token budget for the memory block in the planner's prompt"),
+    })
+    .default({ enabled: true, max_tokens: 500 }),
 });
 
 export type HierocodeConfig = z.infer<typeof configSchema>;

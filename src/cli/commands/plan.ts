@@ -1,7 +1,9 @@
 /** `hierocode plan -t …`: print the validated plan (JSON with --json), no drafting. */
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { planTask } from "../../app/plan.js";
+import { UsageError } from "../../errors.js";
 import { describeProfile } from "../../pipeline/capacity.js";
 import { renderPlanMarkdown } from "../../supervisor/plan-markdown.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
@@ -30,6 +32,14 @@ export function registerPlan(program: Command, context: CliContext): void {
       const { output } = context;
       const repoRoot = repositoryFor(context, flags.repo);
       const config = configFor(context, repoRoot, flags);
+      // Checked before the planner is paid: a folder cannot take the plan's file.
+      if (
+        flags.write &&
+        statSync(resolve(context.cwd, flags.write), { throwIfNoEntry: false })?.isDirectory()
+      )
+        throw new UsageError(`--write ${flags.write} is a folder`, {
+          hint: "name a file, e.g. --write PLAN.md (relative to the current folder)",
+        });
       const outcome = await withInterrupt((signal) =>
         planTask({
           config,

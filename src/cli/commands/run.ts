@@ -212,9 +212,19 @@ export function stoppedRunError(
   runId: string | undefined,
   repo: string | undefined,
   output: Output,
+  planned = true,
 ): unknown {
   if (!runId) return error;
   const command = resumeCommand(runId, repo);
+  if (!planned) {
+    // `--resume` refuses a run whose log has no plan: advertising it would be a dead end.
+    if (!isAbortLike(error)) return error;
+    return new AbortError(`run ${runId} interrupted before its plan was made`, {
+      hint: "nothing to resume; run the same command again",
+      details: { runId },
+      cause: error,
+    });
+  }
   if (isAbortLike(error)) {
     return new AbortError(`run ${runId} interrupted`, {
       hint: `resume with: ${command}`,
@@ -307,7 +317,8 @@ export function registerRun(program: Command, context: CliContext): void {
           signal,
         }).catch((error: unknown) => {
           view.stop();
-          throw stoppedRunError(error, view.state.runId, flags.repo, output);
+          const planned = view.state.stage !== "starting" && view.state.stage !== "planning";
+          throw stoppedRunError(error, view.state.runId, flags.repo, output, planned);
         });
         view.stop();
         const { result, logFile, setup, finish } = outcome;
