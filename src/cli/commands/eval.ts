@@ -7,6 +7,7 @@ import { evalDir, listReports, modelTable, saveReport, trend } from "../../eval/
 import { parseCandidates, runEvaluation } from "../../eval/run.js";
 import { cronLine, installCron, installSystemd, systemdUnits } from "../../eval/schedule.js";
 import { type EvalTask, loadSuiteFile } from "../../eval/suite.js";
+import { type CassetteFlags, cassetteOptions } from "../cassette.js";
 import type { CliContext } from "../context.js";
 import { providerRuntime } from "../runtime.js";
 import { withInterrupt } from "./run.js";
@@ -18,20 +19,21 @@ function positiveInt(value: string, flag: string): number {
   return parsed;
 }
 
+type EvalRunFlags = CassetteFlags & { models?: string; suite: string; tasks?: string; timeout: string };
+
 export function registerEval(program: Command, context: CliContext): void {
   const evalCommand = program
     .command("eval")
     .description("evaluate your drafter models on small edit tasks (pass@1, well-formed rate, latency)");
 
-  evalCommand
-    .command("run")
+  cassetteOptions(evalCommand.command("run"))
     .description("draft every task with each model through the real drafting path and run the hidden tests")
     .option("--models <list>", "[provider/]model,… (default: the configured drafter)")
     .option("--suite <suite>", "builtin, or a JSONL file of tasks", "builtin")
     .option("--tasks <n>", "only the first N tasks")
     .option("--timeout <seconds>", "limit for each task's hidden test", "60")
     .option("--json", "machine-readable output")
-    .action(async (flags: { models?: string; suite: string; tasks?: string; timeout: string }) => {
+    .action(async (flags: EvalRunFlags) => {
       const { output } = context;
       const config = context.loadConfig().config;
       const candidates = parseCandidates(flags.models, config);
@@ -46,7 +48,7 @@ export function registerEval(program: Command, context: CliContext): void {
           candidates,
           tasks,
           testTimeoutSeconds: timeout,
-          runtime: providerRuntime(context),
+          runtime: providerRuntime(context, flags),
           signal,
           onTask: (candidate, result, index, total) => {
             if (output.json) return;
