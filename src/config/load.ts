@@ -195,6 +195,8 @@ const reservedEnv = new Set([
   "HIEROCODE_STATE_DIR",
   "HIEROCODE_DATA_DIR",
   "HIEROCODE_CACHE_DIR",
+  "HIEROCODE_LLAMA_CPP_DIR", // where `local install` puts node-llama-cpp (providers/llama-cpp-runtime.ts)
+  "HIEROCODE_TEST_LLAMA_CPP_DIR",
   "HIEROCODE_DEBUG",
   "HIEROCODE_NO_COLOR",
   "HIEROCODE_FAKE_RAM_GIB",

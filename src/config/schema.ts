@@ -12,6 +12,8 @@ export const providerTypes = [
   "lmstudio",
   "claude_code_cli",
   "codex_cli",
+  "llama_cpp",
+  "replay",
 ] as const;
 
 export const authSchema = z
@@ -42,7 +44,14 @@ export const httpUrlSchema = z.string().refine(
 
 export const providerSchema = z
   .object({
-    type: z.enum(providerTypes).describe("backend kind"),
+    type: z
+      .enum(providerTypes, {
+        error: (issue) =>
+          issue.input === "transformers_local"
+            ? "transformers_local is llama_cpp here: write type: llama_cpp with model_path: /path/to/model.gguf (or ollama_model: NAME), after hierocode local install"
+            : undefined,
+      })
+      .describe("backend kind"),
     base_url: z
       .union([httpUrlSchema, z.array(httpUrlSchema).min(1)])
       .optional()
@@ -60,6 +69,26 @@ export const providerSchema = z
       .describe("ollama: pin the context (num_ctx) sent on every call to this provider's models"),
     anthropic_version: z.string().optional().describe("anthropic: API version header (default 2023-06-01)"),
     headers: z.record(z.string(), z.string()).optional().describe("extra HTTP headers"),
+    cassette: z.string().min(1).optional().describe("replay: the cassette file (JSONL) to answer from"),
+    strict: z.boolean().optional().describe("replay: also match each call by request digest (default true)"),
+    model_path: z.string().min(1).optional().describe("llama_cpp: path of a GGUF model file"),
+    ollama_model: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("llama_cpp: use the GGUF blob Ollama pulled for this model (e.g. qwen2.5-coder:7b)"),
+    context_size: z.number().int().min(64).optional().describe("llama_cpp: context size in tokens"),
+    threads: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("llama_cpp: CPU threads (default: the machine's cores)"),
+    gpu: z
+      .union([z.boolean(), z.enum(["auto", "cpu", "cuda", "vulkan", "metal"])])
+      .optional()
+      .describe("llama_cpp: GPU backend (auto, cuda, vulkan, metal) or false/cpu for CPU only"),
+    gpu_layers: z.number().int().min(0).optional().describe("llama_cpp: layers to offload to the GPU"),
   })
   .superRefine((value, context) => {
     if (value.auth.type === "bearer_env" && !value.auth.env_var) {

@@ -225,6 +225,7 @@ export class ModelCaller {
       ...withHeadroom(request, headroom),
       model: binding.model,
       cwd: options.repoRoot,
+      callTag: { role, purpose: meta.purpose },
       ...(binding.exploration ? { exploration: binding.exploration } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.timeoutMs && request.timeoutMs === undefined ? { timeoutMs: options.timeoutMs } : {}),

@@ -172,6 +172,18 @@ export const commandEntries: CommandEntry[] = [
     load: async () => (await import("./repo.js")).registerRepo,
   },
   {
+    name: "local",
+    summary: "the in-process GGUF runtime (node-llama-cpp) for providers of type llama_cpp",
+    module: "local",
+    load: async () => (await import("./local.js")).registerLocal,
+  },
+  {
+    name: "record",
+    summary: "inspect cassettes written by --record (replay them with --replay FILE)",
+    module: "record",
+    load: async () => (await import("./record.js")).registerRecord,
+  },
+  {
     name: "worker",
     term: "[options] [prompt]",
     summary: "draft with the local worker model and print only the artifact (never writes files)",
