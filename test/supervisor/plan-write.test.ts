@@ -14,7 +14,9 @@ afterEach(async () => {
 });
 
 describe("hierocode plan --write", () => {
-  it("renders the plan as HACO tickets with the detected test command", async () => {
+  // A whole plan in-process (repository index, the drafter's real tokenizer): tens of seconds on a
+  // loaded machine, so its own timeout above the default.
+  it("renders the plan as HACO tickets with the detected test command", { timeout: 60_000 }, async () => {
     const root = mkdtempSync(join(tmpdir(), "hierocode-planmd-"));
     cpSync(resolve("test/fixtures/hello-node"), root, { recursive: true });
     execFileSync("git", ["init", "-q"], { cwd: root });

@@ -142,11 +142,9 @@ export function registerRepo(program: Command, context: CliContext): void {
       );
       if (context.output.json) {
         // Streamed: a large repository's rows never exist as one string. One object with `ok`,
-        // like every --json output: { "ok": true, "symbols": [ … ] }.
+        // like every --json output: { "ok": true, "symbols": [ … ] } (written by writeSymbolsJson).
         const { writeSymbolsJson } = await import("../../repo/symbols-json.js");
-        context.output.print('{\n  "ok": true,\n  "symbols":');
         writeSymbolsJson(selected, (chunk) => context.output.print(chunk));
-        context.output.print("}");
         return;
       }
       const rows = selected.flatMap((file) =>
