@@ -7,6 +7,8 @@ import { type CapacityProfile, probeCapacity } from "../pipeline/capacity.js";
 import type { PipelineRole } from "../pipeline/events.js";
 import { planCacheKey } from "../pipeline/planner.js";
 import { plannerMapTokens } from "../pipeline/prepare-plan.js";
+import { type ComplexityScore, scoreComplexity } from "../routing/complexity.js";
+import { taskSignals } from "../routing/routing.js";
 import { openStateDatabase } from "../store/database.js";
 import { planCache } from "../store/plan-cache.js";
 import { type SetupInput, setupPipeline } from "./run.js";
@@ -23,6 +25,8 @@ export interface EstimateOutcome {
   profile: CapacityProfile;
   roles: Record<PipelineRole, { provider: string; type: string; model: string; local: boolean }>;
   pricingFile?: string;
+  /** The task's complexity (0–10) with its features, as the router scores it (src/routing). */
+  complexity: ComplexityScore;
 }
 
 export async function estimateTask(options: EstimateTaskOptions): Promise<EstimateOutcome> {
@@ -78,6 +82,7 @@ export async function estimateTask(options: EstimateTaskOptions): Promise<Estima
   }
   return {
     task: options.task,
+    complexity: scoreComplexity(options.task, taskSignals(options.repoRoot, options.task).signals),
     estimate,
     planCached: cached !== undefined,
     profile,

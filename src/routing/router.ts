@@ -35,6 +35,8 @@ export interface RouteCandidate {
   maxFilesPerUnit?: number;
   /** Cost of one unit drafted by this candidate (see `weightedCost`). */
   cost: CandidateCost;
+  /** Why the candidate cannot be used at all (its capacity probe failed), when so. */
+  unavailable?: string;
 }
 
 export interface CandidateCost {
@@ -214,6 +216,7 @@ export interface RouteDecision {
 
 /** Why `candidate` cannot take `unit`, or undefined when it can. */
 export function guardFailure(candidate: RouteCandidate, unit: RouteUnit): string | undefined {
+  if (candidate.unavailable) return candidate.unavailable;
   if (candidate.maxInputTokens !== undefined && unit.promptTokens > candidate.maxInputTokens)
     return `prompt ${unit.promptTokens} tokens > input budget ${candidate.maxInputTokens}`;
   if (candidate.maxFilesPerUnit !== undefined && unit.files > candidate.maxFilesPerUnit)

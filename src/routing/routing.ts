@@ -130,22 +130,28 @@ export function routeCandidates(
   promptTokens: number,
   prices: PriceTable,
 ): RouteCandidate[] {
-  return probed.map((item) => ({
-    provider: item.providerName,
-    model: item.model,
-    local: item.provider.local,
-    class: classOf(item.model, item.provider.local),
-    ...(item.profile
-      ? { maxInputTokens: item.profile.maxInputTokens, maxFilesPerUnit: item.profile.maxFilesPerUnit }
-      : {}),
-    cost: callCost(
-      item.provider,
-      item.model,
-      promptTokens,
-      Math.min(item.profile?.maxOutputTokens ?? assumedOutputTokens, assumedOutputTokens),
-      prices,
-    ),
-  }));
+  return probed.map((item, index) => {
+    const failed = item.profile?.notes.find((note) => note.startsWith("capacity probe failed"));
+    return {
+      // The role's own drafter (index 0) was checked by preflight; another candidate whose probe
+      // failed (server down, model missing) is not offered.
+      ...(failed && index > 0 ? { unavailable: failed } : {}),
+      provider: item.providerName,
+      model: item.model,
+      local: item.provider.local,
+      class: classOf(item.model, item.provider.local),
+      ...(item.profile
+        ? { maxInputTokens: item.profile.maxInputTokens, maxFilesPerUnit: item.profile.maxFilesPerUnit }
+        : {}),
+      cost: callCost(
+        item.provider,
+        item.model,
+        promptTokens,
+        Math.min(item.profile?.maxOutputTokens ?? assumedOutputTokens, assumedOutputTokens),
+        prices,
+      ),
+    };
+  });
 }
 
 /** Router settings from the config; the fallback is the planner drafting the unit itself. */

@@ -52,6 +52,7 @@ beforeAll(async () => {
     ...process.env,
     ...sandbox.env,
     HIEROCODE_CONFIG: configFile,
+    ANTHROPIC_API_KEY: "sk-ant-test-route-0123456789abcdef",
     HIEROCODE_DATA_DIR: join(dirname(home), "data"),
   };
 });

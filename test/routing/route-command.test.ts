@@ -51,6 +51,7 @@ beforeAll(async () => {
     ...process.env,
     ...sandbox.env,
     HIEROCODE_CONFIG: configFile,
+    ANTHROPIC_API_KEY: "sk-ant-test-route-0123456789abcdef",
     HIEROCODE_DATA_DIR: join(dirname(home), "data"),
   };
 });
@@ -80,6 +81,7 @@ describe("hierocode route explain", () => {
     expect(result.features[2].value).toBe("python");
     expect(result.provider).toBe("local");
     expect(result.model).toBe("qwen2.5-coder:7b");
+    expect(result.candidates[1].eligible).toBe(true);
     expect(result.candidates.map((row: { model: string }) => row.model)).toEqual([
       "qwen2.5-coder:7b",
       "claude-haiku-4-5-20251001",
@@ -163,6 +165,34 @@ describe("hierocode route explain", () => {
     expect(list.outcomes[0]).toMatchObject({ userSuccess: false, autoSuccess: true, note: "wrong file" });
     const text = await cli(["outcome", "list", "--since", "1h"], env, repo);
     expect(text.stdout).toContain("user: failure");
+  });
+
+  it("does not offer a candidate whose capacity probe fails (model missing on the server)", async () => {
+    const configFile = join(home, "missing.yaml");
+    writeFileSync(
+      configFile,
+      stringify({
+        providers: { local: { type: "ollama", base_url: ollama.url, max_retries: 0 } },
+        routing: {
+          drafter: {
+            provider: "local",
+            model: "qwen2.5-coder:7b",
+            candidates: [{ provider: "local", model: "missing-model:1b" }],
+          },
+        },
+        router: { mode: "matrix" },
+      }),
+    );
+    const run = await cli(
+      ["route", "explain", "-t", task, "--repo", repo, "--json"],
+      { ...env, HIEROCODE_CONFIG: configFile },
+      repo,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.model).toBe("qwen2.5-coder:7b");
+    expect(result.candidates[1].eligible).toBe(false);
+    expect(result.candidates[1].excluded).toMatch(/^capacity probe failed/);
   });
 
   it("refuses bad input with a usage error", async () => {

@@ -95,6 +95,42 @@ describe("routing inside hierocode run", { timeout: 60_000 }, () => {
     expect(outcomes[0]?.outputTokens).toBeGreaterThan(0);
     expect(outcomes[0]?.runId).toBe(result.runId);
 
+    // plan and estimate show the router's scores.
+    const planned = await runCliProcess(current, [
+      "plan",
+      "-t",
+      "refactor add and simplify double",
+      "--json",
+    ]);
+    expect(planned.code, planned.stderr).toBe(0);
+    const scores = (
+      JSON.parse(planned.stdout) as {
+        scores: Record<
+          string,
+          { score: number; band: string; kind: string; features: Array<{ name: string }> }
+        >;
+      }
+    ).scores;
+    expect(scores.u1).toMatchObject({ band: "simple", kind: "refactor" });
+    expect(scores.u1?.features.map((feature) => feature.name)).toContain("refactor_words");
+    expect(scores.u2).toMatchObject({ band: "trivial", kind: "edit" });
+    const planText = await runCliProcess(current, ["plan", "-t", "refactor add and simplify double"]);
+    expect(planText.stdout).toMatch(
+      /scored \d+(\.\d)? \(simple, refactor\): length \+0\.1, refactor_words \+2/,
+    );
+    const estimate = await runCliProcess(current, [
+      "estimate",
+      "-t",
+      "refactor add and simplify double",
+      "--json",
+    ]);
+    expect(estimate.code, estimate.stderr).toBe(0);
+    const complexity = (
+      JSON.parse(estimate.stdout) as { complexity: { score: number; features: Array<{ name: string }> } }
+    ).complexity;
+    expect(complexity.features.map((feature) => feature.name)).toEqual(["length", "refactor_words"]);
+    expect(complexity.score).toBe(2.1);
+
     const replay = await runCliProcess(current, ["route", "replay", "--json"]);
     expect(replay.code, replay.stderr).toBe(0);
     const policies = (JSON.parse(replay.stdout) as { policies: Array<Record<string, unknown>> }).policies;

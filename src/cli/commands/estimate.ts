@@ -25,6 +25,11 @@ export function printEstimate(context: CliContext, outcome: EstimateOutcome): vo
   output.print(
     `Estimate for: ${outcome.task}\nunits: ${estimate.units.expected} expected, ${estimate.units.worst} worst case${estimate.units.fromPlan ? " (from the cached plan)" : ""}; drafter tier ${outcome.profile.tier}, context ${outcome.profile.numCtx}`,
   );
+  output.print(
+    `complexity ${outcome.complexity.score} (${outcome.complexity.band}): ${outcome.complexity.features
+      .map((feature) => `${feature.name} ${feature.points >= 0 ? "+" : ""}${feature.points}`)
+      .join(", ")}`,
+  );
   for (const role of ["planner", "drafter", "reviewer"] as const) {
     output.print(roleLine(role, outcome.roles[role].model, estimate.expected[role], estimate.worst[role]));
   }

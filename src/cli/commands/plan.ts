@@ -5,6 +5,8 @@ import type { Command } from "commander";
 import { planTask } from "../../app/plan.js";
 import { UsageError } from "../../errors.js";
 import { describeProfile } from "../../pipeline/capacity.js";
+import { type ComplexityScore, unitKindOf } from "../../routing/complexity.js";
+import { repoHasTests, scoreUnit } from "../../routing/routing.js";
 import { renderPlanMarkdown } from "../../supervisor/plan-markdown.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import { detectVerifyCommand } from "../../verify/index.js";
@@ -61,6 +63,11 @@ export function registerPlan(program: Command, context: CliContext): void {
         writeFileAtomic(resolve(context.cwd, flags.write), markdown);
         output.note(`wrote ${flags.write}`);
       }
+      // The router's own score of each unit (seed heuristic + repository signals), beside the planner's.
+      const testsPresent = repoHasTests(repoRoot);
+      const scores: Record<string, ComplexityScore & { kind: string }> = {};
+      for (const unit of outcome.plan.units)
+        scores[unit.id] = { ...scoreUnit(repoRoot, unit, testsPresent), kind: unitKindOf(unit) };
       if (output.json) {
         output.printJson({
           ok: true,
@@ -68,6 +75,7 @@ export function registerPlan(program: Command, context: CliContext): void {
           key: outcome.key,
           profile: outcome.profile,
           plan: outcome.plan,
+          scores,
           totals: outcome.totals,
         });
         return;
@@ -82,6 +90,15 @@ export function registerPlan(program: Command, context: CliContext): void {
         if (unit.depends_on.length) output.print(`  after:   ${unit.depends_on.join(", ")}`);
         for (const item of unit.acceptance) output.print(`  ✓ ${item}`);
         output.print(output.paint.dim(`  ~${unit.est_input_tokens} tokens, complexity ${unit.complexity}`));
+        const score = scores[unit.id];
+        if (score)
+          output.print(
+            output.paint.dim(
+              `  scored ${score.score} (${score.band}, ${score.kind.replace("_", " ")}): ${score.features
+                .map((feature) => `${feature.name} ${feature.points >= 0 ? "+" : ""}${feature.points}`)
+                .join(", ")}`,
+            ),
+          );
       }
       output.note(output.paint.dim(`drafter: ${describeProfile(outcome.profile)}`));
       const models = {
