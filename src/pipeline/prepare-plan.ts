@@ -188,7 +188,12 @@ export async function preparePlan(
     drafter: { provider: drafter.providerName, model: drafter.model },
     profile,
     maxUnits: options.policy.maxUnits,
+    ...(deps.plannerMemory ? { memory: deps.plannerMemory.text } : {}),
   });
+  if (deps.plannerMemory) {
+    const { notes, tokens } = deps.plannerMemory;
+    deps.log?.append({ type: "memory", notes, tokens, text: deps.plannerMemory.text });
+  }
   const known = new Set(deps.repo.listFiles());
   const { plan, fromCache } = await obtainPlan(
     {
@@ -206,6 +211,7 @@ export async function preparePlan(
       profile,
       maxUnits: options.policy.maxUnits,
       key,
+      ...(deps.plannerMemory ? { memory: deps.plannerMemory.text } : {}),
       ...(deps.planCache ? { cache: deps.planCache } : {}),
       ...(options.refreshPlan ? { refresh: true } : {}),
       meta: { plannerModel: deps.roles.planner.model, drafterModel: drafter.model },
