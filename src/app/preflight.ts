@@ -74,6 +74,13 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
   for (const role of use) {
     const { providerName, provider } = options.roles[role];
     if (!healths.has(providerName)) healths.set(providerName, healthOf(provider, options));
+    // The model list (free, read-only) is asked at once too, not after the health answer: one
+    // round trip per provider instead of two. It is only consulted once health has passed.
+    if (authoritativeModelLists.has(provider.type) && !listings.has(providerName))
+      listings.set(
+        providerName,
+        provider.listModels({ signal: signalFor(options) }).catch(() => undefined),
+      );
   }
   const lines: string[] = [];
   for (const role of use) {
@@ -103,12 +110,7 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
       });
     }
     if (authoritativeModelLists.has(provider.type)) {
-      let listing = listings.get(providerName);
-      if (!listing) {
-        listing = provider.listModels({ signal: signalFor(options) }).catch(() => undefined);
-        listings.set(providerName, listing);
-      }
-      const models = await listing;
+      const models = await listings.get(providerName);
       if (models && !models.some((entry) => modelMatches(provider.type, entry.id, model))) {
         throw new ProviderError(
           "model_not_found",

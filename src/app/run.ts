@@ -253,6 +253,9 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
     logFile = join(runLogDirectory({ repoRoot, location: config.logs.location, env }), `${runId}.jsonl`);
   }
   const setup = setupPipeline(options);
+  // A run counts the drafter's tokens from its first draft on: build its tokenizer on a
+  // background thread while the checks, probes, map and plan below run.
+  setup.counter.prepare?.();
   // Nothing is paid before every role has passed doctor's checks (issue 9).
   const checked =
     options.preflight === false

