@@ -223,7 +223,8 @@ export async function runDoctor(options: {
 
     // Model presence.
     const type = config.providers[binding.provider]?.type ?? "ollama";
-    if (result.models) {
+    // llama_cpp: the GGUF file is the model (the context-window check below reads it).
+    if (result.models && type !== "llama_cpp") {
       const present = result.models.some((model) => modelMatches(type, model.id, binding.model));
       report.modelPresent = present;
       if (!present) {

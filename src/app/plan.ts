@@ -1,5 +1,6 @@
 /** `hierocode plan`: capacity probe, repository map and a validated plan (cached), no drafting. */
 
+import { plannerMemoryFor } from "../memory/retrieve.js";
 import type { EventSink, PipelineRole } from "../pipeline/events.js";
 import type { RoleTotals } from "../pipeline/model-call.js";
 import { type PreparedPlan, planOnly } from "../pipeline/pipeline.js";
@@ -42,6 +43,13 @@ export async function planTask(options: PlanTaskOptions): Promise<PlanTaskOutcom
       memory: setup.memory,
       planCache: planCache(database),
       ledger: usageLedger(database),
+      ...plannerMemoryFor({
+        config: options.config,
+        env: options.env,
+        task: options.task,
+        repoRoot: options.repoRoot,
+        counter: setup.counter,
+      }),
       ...(options.emit ? { emit: options.emit } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     },

@@ -14,6 +14,7 @@ import type { PriceTable } from "../cost/price-table.js";
 import { loadPriceTable } from "../cost/pricing-file.js";
 import { readRepoFile, writeChangesAtomically } from "../edits/index.js";
 import { ConfigError, ExitCode, HierocodeError, UsageError } from "../errors.js";
+import { plannerMemoryFor } from "../memory/retrieve.js";
 import type { HostMemory } from "../pipeline/capacity.js";
 import { defaultEditEngine } from "../pipeline/edit-engine.js";
 import type { EventSink, PipelineRole } from "../pipeline/events.js";
@@ -27,6 +28,7 @@ import { resumeFromLog } from "../pipeline/resume.js";
 import { createProvider } from "../providers/registry.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
 import { buildRepoMap, packContext } from "../repo/index.js";
+import { createRunRouter } from "../routing/run-router.js";
 import { openStateDatabase } from "../store/database.js";
 import { planCache } from "../store/plan-cache.js";
 import {
@@ -289,6 +291,18 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
     for (const message of checked.warnings) options.emit?.({ type: "warning", message });
   }
   const checker = options.checker === null ? undefined : (options.checker ?? createDraftChecker());
+  const router = createRunRouter({
+    config,
+    env,
+    repoRoot,
+    runId,
+    task,
+    drafter: setup.roles.drafter,
+    memory: setup.memory,
+    priceTable: setup.priceTable,
+    runtime: { env, ...(options.runtime ?? {}) },
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const result = await runPipeline(
     {
       roles: setup.roles,
@@ -305,8 +319,10 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(checker ? { checker } : {}),
       packer: setup.packer,
       vault: new SecretVault({ env, sendSecretFiles: config.policy.send_secret_files }),
+      ...plannerMemoryFor({ config, env, task, repoRoot, counter: setup.counter }),
       ...(options.verifier ? { verifier: options.verifier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(router.routeDrafter ? { routeDrafter: router.routeDrafter } : {}),
     },
     {
       runId,
@@ -319,6 +335,15 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
     },
   );
   if (!options.deferFinish) dropExactChanges();
+  // The router learns from every run; a store that cannot be written never fails the run.
+  try {
+    router.recordOutcomes(result, database);
+  } catch (error) {
+    options.emit?.({
+      type: "warning",
+      message: `outcomes not logged: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
   return { runId, logFile, result, setup, finish };
 }
 

@@ -26,7 +26,8 @@ const heuristicRules = new Set(["generic-api-key", "password-assignment", "passw
 
 /**
  * Secrets a draft adds, found by the ported gitleaks/secretlint rule set (secret-scan.ts) in the
- * new content and kept when they start on an added line. Known credential formats are errors
+ * new content and kept when they start on an added line and the file did not already hold that
+ * secret (an edit to a line that carries an existing key adds no credential). Known credential formats are errors
  * (the draft goes back to the drafter); the heuristic rules are warnings. Messages name the rule,
  * never the value.
  */
@@ -38,6 +39,7 @@ export function checkSecrets(changes: ChangedFile[]): CheckFinding[] {
     if (added.size === 0) continue;
     for (const finding of scanSecrets(change.after, { path: change.file })) {
       if (!added.has(finding.line)) continue;
+      if (change.before?.includes(finding.secret)) continue;
       const heuristic = heuristicRules.has(finding.ruleId);
       findings.push({
         check: "secret",

@@ -193,7 +193,10 @@ export function readYamlFile(
 const reservedEnv = new Set([
   "HIEROCODE_CONFIG",
   "HIEROCODE_STATE_DIR",
+  "HIEROCODE_DATA_DIR",
   "HIEROCODE_CACHE_DIR",
+  "HIEROCODE_LLAMA_CPP_DIR", // where `local install` puts node-llama-cpp (providers/llama-cpp-runtime.ts)
+  "HIEROCODE_TEST_LLAMA_CPP_DIR",
   "HIEROCODE_DEBUG",
   "HIEROCODE_NO_COLOR",
   "HIEROCODE_FAKE_RAM_GIB",
@@ -322,6 +325,13 @@ function crossCheck(raw: Plain): string[] {
     if (isPlain(binding) && typeof binding.provider === "string" && !(binding.provider in providers)) {
       errors.push(`routing.${role}.provider: '${binding.provider}' is not defined under providers`);
     }
+    const candidates = isPlain(binding) && Array.isArray(binding.candidates) ? binding.candidates : [];
+    candidates.forEach((candidate, index) => {
+      if (isPlain(candidate) && typeof candidate.provider === "string" && !(candidate.provider in providers))
+        errors.push(
+          `routing.${role}.candidates[${index}].provider: '${candidate.provider}' is not defined under providers`,
+        );
+    });
   }
   return errors;
 }

@@ -27,6 +27,12 @@ export function cacheDir(env: Env = process.env): string {
   return join(env.XDG_CACHE_HOME || join(home(env), ".cache"), "hierocode");
 }
 
+/** User-level learning data (routing outcomes, decisions): `$XDG_DATA_HOME/hierocode`. */
+export function dataDir(env: Env = process.env): string {
+  if (env.HIEROCODE_DATA_DIR) return env.HIEROCODE_DATA_DIR;
+  return join(env.XDG_DATA_HOME || join(home(env), ".local", "share"), "hierocode");
+}
+
 /** Candidate locations of the user's pricing override, first existing wins. */
 export function pricingPaths(env: Env = process.env): string[] {
   return [

@@ -12,6 +12,8 @@ export const providerTypes = [
   "lmstudio",
   "claude_code_cli",
   "codex_cli",
+  "llama_cpp",
+  "replay",
 ] as const;
 
 export const authSchema = z
@@ -42,7 +44,14 @@ export const httpUrlSchema = z.string().refine(
 
 export const providerSchema = z
   .object({
-    type: z.enum(providerTypes).describe("backend kind"),
+    type: z
+      .enum(providerTypes, {
+        error: (issue) =>
+          issue.input === "transformers_local"
+            ? "transformers_local is llama_cpp here: write type: llama_cpp with model_path: /path/to/model.gguf (or ollama_model: NAME), after hierocode local install"
+            : undefined,
+      })
+      .describe("backend kind"),
     base_url: z
       .union([httpUrlSchema, z.array(httpUrlSchema).min(1)])
       .optional()
@@ -60,6 +69,26 @@ export const providerSchema = z
       .describe("ollama: pin the context (num_ctx) sent on every call to this provider's models"),
     anthropic_version: z.string().optional().describe("anthropic: API version header (default 2023-06-01)"),
     headers: z.record(z.string(), z.string()).optional().describe("extra HTTP headers"),
+    cassette: z.string().min(1).optional().describe("replay: the cassette file (JSONL) to answer from"),
+    strict: z.boolean().optional().describe("replay: also match each call by request digest (default true)"),
+    model_path: z.string().min(1).optional().describe("llama_cpp: path of a GGUF model file"),
+    ollama_model: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("llama_cpp: use the GGUF blob Ollama pulled for this model (e.g. qwen2.5-coder:7b)"),
+    context_size: z.number().int().min(64).optional().describe("llama_cpp: context size in tokens"),
+    threads: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("llama_cpp: CPU threads (default: the machine's cores)"),
+    gpu: z
+      .union([z.boolean(), z.enum(["auto", "cpu", "cuda", "vulkan", "metal"])])
+      .optional()
+      .describe("llama_cpp: GPU backend (auto, cuda, vulkan, metal) or false/cpu for CPU only"),
+    gpu_layers: z.number().int().min(0).optional().describe("llama_cpp: layers to offload to the GPU"),
   })
   .superRefine((value, context) => {
     if (value.auth.type === "bearer_env" && !value.auth.env_var) {
@@ -78,7 +107,43 @@ export const roleBindingSchema = z.object({
     .enum(["passive", "active"])
     .optional()
     .describe("CLI planners: active lets claude/codex use read-only tools while planning"),
+  candidates: z
+    .array(z.object({ provider: z.string().min(1), model: z.string().min(1) }))
+    .optional()
+    .describe("drafter: other models the router may pick per unit (router.mode matrix or learned)"),
 });
+
+/** The drafter router (README "Routing"): fixed = the role's own model for every unit. */
+export const routerSchema = z.object({
+  mode: z
+    .enum(["fixed", "matrix", "learned"])
+    .default("fixed")
+    .describe("fixed: routing.drafter always; matrix: the complexity table; learned: matrix + outcomes"),
+  seed: z.number().int().min(0).default(1).describe("seed of the learned router's sampling"),
+  exploration: z
+    .number()
+    .min(0)
+    .max(0.5)
+    .default(0.05)
+    .describe("learned: share of units spent trying a local candidate that may still be best"),
+  weights: z
+    .object({
+      usd: z.number().min(0).default(1).describe("cost units per dollar"),
+      seconds: z
+        .number()
+        .min(0)
+        .default(0.0005)
+        .describe("cost units per second of drafting (0.0005 = 1.80 per hour)"),
+      messages: z.number().min(0).default(0.05).describe("cost units per subscription message"),
+    })
+    .default({ usd: 1, seconds: 0.0005, messages: 0.05 }),
+  half_life_days: z
+    .number()
+    .positive()
+    .default(30)
+    .describe("outcomes lose half their weight after this many days (a new model version takes over)"),
+});
+export type RouterConfig = z.infer<typeof routerSchema>;
 
 export const policySchema = z.object({
   max_revisions_per_unit: z.number().int().min(0).max(10).default(2),
@@ -156,6 +221,7 @@ export const configSchema = z.object({
       reviewer: roleBindingSchema.optional().describe("defaults to the planner's binding"),
     })
     .default({}),
+  router: routerSchema.default(routerSchema.parse({})),
   policy: policySchema.default(policySchema.parse({})),
   parallelization: parallelizationSchema.default(parallelizationSchema.parse({})),
   tui: z
@@ -172,6 +238,21 @@ export const configSchema = z.object({
     .default({ location: "repo" }),
   pricing_file: z.string().optional().describe("path of a pricing.yaml overriding the built-in price table"),
   service: serviceSchema.default(serviceSchema.parse({})),
+  memory: z
+    .object({
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe("give the planner relevant notes from `hierocode memory` (false: none for this project)"),
+      max_tokens: z
+        .number()
+        .int()
+        .min(0)
+        .max(8000)
+        .default(500)
+        .describe("token budget for the memory block in the planner's prompt"),
+    })
+    .default({ enabled: true, max_tokens: 500 }),
 });
 
 export type HierocodeConfig = z.infer<typeof configSchema>;

@@ -13,7 +13,7 @@ export interface CallCost {
   subscriptionMessages: number;
 }
 
-const localTypes = new Set<ProviderType>(["ollama", "lmstudio"]);
+const localTypes = new Set<ProviderType>(["ollama", "lmstudio", "llama_cpp"]);
 const subscriptionTypes = new Set<ProviderType>(["claude_code_cli", "codex_cli"]);
 
 export function isSubscriptionType(type: ProviderType): boolean {

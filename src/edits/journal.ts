@@ -5,7 +5,7 @@
  *
  * 1. `preparing` — the journal (`<state>/journal/<repo key>/<id>/journal.json`) names every
  *    target, the temp file beside it and the folders to create, and holds a copy of every
- *    original (`pre/<n>`), before anything in the repository is touched. Temps are then written
+ *    original (packed in `pre.bin`, one fsync for all), before anything in the repository is touched. Temps are then written
  *    and fsynced. A crash here rolls back: temps and created folders are removed.
  * 2. `committing` — recorded once every temp is complete; then each temp is renamed over its
  *    target (deletions unlink). A crash here rolls forward: the remaining temps are renamed.
@@ -29,6 +29,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   realpathSync,
   renameSync,
   rmdirSync,
@@ -52,8 +53,8 @@ export interface JournalEntry {
   temp: string | null;
   /** sha256 (hex) of the new bytes, null for a deletion. */
   afterHash: string | null;
-  /** Name of the saved original under `pre/`, null when the file did not exist. */
-  pre: string | null;
+  /** Where the saved original lies in `pre.bin` (bytes), null when the file did not exist. */
+  pre: { offset: number; length: number } | null;
   /** sha256 of the original bytes, null when the file did not exist. */
   preHash: string | null;
   mode: number;
@@ -124,11 +125,33 @@ export function journalTempPath(target: string, id: string, index: number): stri
 function writeDurably(path: string, bytes: Uint8Array, mode = 0o600, exclusive = false): void {
   const descriptor = openSync(path, exclusive ? "wx" : "w", mode);
   try {
-    writeSync(descriptor, bytes);
+    writeFully(descriptor, bytes);
     fsyncSync(descriptor);
   } finally {
     closeSync(descriptor);
   }
+}
+
+function writeFully(descriptor: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) done += writeSync(descriptor, bytes, done, bytes.length - done);
+}
+
+/** The saved original of one entry, read from `pre.bin`. */
+function readPre(folder: string, pre: { offset: number; length: number }): Buffer {
+  const bytes = Buffer.alloc(pre.length);
+  const descriptor = openSync(join(folder, "pre.bin"), "r");
+  try {
+    let done = 0;
+    while (done < pre.length) {
+      const read = readSync(descriptor, bytes, done, pre.length - done, pre.offset + done);
+      if (read === 0) throw new Error("the journal's saved originals are truncated");
+      done += read;
+    }
+  } finally {
+    closeSync(descriptor);
+  }
+  return bytes;
 }
 
 function fsyncFolder(path: string): void {
@@ -217,23 +240,33 @@ export function journalledWrite(
     createdFolders: options.foldersToCreate,
   };
   point();
-  mkdirSync(join(folder, "pre"), { recursive: true, mode: 0o700 });
-  writes.forEach((write, index) => {
-    const pre = write.original === null ? null : `pre/${index}`;
-    if (write.original !== null) {
-      point();
-      writeDurably(join(folder, `pre/${index}`), write.original);
-    }
-    journal.entries.push({
-      file: write.file,
-      path: write.path,
-      temp: write.after === null ? null : journalTempPath(write.path, id, index),
-      afterHash: write.after === null ? null : sha256(write.after),
-      pre,
-      preHash: write.original === null ? null : sha256(write.original),
-      mode: write.mode,
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  // All originals go into one file: one fsync instead of one per file (3,000-file applies).
+  const preFile = openSync(join(folder, "pre.bin"), "w", 0o600);
+  let offset = 0;
+  try {
+    writes.forEach((write, index) => {
+      let pre: JournalEntry["pre"] = null;
+      if (write.original !== null) {
+        point();
+        writeFully(preFile, write.original);
+        pre = { offset, length: write.original.length };
+        offset += write.original.length;
+      }
+      journal.entries.push({
+        file: write.file,
+        path: write.path,
+        temp: write.after === null ? null : journalTempPath(write.path, id, index),
+        afterHash: write.after === null ? null : sha256(write.after),
+        pre,
+        preHash: write.original === null ? null : sha256(write.original),
+        mode: write.mode,
+      });
     });
-  });
+    fsyncSync(preFile);
+  } finally {
+    closeSync(preFile);
+  }
   point();
   saveJournal(folder, journal);
   try {
@@ -291,7 +324,7 @@ function rollBack(folder: string, journal: Journal, point: () => void = () => un
       // Restore when the target holds the new content or was deleted by this write.
       // Anything else is someone else's later change: never overwritten.
       if (current === entry.preHash || !(missing || current === entry.afterHash)) continue;
-      const original = readFileSync(join(folder, entry.pre));
+      const original = readPre(folder, entry.pre);
       const temp = entry.temp ?? journalTempPath(entry.path, journal.id, journal.entries.indexOf(entry));
       point();
       writeDurably(temp, original, entry.mode);

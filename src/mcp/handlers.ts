@@ -191,6 +191,7 @@ function roleModel(config: HierocodeConfig): string {
   return resolveRole(config, "drafter")?.model ?? "";
 }
 
+/** drafter_info's work: the drafter's binding, its capacity probe, and whether its server answers (10 s). */
 export async function drafterInfo(
   deps: McpToolDeps,
   signal?: AbortSignal,
@@ -251,6 +252,7 @@ export async function drafterInfo(
   }
 }
 
+/** usage_summary's work: the persistent ledger since `since` ("24h", a date), per role and model. */
 export function usageSummary(deps: McpToolDeps, since: string | undefined): z.infer<typeof usageOutput> {
   try {
     let root: string | undefined;

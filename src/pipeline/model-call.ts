@@ -153,6 +153,25 @@ export class ModelCaller {
     return this.options.roles[role];
   }
 
+  /** Drafters the router chose per unit (unit id → binding); other units use the role's own. */
+  private readonly unitDrafters = new Map<string, RoleRuntime>();
+
+  /**
+   * Routes one unit's drafter calls to `binding` (src/routing: `router.mode` matrix or learned).
+   * Calls without that unit id, and every other role, keep their own binding.
+   */
+  setUnitDrafter(unitId: string, binding: RoleRuntime): void {
+    this.unitDrafters.set(unitId, binding);
+  }
+
+  private bindingFor(role: PipelineRole, meta: CallMeta): RoleRuntime {
+    if (role === "drafter" && meta.unitId) {
+      const routed = this.unitDrafters.get(meta.unitId);
+      if (routed) return routed;
+    }
+    return this.options.roles[role];
+  }
+
   /**
    * Fixes the context of one model for the rest of the run: every call to it (any role) sends
    * this `num_ctx`, so Ollama never reloads the runner mid-run, and every prompt is measured
@@ -174,7 +193,7 @@ export class ModelCaller {
    * once more with room for its reasoning, and later calls to it get that room from the start.
    */
   async call(role: PipelineRole, request: CallRequest, meta: CallMeta): Promise<GenerateResult> {
-    const binding = this.options.roles[role];
+    const binding = this.bindingFor(role, meta);
     const key = `${binding.providerName}\u0000${binding.model}`;
     const headroom = this.reasoningHeadroom.get(key) ?? 0;
     const first = await this.callOnce(role, request, meta, headroom);
@@ -199,18 +218,19 @@ export class ModelCaller {
   ): Promise<GenerateResult> {
     const { options } = this;
     if (options.signal?.aborted) throw new AbortError();
-    const binding = options.roles[role];
+    const binding = this.bindingFor(role, meta);
     const remote = !binding.provider.local;
     const request = remote ? this.redactRequest(role, original, meta) : original;
     const full: GenerateRequest = {
       ...withHeadroom(request, headroom),
       model: binding.model,
       cwd: options.repoRoot,
+      callTag: { role, purpose: meta.purpose },
       ...(binding.exploration ? { exploration: binding.exploration } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.timeoutMs && request.timeoutMs === undefined ? { timeoutMs: options.timeoutMs } : {}),
     };
-    const budget = this.contextOf(role);
+    const budget = this.contexts.get(`${binding.providerName}\u0000${binding.model}`);
     if (budget) {
       full.numCtx = budget.numCtx;
       const promptTokens = measurePrompt(full, budget.counter);
@@ -354,7 +374,7 @@ export class ModelCaller {
     subscriptionMessages: number,
   ): void {
     const { options } = this;
-    const binding = options.roles[role];
+    const binding = this.bindingFor(role, meta);
     const cost = costOfCall(options.priceTable, {
       providerType: binding.provider.type,
       local: binding.provider.local,

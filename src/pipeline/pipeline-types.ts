@@ -18,7 +18,7 @@ import type {
   TokenCounter,
   UsageSink,
 } from "./ports.js";
-import type { RunState, UnitPolicy, UnitResult } from "./unit-types.js";
+import type { DrafterRouter, RunState, UnitPolicy, UnitResult } from "./unit-types.js";
 import type { VerificationSummary } from "./verify-loop.js";
 
 export interface PipelineDeps {
@@ -41,6 +41,10 @@ export interface PipelineDeps {
   signal?: AbortSignal;
   /** The run's secrets: what remote prompts redact and replies restore (a fresh vault when absent). */
   vault?: SecretVault;
+  /** Notes from the user's cross-project memory for the planner (src/memory/retrieve.ts). */
+  plannerMemory?: { text: string; notes: Array<{ id: number; kind: string; scope: string }>; tokens: number };
+  /** Picks each unit's drafter (src/routing); the drafter role's own model when absent. */
+  routeDrafter?: DrafterRouter;
 }
 
 export interface PipelinePolicy extends UnitPolicy {

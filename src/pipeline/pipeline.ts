@@ -125,6 +125,7 @@ async function execute(
     ...(deps.confirm ? { confirm: deps.confirm } : {}),
     ...(deps.emit ? { emit: deps.emit } : {}),
     ...(deps.log ? { log: deps.log } : {}),
+    ...(deps.routeDrafter ? { routeDrafter: deps.routeDrafter } : {}),
   };
   const byId = new Map(plan.units.map((unit) => [unit.id, unit]));
   const concurrency = deps.roles.drafter.provider.local ? options.workers.local : options.workers.remote;

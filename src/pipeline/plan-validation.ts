@@ -110,7 +110,8 @@ function validateUnit(unit: PlanUnit, ids: Set<string>, context: PlanValidationC
       problems.push(`${where}: target '${file}' does not exist; list it in new_files if the unit creates it`);
     }
     if (exists && created.has(path)) problems.push(`${where}: '${file}' is in new_files but already exists`);
-    if (exists && context.fileTokens) targetTokens += context.fileTokens(path);
+    // With excerpts a target never has to fit whole (checked below): do not count it.
+    if (exists && context.fileTokens && !context.limits.excerpts) targetTokens += context.fileTokens(path);
   }
   const targets = new Set(unit.target_files.map((file) => normalizeRepoPath(file)));
   for (const file of unit.new_files) {

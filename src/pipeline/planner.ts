@@ -22,6 +22,8 @@ export interface PlanKeyInput {
   drafter: { provider: string; model: string };
   profile: CapacityProfile;
   maxUnits: number;
+  /** The memory block given to the planner, if any. */
+  memory?: string;
 }
 
 /** Everything the plan depends on: a change to any file the planner saw gives a new key. */
@@ -43,6 +45,7 @@ export function planCacheKey(input: PlanKeyInput): string {
         files: input.profile.maxFilesPerUnit,
       },
       maxUnits: input.maxUnits,
+      ...(input.memory ? { memory: input.memory } : {}),
     }),
   );
   return hash.digest("hex");
@@ -61,7 +64,13 @@ export interface PlanningDeps {
 
 export async function requestPlan(
   deps: PlanningDeps,
-  input: { task: string; skeleton: RepoSkeleton; profile: CapacityProfile; maxUnits: number },
+  input: {
+    task: string;
+    skeleton: RepoSkeleton;
+    profile: CapacityProfile;
+    maxUnits: number;
+    memory?: string;
+  },
 ): Promise<Plan> {
   const limits = {
     maxUnits: input.maxUnits,
@@ -71,7 +80,10 @@ export async function requestPlan(
   };
   const fileTokens = (path: string) => deps.counter.count(deps.readFile(path) ?? "");
   const messages: ChatMessage[] = [
-    { role: "user", content: plannerUserPrompt(input.task, input.profile, input.maxUnits) },
+    {
+      role: "user",
+      content: `${plannerUserPrompt(input.task, input.profile, input.maxUnits)}${input.memory ? `\n\n${input.memory}` : ""}`,
+    },
   ];
   let problems: string[] = [];
   for (let attempt = 1; attempt <= 2; attempt += 1) {
@@ -123,6 +135,8 @@ export interface ObtainPlanOptions {
   profile: CapacityProfile;
   maxUnits: number;
   key: string;
+  /** The memory block for the planner's prompt (src/memory/retrieve.ts). */
+  memory?: string;
   cache?: PlanCacheStore;
   /** Skip the cache lookup (still stores the new plan). */
   refresh?: boolean;

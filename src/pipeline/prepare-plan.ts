@@ -8,7 +8,21 @@ import type { PipelineRole } from "./events.js";
 import { ModelCaller, type RoleRuntime, type RoleTotals } from "./model-call.js";
 import type { PipelineDeps, PipelineOptions, PreparedPlan } from "./pipeline-types.js";
 import { obtainPlan, planCacheKey } from "./planner.js";
-import { systemClock } from "./ports.js";
+import { systemClock, type TokenCounter } from "./ports.js";
+
+/**
+ * The planner's capacity as its backend reports it (`/api/show`, `/v1/models/{id}`, or the CLIs'
+ * catalogue; free), or undefined when it cannot say within 10 s.
+ */
+async function plannerCapacity(planner: RoleRuntime, signal?: AbortSignal): Promise<Capacity | undefined> {
+  try {
+    return await planner.provider.capacity?.(planner.model, {
+      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000),
+    });
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The repository map's budget when none is given: an eighth of the planner's context window,
@@ -16,16 +30,25 @@ import { systemClock } from "./ports.js";
  * (`/api/show`, `/v1/models/{id}`, or the CLIs' catalogue).
  */
 export async function plannerMapTokens(planner: RoleRuntime, signal?: AbortSignal): Promise<number> {
-  let window: number | undefined;
-  try {
-    const capacity = await planner.provider.capacity?.(planner.model, {
-      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000),
-    });
-    window = capacity?.contextLength;
-  } catch {
-    window = undefined;
-  }
-  return defaultMapTokens(window);
+  return defaultMapTokens((await plannerCapacity(planner, signal))?.contextLength);
+}
+
+/**
+ * The map's budget (as `plannerMapTokens`) and the counter it is measured with: the planner's
+ * own (the map is the planner's input, its budget a share of the planner's window), picked by
+ * model name or the family its backend reports. Counting the map with the drafter's tokenizer
+ * both mismeasured it and made every run load that tokenizer (~0.75 s for Qwen's) before the
+ * planner's call.
+ */
+export async function plannerMapBudget(
+  planner: RoleRuntime,
+  signal?: AbortSignal,
+): Promise<{ tokens: number; counter: TokenCounter }> {
+  const capacity = await plannerCapacity(planner, signal);
+  return {
+    tokens: defaultMapTokens(capacity?.contextLength),
+    counter: tokenCounterFor(planner.model, capacity?.family),
+  };
 }
 
 export function callerFor(
@@ -138,21 +161,25 @@ export async function preparePlan(
   caller: ModelCaller,
 ): Promise<PreparedPlan> {
   const drafter = deps.roles.drafter;
-  const profile = await probeCapacity(drafter.provider, drafter.model, {
-    memory: deps.memory,
-    exactTokens: deps.counter.exact,
-    ...(options.numCtx || drafter.pinnedNumCtx
-      ? { numCtxOverride: options.numCtx ?? (drafter.pinnedNumCtx as number) }
-      : {}),
-    ...(deps.signal ? { signal: deps.signal } : {}),
-  });
+  // The free probes of the drafter and the planner are independent: ask both at once.
+  const [profile, mapBudget] = await Promise.all([
+    probeCapacity(drafter.provider, drafter.model, {
+      memory: deps.memory,
+      exactTokens: deps.counter.exact,
+      ...(options.numCtx || drafter.pinnedNumCtx
+        ? { numCtxOverride: options.numCtx ?? (drafter.pinnedNumCtx as number) }
+        : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
+    }),
+    plannerMapBudget(deps.roles.planner, deps.signal),
+  ]);
   deps.emit?.({ type: "capacity", profile });
   deps.log?.append({ type: "capacity", profile });
   await fixRunContexts(deps, caller, profile);
   const skeleton = await deps.repo.buildSkeleton({
-    tokens: options.skeletonTokens ?? (await plannerMapTokens(deps.roles.planner, deps.signal)),
+    tokens: options.skeletonTokens ?? mapBudget.tokens,
     task: options.task,
-    counter: deps.counter,
+    counter: mapBudget.counter,
   });
   const key = planCacheKey({
     task: options.task,
@@ -161,7 +188,12 @@ export async function preparePlan(
     drafter: { provider: drafter.providerName, model: drafter.model },
     profile,
     maxUnits: options.policy.maxUnits,
+    ...(deps.plannerMemory ? { memory: deps.plannerMemory.text } : {}),
   });
+  if (deps.plannerMemory) {
+    const { notes, tokens } = deps.plannerMemory;
+    deps.log?.append({ type: "memory", notes, tokens, text: deps.plannerMemory.text });
+  }
   const known = new Set(deps.repo.listFiles());
   const { plan, fromCache } = await obtainPlan(
     {
@@ -179,6 +211,7 @@ export async function preparePlan(
       profile,
       maxUnits: options.policy.maxUnits,
       key,
+      ...(deps.plannerMemory ? { memory: deps.plannerMemory.text } : {}),
       ...(deps.planCache ? { cache: deps.planCache } : {}),
       ...(options.refreshPlan ? { refresh: true } : {}),
       meta: { plannerModel: deps.roles.planner.model, drafterModel: drafter.model },

@@ -55,9 +55,11 @@ export async function runUnit(
         findings: [],
       };
   if (!redo) deps.emit?.({ type: "unit-started", unitId: unit.id, goal: unit.goal });
+  const routed = deps.routeDrafter ? await deps.routeDrafter(unit) : undefined;
+  if (routed) caller.setUnitDrafter(unit.id, routed.binding);
   const environment: DraftEnvironment = {
     task: deps.task,
-    profile: deps.profile,
+    profile: routed?.profile ?? deps.profile,
     counter: deps.counter,
     caller,
     edits: deps.edits,

@@ -2,8 +2,9 @@
 import type { CapacityProfile } from "./capacity.js";
 import type { EventSink } from "./events.js";
 import type { ChangedFile, CheckFinding, DraftChecker } from "./hooks.js";
-import type { ModelCaller } from "./model-call.js";
+import type { ModelCaller, RoleRuntime } from "./model-call.js";
 import type { Overlay } from "./overlay.js";
+import type { PlanUnit } from "./plan-schema.js";
 import type { Confirm, ContextPacker, EditEngine, RunLogSink, TokenCounter } from "./ports.js";
 import type { ReviewVerdict } from "./review-schema.js";
 
@@ -62,7 +63,20 @@ export interface UnitRunnerDeps {
   confirm?: Confirm;
   emit?: EventSink;
   log?: RunLogSink;
+  routeDrafter?: DrafterRouter;
 }
+
+/** The drafter chosen for one unit: its binding and its capacity profile (context, tier limits). */
+export interface DrafterChoice {
+  binding: RoleRuntime;
+  profile: CapacityProfile;
+}
+
+/**
+ * Chooses a unit's drafter (src/routing/run-router.ts). Must answer the same for the same unit id
+ * (revisions and verify redos reuse it); undefined keeps the role's own drafter.
+ */
+export type DrafterRouter = (unit: PlanUnit) => Promise<DrafterChoice | undefined>;
 
 export interface RedoStart {
   /** Test failures the unit is held responsible for; the reviewer turns them into feedback. */

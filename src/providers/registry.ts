@@ -1,5 +1,5 @@
 /**
- * From config to providers: one switch over the six provider types, pools for entries that
+ * From config to providers: one switch over the provider types, pools for entries that
  * list several base URLs, and the provider bound to a role.
  */
 import { type ResolvedBinding, resolveRole } from "../config/load.js";
@@ -8,10 +8,12 @@ import { ConfigError } from "../errors.js";
 import { AnthropicProvider } from "./anthropic.js";
 import { ClaudeCodeCliProvider } from "./claude-code-cli.js";
 import { CodexCliProvider } from "./codex-cli.js";
+import { LlamaCppProvider } from "./llama-cpp.js";
 import { LmStudioProvider } from "./lmstudio.js";
 import { OllamaProvider } from "./ollama.js";
 import { OpenAiCompatibleProvider } from "./openai-compatible.js";
 import { type PoolOptions, ProviderPool } from "./pool.js";
+import { ReplayProvider, readCassette } from "./replay.js";
 import type { ProviderRuntime } from "./runtime.js";
 import type { Provider, Role } from "./spec.js";
 
@@ -31,6 +33,18 @@ function createSingle(name: string, config: ProviderConfig, runtime: ProviderRun
       return new ClaudeCodeCliProvider(name, config, runtime);
     case "codex_cli":
       return new CodexCliProvider(name, config, runtime);
+    case "llama_cpp":
+      return new LlamaCppProvider(name, config, runtime);
+    case "replay":
+      if (!config.cassette)
+        throw new ConfigError(`provider '${name}' (type replay) names no cassette`, [
+          `providers.${name}.cassette: required for type replay`,
+        ]);
+      return new ReplayProvider(name, readCassette(config.cassette), {
+        strict: config.strict ?? true,
+        env: runtime.env,
+        anyProvider: true,
+      });
   }
 }
 
@@ -45,6 +59,23 @@ export function createProvider(
   config: ProviderConfig,
   runtime: ProviderRuntime,
   poolOptions: PoolOptions = {},
+): Provider {
+  const session = runtime.cassette;
+  if (session?.mode === "replay")
+    return new ReplayProvider(name, session.cassette, {
+      strict: session.strict,
+      env: runtime.env,
+      type: config.type,
+    });
+  const provider = createUnrecorded(name, config, runtime, poolOptions);
+  return session?.mode === "record" ? session.recorder.wrap(name, config, provider) : provider;
+}
+
+function createUnrecorded(
+  name: string,
+  config: ProviderConfig,
+  runtime: ProviderRuntime,
+  poolOptions: PoolOptions,
 ): Provider {
   const urls = Array.isArray(config.base_url) ? config.base_url : undefined;
   if (urls && urls.length > 1 && httpTypes.has(config.type)) {

@@ -4,11 +4,20 @@
  */
 import type { ProviderConfig } from "../config/schema.js";
 import { type HttpTransport, realSleep } from "./http.js";
+import type { CassetteRecorder } from "./record.js";
+import type { Cassette } from "./replay.js";
+
+/** `--record FILE`: every provider is wrapped by the recorder; `--replay FILE`: answered from the cassette. */
+export type CassetteSession =
+  | { mode: "record"; recorder: CassetteRecorder }
+  | { mode: "replay"; cassette: Cassette; strict: boolean };
 
 export interface ProviderRuntime {
   env: Record<string, string | undefined>;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
+  /** Record or replay every model call made through providers built with this runtime. */
+  cassette?: CassetteSession;
 }
 
 export const defaultMaxRetries = 2;

@@ -9,7 +9,9 @@ export type ProviderType =
   | "openai_compatible"
   | "lmstudio"
   | "claude_code_cli"
-  | "codex_cli";
+  | "codex_cli"
+  | "llama_cpp"
+  | "replay";
 
 export type Role = "planner" | "drafter" | "reviewer";
 
@@ -48,6 +50,11 @@ export interface GenerateRequest {
   keepAlive?: string;
   /** Ollama: the context window to allocate; defaults to prompt + output estimate. */
   numCtx?: number;
+  /**
+   * Who asks and why (the pipeline's role and call purpose). Providers ignore it; recording and
+   * replay (src/providers/record.ts, replay.ts) use it to match calls by role.
+   */
+  callTag?: { role: Role; purpose: string };
 }
 
 export interface Usage {

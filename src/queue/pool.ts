@@ -29,6 +29,7 @@ export interface WorkerPool {
   readonly running: number;
 }
 
+/** Starts `options.size` worker loops on the queue; they run until `stop()`. */
 export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
   const { queue, leaseMs } = options;
   const pollMs = options.pollMs ?? 500;

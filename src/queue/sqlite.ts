@@ -85,6 +85,7 @@ function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
+/** `queue.db` in the state folder (beside state.db). */
 export function queueDatabasePath(env: Record<string, string | undefined>): string {
   return join(stateDir(env), "queue.db");
 }

@@ -59,12 +59,18 @@ export async function runInRepl(
     });
   } catch (error) {
     view.stop();
-    const runId = view.state.runId;
+    // A run stopped before its plan was logged cannot be resumed (`--resume` refuses it).
+    const planned = view.state.stage !== "starting" && view.state.stage !== "planning";
+    const runId = planned ? view.state.runId : undefined;
     if (runId) session.resumable = runId;
     if (isAbortLike(error) || controller.signal.aborted) {
       output.note(
         output.paint.yellow(
-          runId ? `run ${runId} cancelled; resume with /resume ${runId}` : "cancelled before the run started",
+          runId
+            ? `run ${runId} cancelled; resume with /resume ${runId}`
+            : view.state.runId
+              ? `run ${view.state.runId} cancelled before its plan was made; nothing to resume`
+              : "cancelled before the run started",
         ),
       );
       return;

@@ -34,6 +34,7 @@ function readTicket(file: string): { task: string; verify?: boolean } | undefine
   return text.trim() ? { task: text.trim() } : undefined;
 }
 
+/** Scans the watched repositories every `intervalMs` (2 s); `scan()` runs one pass now. */
 export function watchTickets(options: TicketWatchOptions): { stop(): void; scan(): Promise<void> } {
   const pending = new Map<string, { jobId: string; base: string; folder: string }>();
   let busy = false;

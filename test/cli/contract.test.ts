@@ -83,6 +83,18 @@ describe("CLI contract", () => {
     expect(result.stderr).toMatch(/^error: [^\n]+\n(?:[^\n]*\n)*hint: [^\n]+\n$/);
   });
 
+  it("config show --json on an invalid config: ok false and exit 3, as without --json", async () => {
+    const missing = join(scratch, "missing.yaml");
+    const text = await cli(["config", "show", "-c", missing], env, repo);
+    expect(text.code).toBe(ExitCode.config);
+    const json = await cli(["config", "show", "--json", "-c", missing], env, repo);
+    expect(json.code).toBe(ExitCode.config);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      errors: [expect.stringContaining("missing.yaml")],
+    });
+  });
+
   const successes: string[][] = [
     ["version", "--json"],
     ["resources", "--json"],

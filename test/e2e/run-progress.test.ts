@@ -95,3 +95,18 @@ describe("run's progress off a terminal", { timeout: 60_000 }, () => {
     expect(resumed.stderr).not.toContain("--resume");
   });
 });
+
+describe("Ctrl-C before the plan", { timeout: 60_000 }, () => {
+  it("names the run but does not advertise a --resume that would be refused", async () => {
+    anthropic.script.reset().on({ system: "You are the planner" }, "hang");
+    const first = startCli(sandbox, ["run", "-t", "tidy"]);
+    await anthropic.waitForRequests(1, "/v1/messages");
+    first.child.kill("SIGINT");
+    const interrupted = await first.done;
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    expect(interrupted.stderr).toMatch(
+      /error: run \S+ interrupted before its plan was made\nhint: nothing to resume/,
+    );
+    expect(interrupted.stderr).not.toContain("--resume");
+  });
+});

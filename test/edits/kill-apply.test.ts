@@ -153,6 +153,26 @@ describe.skipIf(!built)("patch apply killed with SIGKILL", () => {
     expect([...seen].sort()).toEqual(["new", "old"]);
   }, 120_000);
 
+  it("repo symbols / repo map, the next command after a kill mid-rename, recover before reading", async () => {
+    const commit = 1 + fileCount + 1 + 1 + (fileCount + 1) + 1;
+    for (const args of [
+      ["repo", "symbols", "--json"],
+      ["repo", "map"],
+    ]) {
+      const current = setup();
+      const killed = await run(["patch", "apply", current.replyFile], {
+        cwd: current.repo,
+        env: { ...current.env, HIEROCODE_FAULT_AT: String(commit + 20) },
+      });
+      expect(killed.signal, killed.stderr).toBe("SIGKILL");
+      expect(treeState(current.repo).state).toBe("mixed");
+      const next = await run(args, { cwd: current.repo, env: current.env });
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stderr).toMatch(/interrupted write .* was completed/);
+      expect(treeState(current.repo)).toEqual({ state: "new", stray: [] });
+    }
+  }, 60_000);
+
   it("at random instants: always all-old or all-new", async () => {
     const seen: TreeState[] = [];
     for (let round = 0; round < 5; round++) {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { type FakeAnthropic, startFakeAnthropic } from "../kit/fake-anthropic.js";
 import { type FakeOllama, startFakeOllama } from "../kit/fake-ollama.js";
 import { type FakeOpenAi, startFakeOpenAI } from "../kit/fake-openai.js";
@@ -218,6 +219,22 @@ describe("hierocode mcp (stdio, official client)", { timeout: 60_000 }, () => {
     });
     expect(info.param_count_b).toBeCloseTo(7.6, 1);
     expect(info.num_ctx).toBeGreaterThan(0);
+  });
+
+  it("reads the config on every call: an edited drafter applies to the next call", async () => {
+    const mcp = await connect();
+    const before = (await mcp.callTool({ name: "drafter_info", arguments: {} })).structuredContent as {
+      drafter_model: string;
+    };
+    expect(before.drafter_model).toBe("qwen2.5-coder:7b");
+    const config = roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl });
+    config.routing.drafter.model = "llama3.2:latest";
+    writeFileSync(join(sandbox.home, ".hierocode.yaml"), stringify(config));
+    const after = (await mcp.callTool({ name: "drafter_info", arguments: {} })).structuredContent as {
+      drafter_model: string;
+      param_count_b: number | null;
+    };
+    expect(after.drafter_model).toBe("llama3.2:latest");
   });
 
   it("submit_task queues a whole run and task_status returns its diffs", async () => {

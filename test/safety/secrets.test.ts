@@ -81,6 +81,16 @@ describe("secret scanning with the ported rule set", () => {
     expect(findings[0]?.message).not.toContain("sk_live_");
   });
 
+  it("an edit to a line that already carries the key adds no credential; a new key on it does", () => {
+    const key = `sk_live_${random(24)}`;
+    const before = `stripe = "${key}"\n`;
+    expect(checkSecrets([{ file: "src/pay.py", before, after: `stripe = "${key}"  # live\n` }])).toEqual([]);
+    const other = `sk_live_${random(24)}`;
+    expect(checkSecrets([{ file: "src/pay.py", before, after: `stripe = "${other}"\n` }])).toEqual([
+      expect.objectContaining({ severity: "error", line: 1 }),
+    ]);
+  });
+
   it("finds a private key added across lines", () => {
     const key = privateKey();
     const findings = checkSecrets([{ file: "deploy/key.txt", before: null, after: `${key}\n` }]);

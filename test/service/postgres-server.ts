@@ -5,7 +5,7 @@
  * started, `unavailable` says why: the tests fail in CI (CI=true, or HIEROCODE_REQUIRE_POSTGRES=1 as .ci/run sets) and skip locally.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,6 +40,11 @@ export async function startPostgres(): Promise<PostgresServer | { unavailable: s
   const bin = binDir();
   if (!bin) return { unavailable: "PostgreSQL is not installed (apt-get install postgresql)" };
   const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    // The test run's temp folder is root's (0700): let the postgres user pass through it.
+    const mode = statSync(tmpdir()).mode & 0o7777;
+    if ((mode & 0o001) === 0) chmodSync(tmpdir(), mode | 0o001);
+  }
   const dir = mkdtempSync(join(tmpdir(), "haco-pg-"));
   const data = join(dir, "data");
   const run = (program: string, args: string[]) => {

@@ -14,7 +14,9 @@ afterEach(async () => {
 });
 
 describe("hierocode plan --write", () => {
-  it("renders the plan as HACO tickets with the detected test command", async () => {
+  // A whole plan in-process (repository index, the drafter's real tokenizer): tens of seconds on a
+  // loaded machine, so its own timeout above the default.
+  it("renders the plan as HACO tickets with the detected test command", { timeout: 60_000 }, async () => {
     const root = mkdtempSync(join(tmpdir(), "hierocode-planmd-"));
     cpSync(resolve("test/fixtures/hello-node"), root, { recursive: true });
     execFileSync("git", ["init", "-q"], { cwd: root });
@@ -57,5 +59,26 @@ describe("hierocode plan --write", () => {
     expect(markdown).toContain("- Files: `src/slug.js` (new)");
     expect(markdown).toContain("  - [ ] test/slug.test.js passes");
     expect(markdown).toContain("```sh\nnpm test\n```");
+  });
+
+  it("a folder for --write is a usage error before the planner is called", { timeout: 60_000 }, async () => {
+    const root = mkdtempSync(join(tmpdir(), "hierocode-planmd-"));
+    cpSync(resolve("test/fixtures/hello-node"), root, { recursive: true });
+    execFileSync("git", ["init", "-q"], { cwd: root });
+    fake = await startFakeOllama({ default: { json: { summary: "x", units: [] } } });
+    const env = isolatedEnv();
+    const configFile = join(env.HOME ?? "", "plan.yaml");
+    writeFileSync(
+      configFile,
+      `providers:\n  local:\n    type: ollama\n    base_url: ${fake.url}\nrouting:\n  planner: { provider: local, model: llama3.2 }\n  drafter: { provider: local, model: qwen2.5-coder:7b }\n`,
+    );
+    const result = await runInProcess(
+      ["plan", "-t", "Add slugify", "--write", "src"],
+      { ...env, HIEROCODE_CONFIG: configFile },
+      root,
+    );
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(/^error: --write src is a folder\nhint: /);
+    expect(fake.requests.filter((request) => request.path === "/api/chat")).toEqual([]);
   });
 });

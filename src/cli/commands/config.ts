@@ -23,13 +23,16 @@ export function registerConfig(program: Command, context: CliContext): void {
     .action(() => {
       const loaded = load();
       const { output } = context;
-      if (output.json)
+      if (output.json) {
+        if (loaded.errors.length) process.exitCode = ExitCode.config;
         return output.printJson({
+          ok: loaded.errors.length === 0,
           config: loaded.config,
           sources: loaded.sources,
           warnings: loaded.warnings,
           errors: loaded.errors,
         });
+      }
       output.print(`# sources: ${loaded.sources.length ? loaded.sources.join(", ") : "(defaults only)"}`);
       output.print(stringify(loaded.config, { indent: 2, lineWidth: 0 }));
       for (const warning of loaded.warnings) output.warn(warning);

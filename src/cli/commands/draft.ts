@@ -2,21 +2,21 @@
 import type { Command } from "commander";
 import { draftFile } from "../../app/draft.js";
 import { ExitCode } from "../../errors.js";
+import { type CassetteFlags, cassetteOptions } from "../cassette.js";
 import type { CliContext } from "../context.js";
 import { repoPathFromCwd } from "../repository.js";
 import { providerRuntime } from "../runtime.js";
 import { configFor, type ModelFlags, repositoryFor, withInterrupt } from "./run.js";
 
 export function registerDraft(program: Command, context: CliContext): void {
-  program
-    .command("draft")
+  cassetteOptions(program.command("draft"))
     .description("ask the drafter for one file's change and print the diff (one call, no review)")
     .requiredOption("-t, --task <task>", "what to change")
     .requiredOption("-f, --file <path>", "the file to change or create (relative to the current folder)")
     .option("--repo <dir>", "repository root")
     .option("--drafter-model <model>", "override the drafter's model")
     .option("--json", "machine-readable output")
-    .action(async (flags: ModelFlags & { task: string; file: string }) => {
+    .action(async (flags: ModelFlags & CassetteFlags & { task: string; file: string }) => {
       const { output } = context;
       const repoRoot = repositoryFor(context, flags.repo);
       const config = configFor(context, repoRoot, flags);
@@ -25,7 +25,7 @@ export function registerDraft(program: Command, context: CliContext): void {
           config,
           env: context.env,
           repoRoot,
-          runtime: providerRuntime(context),
+          runtime: providerRuntime(context, flags),
           task: flags.task,
           file: repoPathFromCwd(context, repoRoot, flags.file, "--file"),
           signal,

@@ -123,6 +123,31 @@ export const commandEntries: CommandEntry[] = [
     load: async () => (await import("./usage.js")).registerUsage,
   },
   {
+    name: "eval",
+    summary: "evaluate your drafter models on small edit tasks (pass@1, well-formed rate, latency)",
+    module: "eval",
+    load: async () => (await import("./eval.js")).registerEval,
+  },
+  {
+    name: "memory",
+    summary:
+      "notes and preferences the planner is given across projects (memory.enabled: false turns it off)",
+    module: "memory",
+    load: async () => (await import("./memory.js")).registerMemory,
+  },
+  {
+    name: "route",
+    summary: "the drafter router: why a task goes to which model (explain), and policy estimates (replay)",
+    module: "route",
+    load: async () => (await import("./route.js")).registerRoute,
+  },
+  {
+    name: "outcome",
+    summary: "per-unit outcomes the router learns from (logged automatically at the end of each run)",
+    module: "outcome",
+    load: async () => (await import("./outcome.js")).registerOutcome,
+  },
+  {
     name: "cache",
     summary: "the plan cache",
     module: "cache",
@@ -145,6 +170,18 @@ export const commandEntries: CommandEntry[] = [
     summary: "token counting",
     module: "repo",
     load: async () => (await import("./repo.js")).registerRepo,
+  },
+  {
+    name: "local",
+    summary: "the in-process GGUF runtime (node-llama-cpp) for providers of type llama_cpp",
+    module: "local",
+    load: async () => (await import("./local.js")).registerLocal,
+  },
+  {
+    name: "record",
+    summary: "inspect cassettes written by --record (replay them with --replay FILE)",
+    module: "record",
+    load: async () => (await import("./record.js")).registerRecord,
   },
   {
     name: "worker",

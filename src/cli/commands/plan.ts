@@ -1,18 +1,22 @@
 /** `hierocode plan -t …`: print the validated plan (JSON with --json), no drafting. */
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { planTask } from "../../app/plan.js";
+import { UsageError } from "../../errors.js";
 import { describeProfile } from "../../pipeline/capacity.js";
 import { renderPlanMarkdown } from "../../supervisor/plan-markdown.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import { detectVerifyCommand } from "../../verify/index.js";
+import { type CassetteFlags, cassetteOptions } from "../cassette.js";
 import type { CliContext } from "../context.js";
 import { providerRuntime } from "../runtime.js";
 import { configFor, type ModelFlags, repositoryFor, totalsLines, withInterrupt } from "./run.js";
 
+type PlanFlags = ModelFlags & CassetteFlags & { task: string; refreshPlan?: boolean; write?: string };
+
 export function registerPlan(program: Command, context: CliContext): void {
-  program
-    .command("plan")
+  cassetteOptions(program.command("plan"))
     .description("make (or reuse from the cache) the plan for a task and print it; nothing is drafted")
     .requiredOption("-t, --task <task>", "what to do")
     .option("--repo <dir>", "repository root")
@@ -24,19 +28,28 @@ export function registerPlan(program: Command, context: CliContext): void {
       "--write <file>",
       "also write the plan as HACO tickets (e.g. PLAN.md; relative to the current folder)",
     )
-    .action(async (flags: ModelFlags & { task: string; refreshPlan?: boolean; write?: string }) => {
+    .action(async (flags: PlanFlags) => {
       const { output } = context;
       const repoRoot = repositoryFor(context, flags.repo);
       const config = configFor(context, repoRoot, flags);
+      // Checked before the planner is paid: a folder cannot take the plan's file.
+      if (
+        flags.write &&
+        statSync(resolve(context.cwd, flags.write), { throwIfNoEntry: false })?.isDirectory()
+      )
+        throw new UsageError(`--write ${flags.write} is a folder`, {
+          hint: "name a file, e.g. --write PLAN.md (relative to the current folder)",
+        });
       const outcome = await withInterrupt((signal) =>
         planTask({
           config,
           env: context.env,
           repoRoot,
-          runtime: providerRuntime(context),
+          runtime: providerRuntime(context, flags),
           task: flags.task,
           signal,
-          ...(flags.refreshPlan ? { refreshPlan: true } : {}),
+          // A cassette holds the planner call: recording and replaying never read the plan cache.
+          ...(flags.refreshPlan || flags.record || flags.replay ? { refreshPlan: true } : {}),
         }),
       );
       if (flags.write) {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import type { HierocodeConfig } from "../../config/schema.js";
+import { describeRecovery, recoverInterruptedWrites } from "../../edits/journal.js";
 import { UsageError } from "../../errors.js";
 import { defaultMapTokens } from "../../repo/map-tokens.js";
 import type { TokenCounter } from "../../tokens/counter.js";
@@ -20,7 +21,12 @@ function repoRootFor(context: CliContext, option: string | undefined): string {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`no such folder: ${start}`);
   }
-  return option ? start : (findRepoRoot(start) ?? start);
+  const root = option ? start : (findRepoRoot(start) ?? start);
+  // Like every command that works on a repository (src/cli/repository.ts): a write a killed
+  // hierocode left half done is finished or rolled back before the tree is read.
+  for (const report of recoverInterruptedWrites(root, context.env))
+    context.output.warn(describeRecovery(report));
+  return root;
 }
 
 function parsePositive(value: string): number {
@@ -142,11 +148,9 @@ export function registerRepo(program: Command, context: CliContext): void {
       );
       if (context.output.json) {
         // Streamed: a large repository's rows never exist as one string. One object with `ok`,
-        // like every --json output: { "ok": true, "symbols": [ … ] }.
+        // like every --json output: { "ok": true, "symbols": [ … ] } (written by writeSymbolsJson).
         const { writeSymbolsJson } = await import("../../repo/symbols-json.js");
-        context.output.print('{\n  "ok": true,\n  "symbols":');
         writeSymbolsJson(selected, (chunk) => context.output.print(chunk));
-        context.output.print("}");
         return;
       }
       const rows = selected.flatMap((file) =>

@@ -1,20 +1,20 @@
 /** `hierocode review -t … --file F`: one reviewer call on one file; prints the verdict. */
 import type { Command } from "commander";
 import { reviewFile } from "../../app/review.js";
+import { type CassetteFlags, cassetteOptions } from "../cassette.js";
 import type { CliContext } from "../context.js";
 import { providerRuntime } from "../runtime.js";
 import { configFor, type ModelFlags, repositoryFor, withInterrupt } from "./run.js";
 
 export function registerReview(program: Command, context: CliContext): void {
-  program
-    .command("review")
+  cassetteOptions(program.command("review"))
     .description("ask the reviewer to judge one file (its uncommitted diff, or its content) against a task")
     .requiredOption("-t, --task <task>", "what the file should achieve")
     .requiredOption("-f, --file <path>", "the file to review (repo-relative)")
     .option("--repo <dir>", "repository root")
     .option("--reviewer-model <model>", "override the reviewer's model")
     .option("--json", "machine-readable output")
-    .action(async (flags: ModelFlags & { task: string; file: string }) => {
+    .action(async (flags: ModelFlags & CassetteFlags & { task: string; file: string }) => {
       const { output } = context;
       const repoRoot = repositoryFor(context, flags.repo);
       const config = configFor(context, repoRoot, flags);
@@ -23,7 +23,7 @@ export function registerReview(program: Command, context: CliContext): void {
           config,
           env: context.env,
           repoRoot,
-          runtime: providerRuntime(context),
+          runtime: providerRuntime(context, flags),
           task: flags.task,
           file: flags.file,
           signal,

@@ -10,6 +10,7 @@ import type { RoleTotals } from "../../pipeline/model-call.js";
 import type { PipelineResult } from "../../pipeline/pipeline.js";
 import type { Confirm } from "../../pipeline/ports.js";
 import { verifierForRun } from "../../verify/index.js";
+import { type CassetteFlags, cassetteOptions } from "../cassette.js";
 import type { CliContext } from "../context.js";
 import { groupedNumber, type Output } from "../output.js";
 import { ProgressView, wantsLiveView } from "../progress.js";
@@ -211,9 +212,19 @@ export function stoppedRunError(
   runId: string | undefined,
   repo: string | undefined,
   output: Output,
+  planned = true,
 ): unknown {
   if (!runId) return error;
   const command = resumeCommand(runId, repo);
+  if (!planned) {
+    // `--resume` refuses a run whose log has no plan: advertising it would be a dead end.
+    if (!isAbortLike(error)) return error;
+    return new AbortError(`run ${runId} interrupted before its plan was made`, {
+      hint: "nothing to resume; run the same command again",
+      details: { runId },
+      cause: error,
+    });
+  }
   if (isAbortLike(error)) {
     return new AbortError(`run ${runId} interrupted`, {
       hint: `resume with: ${command}`,
@@ -225,7 +236,7 @@ export function stoppedRunError(
   return error;
 }
 
-interface RunFlags extends ModelFlags {
+interface RunFlags extends ModelFlags, CassetteFlags {
   task?: string;
   estimate?: boolean;
   apply?: boolean;
@@ -238,8 +249,7 @@ interface RunFlags extends ModelFlags {
 }
 
 export function registerRun(program: Command, context: CliContext): void {
-  program
-    .command("run")
+  cassetteOptions(program.command("run"))
     .description("plan → draft → review: print the accepted diffs (write them with --apply)")
     .option("-t, --task <task>", "what to do")
     .option("--repo <dir>", "repository root (default: the git repository of the current folder)")
@@ -271,7 +281,7 @@ export function registerRun(program: Command, context: CliContext): void {
         });
       }
       const config = configFor(context, repoRoot, flags);
-      const runtime = providerRuntime(context);
+      const runtime = providerRuntime(context, flags);
       if (flags.estimate) {
         if (!flags.task) throw new UsageError("--estimate needs -t");
         const outcome = await estimateTask({ config, env: context.env, repoRoot, runtime, task: flags.task });
@@ -296,7 +306,8 @@ export function registerRun(program: Command, context: CliContext): void {
           runtime,
           ...(flags.task ? { task: flags.task } : {}),
           ...(flags.resume ? { resumeRunId: flags.resume } : {}),
-          ...(flags.refreshPlan ? { refreshPlan: true } : {}),
+          // A cassette holds the planner call: recording and replaying never read the plan cache.
+          ...(flags.refreshPlan || flags.record || flags.replay ? { refreshPlan: true } : {}),
           ...(flags.checks === false ? { checker: null } : {}),
           ...(verifier ? { verifier } : {}),
           // With --apply the run is marked finished only after its writes.
@@ -306,7 +317,8 @@ export function registerRun(program: Command, context: CliContext): void {
           signal,
         }).catch((error: unknown) => {
           view.stop();
-          throw stoppedRunError(error, view.state.runId, flags.repo, output);
+          const planned = view.state.stage !== "starting" && view.state.stage !== "planning";
+          throw stoppedRunError(error, view.state.runId, flags.repo, output, planned);
         });
         view.stop();
         const { result, logFile, setup, finish } = outcome;

@@ -9,10 +9,11 @@ import { ExitCode, UsageError } from "../../errors.js";
 import type { Provider } from "../../providers/spec.js";
 import { type WorkerFormat, workerFormats } from "../../supervisor/clean-artifact.js";
 import { readResources } from "../../system/resources.js";
+import { type CassetteFlags, cassetteOptions } from "../cassette.js";
 import type { CliContext } from "../context.js";
 import { providerRuntime } from "../runtime.js";
 
-interface WorkerFlags {
+interface WorkerFlags extends CassetteFlags {
   model?: string;
   provider?: string;
   format: string;
@@ -44,7 +45,7 @@ function resolveWorker(
   context: CliContext,
 ): { provider: Provider; model: string; keepAlive?: string; pinnedNumCtx?: number } {
   const { config } = context.loadConfig(flags.repo ? { repoRoot: flags.repo } : {});
-  return resolveWorkerBinding(config, context.env, providerRuntime(context), {
+  return resolveWorkerBinding(config, context.env, providerRuntime(context, flags), {
     model: flags.model,
     provider: flags.provider,
     keepAlive: flags.keepAlive,
@@ -74,8 +75,7 @@ function report(result: WorkerResult, context: CliContext, json: boolean): void 
 }
 
 export function registerWorker(program: Command, context: CliContext): void {
-  program
-    .command("worker")
+  cassetteOptions(program.command("worker"))
     .description("draft with the local worker model and print only the artifact (never writes files)")
     .argument("[prompt]", 'the ticket prompt; omit it or pass "-" to read stdin')
     .option("-m, --model <model>", "worker model (default: HACO_WORKER_MODEL, then routing.drafter)")

@@ -1,0 +1,273 @@
+/**
+ * The router inside a run: picks each unit's drafter (router.mode matrix or learned), logs every
+ * decision, and at the end of the run writes one outcome per unit to the user-level store.
+ * `fixed` mode installs no router (the pipeline runs exactly as before) and only logs outcomes.
+ */
+
+import { fallbackCost } from "../app/route.js";
+import { createRedactor } from "../checks/redact.js";
+import type { HierocodeConfig } from "../config/schema.js";
+import type { PriceTable } from "../cost/price-table.js";
+import type { CapacityProfile, HostMemory } from "../pipeline/capacity.js";
+import type { RoleRuntime } from "../pipeline/model-call.js";
+import type { PipelineResult } from "../pipeline/pipeline-types.js";
+import type { PlanUnit } from "../pipeline/plan-schema.js";
+import type { ProviderRuntime } from "../providers/runtime.js";
+import type { Provider } from "../providers/spec.js";
+import type { Database } from "../store/database.js";
+import { estimateTokens } from "../tokens/heuristic.js";
+import { type ComplexityScore, type UnitKind, unitKindOf } from "./complexity.js";
+import { openLearningDatabase, outcomeStore } from "./outcome-store.js";
+import { type RouteCandidate, type RouteDecision, route } from "./router.js";
+import {
+  drafterCandidates,
+  loadEvidence,
+  probeCandidates,
+  repoHasTests,
+  routeCandidates,
+  routerSettings,
+  scoreUnit,
+} from "./routing.js";
+
+type Env = Record<string, string | undefined>;
+
+/** Prompt overhead of a drafting call besides the unit's files (system prompt, format rules, goal). */
+const draftOverhead = 600;
+
+export interface RunRouterInput {
+  config: HierocodeConfig;
+  env: Env;
+  repoRoot: string;
+  runId: string;
+  task: string;
+  drafter: RoleRuntime;
+  memory: HostMemory;
+  priceTable: PriceTable;
+  runtime: ProviderRuntime;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+interface Routed {
+  score: ComplexityScore;
+  kind: UnitKind;
+  decision?: RouteDecision;
+  candidates: RouteCandidate[];
+  fallbackCost: number;
+}
+
+export interface RunRouter {
+  /** For PipelineDeps.routeDrafter; undefined in fixed mode. */
+  routeDrafter?: (unit: PlanUnit) => Promise<{ binding: RoleRuntime; profile: CapacityProfile } | undefined>;
+  /** Writes the decisions and one outcome per drafted unit; returns how many outcomes were written. */
+  recordOutcomes(result: PipelineResult, stateDatabase: Database): number;
+}
+
+export function createRunRouter(input: RunRouterInput): RunRouter {
+  const { config } = input;
+  const now = input.now ?? Date.now;
+  const testsPresent = repoHasTests(input.repoRoot);
+  const routed = new Map<string, Routed>();
+  const choices = new Map<string, { binding: RoleRuntime; profile: CapacityProfile } | undefined>();
+  let probed:
+    | Promise<Array<{ providerName: string; model: string; provider: Provider; profile: CapacityProfile }>>
+    | undefined;
+  const probe = () => {
+    probed ??= (() => {
+      const list = drafterCandidates(config, input.runtime).map((item) =>
+        item.providerName === input.drafter.providerName && item.model === input.drafter.model
+          ? { ...item, provider: input.drafter.provider }
+          : item,
+      );
+      return probeCandidates(list, {
+        config,
+        memory: input.memory,
+        ...(input.signal ? { signal: input.signal } : {}),
+      });
+    })();
+    return probed;
+  };
+  const promptTokensOf = (unit: PlanUnit) =>
+    draftOverhead + (unit.est_input_tokens > 0 ? unit.est_input_tokens : estimateTokens(unit.goal));
+  const settingsFor = (promptTokens: number, candidates: RouteCandidate[]) =>
+    routerSettings(config, fallbackCost(config, input.runtime, promptTokens, input.priceTable, candidates));
+
+  const routeDrafter =
+    config.router.mode === "fixed" || (config.routing.drafter?.candidates ?? []).length === 0
+      ? undefined
+      : async (unit: PlanUnit) => {
+          if (choices.has(unit.id)) return choices.get(unit.id);
+          const list = await probe();
+          const promptTokens = promptTokensOf(unit);
+          const candidates = routeCandidates(list, promptTokens, input.priceTable);
+          const settings = settingsFor(promptTokens, candidates);
+          const score = scoreUnit(input.repoRoot, unit, testsPresent);
+          const kind = unitKindOf(unit);
+          const decision = route(
+            { id: unit.id, complexity: score, kind, promptTokens, files: unit.target_files.length },
+            candidates,
+            settings,
+            config.router.mode === "learned" ? loadEvidence(input.env, config, now()) : new Map(),
+            input.runId,
+          );
+          routed.set(unit.id, { score, kind, decision, candidates, fallbackCost: settings.fallbackCost });
+          const index = candidates.indexOf(decision.chosen);
+          const chosen = list[index];
+          const choice =
+            !chosen || index === 0
+              ? undefined
+              : {
+                  binding: {
+                    providerName: chosen.providerName,
+                    provider: chosen.provider,
+                    model: chosen.model,
+                    ...(config.providers[chosen.providerName]?.num_ctx
+                      ? { pinnedNumCtx: config.providers[chosen.providerName]?.num_ctx as number }
+                      : {}),
+                  },
+                  profile: chosen.profile,
+                };
+          choices.set(unit.id, choice);
+          return choice;
+        };
+
+  return {
+    ...(routeDrafter ? { routeDrafter } : {}),
+    recordOutcomes(result, stateDatabase) {
+      const store = outcomeStore(openLearningDatabase(input.env));
+      const redact = createRedactor(input.env);
+      const usage = stateDatabase
+        .prepare(
+          `SELECT unit_id, role, provider, model, SUM(input_tokens + cache_read_tokens + cache_write_tokens) AS input,
+             SUM(output_tokens) AS output, SUM(latency_ms) AS ms, SUM(cost_usd) AS usd, SUM(subscription_messages) AS messages
+           FROM usage_ledger WHERE run_id = ? AND unit_id IS NOT NULL GROUP BY unit_id, role, provider, model`,
+        )
+        .all(input.runId) as Array<{
+        unit_id: string;
+        role: string;
+        provider: string;
+        model: string;
+        input: number;
+        output: number;
+        ms: number;
+        usd: number | null;
+        messages: number;
+      }>;
+      const units = new Map(result.plan.units.map((unit) => [unit.id, unit]));
+      const verification = result.verification;
+      const status = (outcome: { ok: boolean } | undefined) =>
+        outcome === undefined ? undefined : outcome.ok ? "pass" : "fail";
+      let written = 0;
+      for (const unitResult of result.units) {
+        if (unitResult.author === "split" || unitResult.status === "skipped") continue;
+        const planned: PlanUnit = units.get(unitResult.id) ?? {
+          id: unitResult.id,
+          goal: unitResult.goal,
+          target_files: unitResult.changes.map((change) => change.file),
+          new_files: unitResult.changes
+            .filter((change) => change.before === null)
+            .map((change) => change.file),
+          context_files: [],
+          acceptance: [],
+          depends_on: [],
+          est_input_tokens: 0,
+          complexity: 0,
+        };
+        const rows = usage.filter((row) => row.unit_id === unitResult.id);
+        const drafterRow = rows.find((row) => row.role === "drafter");
+        if (!drafterRow && unitResult.author !== "planner") continue; // never reached a model
+        let info = routed.get(unitResult.id);
+        if (!info) {
+          const promptTokens = promptTokensOf(planned);
+          const candidates = routeCandidates(
+            [
+              {
+                providerName: input.drafter.providerName,
+                model: input.drafter.model,
+                provider: input.drafter.provider,
+                profile: result.profile,
+              },
+            ],
+            promptTokens,
+            input.priceTable,
+          );
+          info = {
+            score: scoreUnit(input.repoRoot, planned, testsPresent),
+            kind: unitKindOf(planned),
+            candidates,
+            fallbackCost: settingsFor(promptTokens, candidates).fallbackCost,
+          };
+        }
+        const provider = drafterRow?.provider ?? input.drafter.providerName;
+        const model = drafterRow?.model ?? input.drafter.model;
+        const at = now();
+        const decision = info.decision;
+        const propensity = decision ? decision.propensity : 1;
+        store.recordDecision({
+          runId: input.runId,
+          unitId: unitResult.id,
+          at,
+          project: input.repoRoot,
+          mode: decision?.mode ?? "fixed",
+          cell: `${info.score.band}/${info.kind}`,
+          complexity: info.score.score,
+          features: info.score.features,
+          unit: {
+            id: unitResult.id,
+            complexity: info.score,
+            kind: info.kind,
+            promptTokens: promptTokensOf(planned),
+            files: planned.target_files.length,
+          },
+          candidates: {
+            list: info.candidates,
+            fallbackCost: info.fallbackCost,
+            ...(decision ? { assessments: decision.candidates } : {}),
+          },
+          provider: decision?.chosen.provider ?? provider,
+          model: decision?.chosen.model ?? model,
+          propensity,
+          reason: decision?.reason ?? "router.mode fixed: the role's own model",
+        });
+        const sum = (key: "input" | "output" | "ms" | "messages") =>
+          rows.reduce((total, row) => total + Number(row[key] ?? 0), 0);
+        const usd = rows.some((row) => row.usd === null)
+          ? undefined
+          : rows.reduce((total, row) => total + Number(row.usd ?? 0), 0);
+        const autoSuccess =
+          unitResult.status === "accepted" &&
+          unitResult.author === "drafter" &&
+          !unitResult.escalated &&
+          unitResult.verified !== false;
+        store.recordOutcome({
+          runId: input.runId,
+          unitId: unitResult.id,
+          at,
+          project: input.repoRoot,
+          task: redact(input.task),
+          goal: redact(unitResult.goal),
+          band: info.score.band,
+          kind: info.kind,
+          complexity: info.score.score,
+          provider,
+          model,
+          status: unitResult.status,
+          autoSuccess,
+          verdicts: unitResult.verdicts.length,
+          revisions: unitResult.revisions,
+          escalated: unitResult.escalated,
+          editFailures: unitResult.editRetries,
+          ...(verification ? { verifyBefore: status(verification.baseline) ?? "none" } : {}),
+          ...(verification?.final ? { verifyAfter: status(verification.final) ?? "none" } : {}),
+          inputTokens: sum("input"),
+          outputTokens: sum("output"),
+          seconds: sum("ms") / 1000,
+          ...(usd !== undefined ? { costUsd: usd } : {}),
+          messages: sum("messages"),
+        });
+        written++;
+      }
+      return written;
+    },
+  };
+}
