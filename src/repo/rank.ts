@@ -5,6 +5,7 @@
  * then flows along its edges to the definitions it uses, so the definitions that relevant files
  * depend on rise to the top.
  */
+import { identifierBm25 } from "./identifier-bm25.js";
 import { kindWeight, taskRelevance } from "./task-relevance.js";
 import type { TaskTerms } from "./task-terms.js";
 import type { IndexedFile, RepoSymbol } from "./types.js";
@@ -36,8 +37,13 @@ export interface RankResult {
 const damping = 0.85;
 const lexicalWeight = 10;
 const lexicalSharpness = 3;
+/** Share of the identifier-bag BM25 (identifier-bm25.ts) in the lexical score; the rest is task-relevance.ts. */
+const identifierShare = 0.5;
+/** How much of the best entry's rank the best lexical match adds to its file's lead entry. */
+const fileBoost = 1;
+const fileBoostSharpness = 2;
 const symbolMatchWeight = 2;
-const leadWeight = 1;
+const leadWeight = 10;
 const iterations = 40;
 
 /** Member names every runtime has; a file using `.length` does not depend on whoever defines one. */
@@ -137,8 +143,18 @@ export function rankRepo(request: RankRequest): RankResult {
   const relevance = request.taskTerms
     ? taskRelevance(files, request.taskTerms)
     : taskRelevance(files, { words: new Set(), wholes: new Set(), qualified: [] });
+  const bag = identifierBm25(files, request.taskTerms?.words ?? new Set());
+  let bestName = 0;
+  let bestBag = 0;
+  for (const score of relevance.fileScores) if (score > bestName) bestName = score;
+  for (const score of bag) if (score > bestBag) bestBag = score;
+  const lexical = new Float64Array(files.length);
+  for (let position = 0; position < files.length; position++)
+    lexical[position] =
+      (1 - identifierShare) * (bestName > 0 ? relevance.fileScores[position]! / bestName : 0) +
+      identifierShare * (bestBag > 0 ? bag[position]! / bestBag : 0);
   let bestLexical = 0;
-  for (const score of relevance.fileScores) if (score > bestLexical) bestLexical = score;
+  for (const score of lexical) if (score > bestLexical) bestLexical = score;
   const personal = new Float64Array(files.length);
   let personalTotal = 0;
   files.forEach((file, position) => {
@@ -147,7 +163,7 @@ export function rankRepo(request: RankRequest): RankResult {
     if (mentionedPaths.has(file.path)) weight += 10;
     // Tests mention everything they test; they are shown, but the task rarely points at them.
     if (bestLexical > 0 && !isTestPath(file.path))
-      weight += lexicalWeight * (relevance.fileScores[position]! / bestLexical) ** lexicalSharpness;
+      weight += lexicalWeight * (lexical[position]! / bestLexical) ** lexicalSharpness;
     // Files defining what the task names are where the work is likely to happen.
     for (const name of mentionedHere(file)) {
       const kind = Math.max(
@@ -242,6 +258,24 @@ export function rankRepo(request: RankRequest): RankResult {
       entries.push({ file: file.path, symbol, rank: value });
     }
   });
+  // The file the task's words point at most leads the map: each non-test file's best entry gets
+  // a share of the best entry's rank by its lexical score, so the graph orders what the words
+  // leave undecided.
+  if (bestLexical > 0 && entries.length > 0) {
+    let top = 0;
+    const bestEntry = new Map<string, RankedEntry>();
+    for (const entry of entries) {
+      if (entry.rank > top) top = entry.rank;
+      const known = bestEntry.get(entry.file);
+      if (!known || entry.rank > known.rank) bestEntry.set(entry.file, entry);
+    }
+    const positionOf = new Map(files.map((file, position) => [file.path, position]));
+    for (const [path, entry] of bestEntry) {
+      if (isTestPath(path)) continue;
+      const share = lexical[positionOf.get(path)!]! / bestLexical;
+      entry.rank += top * fileBoost * share ** fileBoostSharpness;
+    }
+  }
   entries.sort(
     (a, b) =>
       b.rank - a.rank ||
