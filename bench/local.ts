@@ -1,7 +1,7 @@
 /**
  * In-process model benchmark (`npm run bench:local`): the `llama_cpp` provider (node-llama-cpp,
  * installed with `hierocode local install`, or HIEROCODE_LLAMA_CPP_DIR) on the tiny GGUF
- * (/work/shared/models/llama-2-tiny-random.gguf, or BENCH_LOCAL_MODEL), gpu false, 1 thread.
+ * (../shared/models/llama-2-tiny-random.gguf beside the checkout, or BENCH_LOCAL_MODEL), gpu false, 1 thread.
  *
  * | measured                                                                  | goal          |
  * |---------------------------------------------------------------------------|---------------|
@@ -13,13 +13,16 @@
  * BENCH_LOCAL_ROUNDS (default 41; fewer rounds let generation jitter swamp a sub-millisecond overhead).
  */
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { providerSchema } from "../src/config/schema.js";
 import { LlamaCppProvider } from "../src/providers/llama-cpp.js";
 import { llamaCppStatus } from "../src/providers/llama-cpp-runtime.js";
 import { OllamaProvider } from "../src/providers/ollama.js";
 import { startFakeOllama } from "../test/kit/fake-ollama.js";
 
-const modelPath = process.env.BENCH_LOCAL_MODEL ?? "/work/shared/models/llama-2-tiny-random.gguf";
+const modelPath =
+  process.env.BENCH_LOCAL_MODEL ??
+  resolve(import.meta.dirname, "../../shared/models/llama-2-tiny-random.gguf");
 const rounds = Math.max(5, Number.parseInt(process.env.BENCH_LOCAL_ROUNDS ?? "41", 10) || 41);
 const loadGoalMs = 5000;
 const env = { ...process.env };

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { providerSchema } from "../../src/config/schema.js";
 import { AbortError } from "../../src/errors.js";
@@ -20,8 +20,10 @@ import {
 import { installLlamaCpp, llamaCppStatus, loadNodeLlamaCpp } from "../../src/providers/llama-cpp-runtime.js";
 import { makeSandbox, runCliProcess } from "../pipeline/support/e2e.js";
 
-// The random-weight test model (HIEROCODE_TEST_GGUF elsewhere than this machine).
-const modelPath = process.env.HIEROCODE_TEST_GGUF ?? "/work/shared/models/llama-2-tiny-random.gguf";
+// The random-weight test model in ../shared beside the checkout (HIEROCODE_TEST_GGUF elsewhere).
+const modelPath =
+  process.env.HIEROCODE_TEST_GGUF ??
+  resolve(import.meta.dirname, "../../../shared/models/llama-2-tiny-random.gguf");
 // The global setup points TMPDIR at a per-run folder; the runtime is cached one level up.
 const runtimeDir =
   process.env.HIEROCODE_TEST_LLAMA_CPP_DIR ?? join(dirname(tmpdir()), "hierocode-test-llama-cpp-3.22.1");
