@@ -42,20 +42,30 @@ export function openDatabase(file: string): Database {
   const existing = open.get(file);
   if (existing) return existing;
   let database: Database | undefined;
+  const deadline = Date.now() + busyTimeoutMs;
   try {
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-    database = new DatabaseSync(file);
-    database.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
-    const mode = database.prepare("PRAGMA journal_mode").get() as { journal_mode?: string } | undefined;
-    if (file !== ":memory:" && mode?.journal_mode?.toLowerCase() !== "wal")
-      database.exec("PRAGMA journal_mode = WAL");
-    database.exec("PRAGMA synchronous = NORMAL");
-  } catch (error) {
-    try {
-      database?.close();
-    } catch {
-      // not open
+    for (;;) {
+      try {
+        database = new DatabaseSync(file);
+        database.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+        const mode = database.prepare("PRAGMA journal_mode").get() as { journal_mode?: string } | undefined;
+        if (file !== ":memory:" && mode?.journal_mode?.toLowerCase() !== "wal")
+          database.exec("PRAGMA journal_mode = WAL");
+        database.exec("PRAGMA synchronous = NORMAL");
+        break;
+      } catch (error) {
+        closeQuietly(database);
+        database = undefined;
+        // Switching a brand-new file to WAL takes an exclusive lock that SQLite may refuse at once
+        // (SQLITE_BUSY without calling the busy handler) while other processes open it too: retry.
+        const busy = error instanceof Error && /locked|busy/i.test(error.message);
+        if (!busy || Date.now() > deadline) throw error;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.floor(Math.random() * 40));
+      }
     }
+  } catch (error) {
+    closeQuietly(database);
     throw new HierocodeError(
       "database_unavailable",
       `cannot open the database ${file}: ${error instanceof Error ? error.message : String(error)}`,
@@ -66,8 +76,17 @@ export function openDatabase(file: string): Database {
       },
     );
   }
+  if (!database) throw new Error("unreachable: database not opened");
   open.set(file, database);
   return database;
+}
+
+function closeQuietly(database: Database | undefined): void {
+  try {
+    database?.close();
+  } catch {
+    // not open
+  }
 }
 
 /** Runs a module's DDL once per process per database. */
