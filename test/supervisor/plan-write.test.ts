@@ -1,5 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -45,6 +53,8 @@ describe("hierocode plan --write", () => {
       configFile,
       `providers:\n  local:\n    type: ollama\n    base_url: ${fake.url}\nrouting:\n  planner: { provider: local, model: llama3.2 }\n  drafter: { provider: local, model: qwen2.5-coder:7b }\n`,
     );
+    // An existing plan (here supervisor init's template) is replaced; other files are not.
+    writeFileSync(join(root, "PLAN.md"), "# PLAN: <initiative>\n\n## Summary\n");
     // --write is relative to the current folder, like every path the CLI takes.
     const result = await runInProcess(
       ["plan", "-t", "Add slugify", "--write", "PLAN.md", "--repo", root],
@@ -79,6 +89,48 @@ describe("hierocode plan --write", () => {
     );
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(/^error: --write src is a folder\nhint: /);
+    expect(fake.requests.filter((request) => request.path === "/api/chat")).toEqual([]);
+  });
+
+  it("--write refuses .git/, files outside the repository, control files and files that are not a plan, before the planner is called", {
+    timeout: 60_000,
+  }, async () => {
+    const root = mkdtempSync(join(tmpdir(), "hierocode-planmd-"));
+    cpSync(resolve("test/fixtures/hello-node"), root, { recursive: true });
+    execFileSync("git", ["init", "-q"], { cwd: root });
+    const head = readFileSync(join(root, ".git/HEAD"), "utf8");
+    const source = readFileSync(join(root, "package.json"), "utf8");
+    mkdirSync(join(root, "out"));
+    symlinkSync(tmpdir(), join(root, "out", "tmp"));
+    fake = await startFakeOllama({ default: { json: { summary: "x", units: [] } } });
+    const env = isolatedEnv();
+    const configFile = join(env.HOME ?? "", "plan.yaml");
+    writeFileSync(
+      configFile,
+      `providers:\n  local:\n    type: ollama\n    base_url: ${fake.url}\nrouting:\n  planner: { provider: local, model: llama3.2 }\n  drafter: { provider: local, model: qwen2.5-coder:7b }\n`,
+    );
+    const cases: Array<[string, RegExp]> = [
+      [".git/HEAD", /^error: --write \.git\/HEAD: path inside \.git refused/],
+      ["../outside.md", /^error: --write \.\.\/outside\.md is not a file inside the repository/],
+      [join(tmpdir(), "abs-plan.md"), /is not a file inside the repository/],
+      ["out/tmp/plan.md", /^error: --write out\/tmp\/plan\.md leads out of the repository/],
+      [".hierocode.yaml", /hierocode's own config file/],
+      ["package.json", /^error: refusing to overwrite package\.json: it is not a plan/],
+    ];
+    for (const [file, message] of cases) {
+      const result = await runInProcess(
+        ["plan", "-t", "Add slugify", "--write", file],
+        { ...env, HIEROCODE_CONFIG: configFile },
+        root,
+      );
+      expect(result.code, `${file}: ${result.stderr}`).toBe(2);
+      expect(result.stderr, file).toMatch(message);
+      expect(result.stderr, file).toMatch(/\nhint: /);
+    }
+    expect(readFileSync(join(root, ".git/HEAD"), "utf8")).toBe(head);
+    expect(readFileSync(join(root, "package.json"), "utf8")).toBe(source);
+    expect(existsSync(join(root, "..", "outside.md"))).toBe(false);
+    expect(existsSync(join(tmpdir(), "plan.md"))).toBe(false);
     expect(fake.requests.filter((request) => request.path === "/api/chat")).toEqual([]);
   });
 });
