@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runFailure } from "../../src/cli/commands/run.js";
 import { ExitCode } from "../../src/errors.js";
 import { cli, sandboxHome } from "../app/cli-harness.js";
 
@@ -93,6 +94,48 @@ describe("CLI contract", () => {
       ok: false,
       errors: [expect.stringContaining("missing.yaml")],
     });
+  });
+
+  // Reports that fail (doctor, config validate, patch apply, run, draft) keep their own fields and
+  // carry the same error object as every other failure.
+  const staleReply = join(scratch, "stale-reply.txt");
+  writeFileSync(
+    staleReply,
+    "src/a.py\n<<<<<<< SEARCH\n    return 2\n=======\n    return 3\n>>>>>>> REPLACE\n",
+  );
+  const failedReports: Array<[argv: string[], exit: number, code: string]> = [
+    [["doctor", "--json", "--timeout", "2"], ExitCode.checksFailed, "checks_failed"],
+    [["config", "validate", "--json", "-c", join(scratch, "missing.yaml")], ExitCode.config, "config"],
+    [["config", "show", "--json", "-c", join(scratch, "missing.yaml")], ExitCode.config, "config"],
+    [["patch", "apply", "--json", staleReply], ExitCode.editsFailed, "edits_failed"],
+  ];
+  for (const [argv, exit, code] of failedReports) {
+    it(`${argv
+      .filter((arg) => arg !== "--json")
+      .slice(0, 2)
+      .join(" ")} --json that fails: ok false with error {code, message, hint}`, async () => {
+      const result = await cli(argv, env, repo);
+      expect(result.code, result.stderr).toBe(exit);
+      const parsed = JSON.parse(result.stdout) as { ok: boolean; error?: Record<string, string> };
+      expect(parsed.ok).toBe(false);
+      expect(parsed.error).toEqual({ code, message: expect.any(String), hint: expect.any(String) });
+      expect(parsed.error?.message?.length).toBeGreaterThan(10);
+    });
+  }
+
+  it("run --json: the error follows the exit code (unwritten 9 > units not accepted 12 > unverified 11)", () => {
+    const clean = { failed: [], skipped: [], verification: { unverifiedUnits: [] } };
+    expect(runFailure(clean, 0)).toBeUndefined();
+    expect(runFailure({ ...clean, verification: { unverifiedUnits: ["u2"] } }, 0)).toMatchObject({
+      code: "verify_failed",
+      message: expect.stringContaining("u2"),
+    });
+    expect(runFailure({ ...clean, failed: ["u1"], skipped: ["u3"] }, 0)).toMatchObject({
+      code: "units_failed",
+      message: "units not accepted: u1, u3",
+      hint: expect.any(String),
+    });
+    expect(runFailure({ ...clean, failed: ["u1"] }, 2)).toMatchObject({ code: "edits_failed" });
   });
 
   const successes: string[][] = [
