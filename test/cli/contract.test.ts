@@ -53,6 +53,13 @@ const usageErrors: Array<[what: string, argv: string[], message: RegExp]> = [
     /not a file inside the repository/,
   ],
   ["--repo on a missing folder", ["plan", "-t", "x", "--repo", join(scratch, "nope")], /is not a folder/],
+  ["plan --write into .git/", ["plan", "-t", "x", "--write", ".git/HEAD"], /path inside \.git refused/],
+  ["worker --max-tokens 0", ["worker", "--max-tokens", "0", "hi"], /--max-tokens expects a whole number/],
+];
+// Run in a folder outside any git repository (the repository commands refuse it, like run does).
+const outsideGit: Array<[what: string, argv: string[]]> = [
+  ["repo map", ["repo", "map"]],
+  ["repo symbols", ["repo", "symbols", "--json"]],
 ];
 
 describe("CLI contract", () => {
@@ -72,6 +79,14 @@ describe("CLI contract", () => {
         ok: false,
         error: { code: "usage", message: expect.stringMatching(message), hint: expect.any(String) },
       });
+    });
+  }
+
+  for (const [what, argv] of outsideGit) {
+    it(`${what} outside a git repository: exit 2, nothing indexed`, async () => {
+      const result = await cli(argv, env, plain);
+      expect(result.code, result.stderr).toBe(ExitCode.usage);
+      expect(result.stderr + result.stdout).toMatch(/not inside a git repository/);
     });
   }
 
