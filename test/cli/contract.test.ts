@@ -41,6 +41,7 @@ mkdirSync(plain);
 const usageErrors: Array<[what: string, argv: string[], message: RegExp]> = [
   ["an unknown command", ["frob"], /unknown command 'frob'/],
   ["an unknown option", ["doctor", "--bogus"], /unknown option '--bogus'/],
+  ["help for an unknown command", ["help", "frob"], /unknown command 'frob'/],
   ["a word for a number", ["workers", "suggest", "--context", "abc"], /--context <tokens>.*'abc' is invalid/],
   ["a word for seconds", ["doctor", "--timeout", "abc"], /--timeout <seconds>.*'abc' is invalid/],
   ["zero seconds", ["doctor", "--timeout", "0"], /--timeout <seconds>.*'0' is invalid/],
