@@ -298,6 +298,7 @@ export class ModelCaller {
       finishReason: result.finishReason,
       usage: result.usage,
       latencyMs: result.latencyMs,
+      ...(result.warnings?.length ? { warnings: result.warnings } : {}),
     });
     if (remote && this.vault.size > 0) {
       // The reply may quote placeholders (an escalated draft); the local apply gets the real values.
