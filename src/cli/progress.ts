@@ -179,6 +179,8 @@ export function applyEvent(state: ProgressState, event: PipelineEvent, now: numb
       if (event.approved) phase(event.unitId, "escalating");
       break;
     case "redirect":
+      // The drafter tries once more with the planner's direction: another revision.
+      unitRow(state, event.unitId).revision += 1;
       phase(event.unitId, "revising");
       break;
     case "split": {
