@@ -57,9 +57,17 @@ export async function runUnit(
         verdicts: [],
         findings: [],
       };
-  if (!redo) deps.emit?.({ type: "unit-started", unitId: unit.id, goal: unit.goal });
+  // Routed first so the live view's first line of the unit already names its drafter.
   const routed = deps.routeDrafter ? await deps.routeDrafter(unit) : undefined;
-  if (routed) caller.setUnitDrafter(unit.id, routed.binding);
+  if (routed?.binding) caller.setUnitDrafter(unit.id, routed.binding);
+  if (routed?.info)
+    deps.emit?.({
+      type: "unit-routed",
+      unitId: unit.id,
+      routed: routed.binding !== undefined,
+      ...routed.info,
+    });
+  if (!redo) deps.emit?.({ type: "unit-started", unitId: unit.id, goal: unit.goal });
   const environment: DraftEnvironment = {
     task: deps.task,
     profile: routed?.profile ?? deps.profile,

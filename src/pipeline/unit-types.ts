@@ -74,15 +74,30 @@ export interface UnitRunnerDeps {
   routeDrafter?: DrafterRouter;
 }
 
-/** The drafter chosen for one unit: its binding and its capacity profile (context, tier limits). */
+/** What the router made of one unit, for the live view (`unit-routed` event). */
+export interface UnitRouteInfo {
+  complexity: number;
+  band: string;
+  kind: string;
+  provider: string;
+  model: string;
+  mode: "fixed" | "matrix" | "learned";
+  reason: string;
+}
+
+/**
+ * The drafter chosen for one unit: its binding and its capacity profile (context, tier limits);
+ * both absent when the role's own drafter keeps the unit. `info` is shown by the live view.
+ */
 export interface DrafterChoice {
-  binding: RoleRuntime;
-  profile: CapacityProfile;
+  binding?: RoleRuntime;
+  profile?: CapacityProfile;
+  info?: UnitRouteInfo;
 }
 
 /**
  * Chooses a unit's drafter (src/routing/run-router.ts). Must answer the same for the same unit id
- * (revisions and verify redos reuse it); undefined keeps the role's own drafter.
+ * (revisions and verify redos reuse it); undefined (or no binding) keeps the role's own drafter.
  */
 export type DrafterRouter = (unit: PlanUnit) => Promise<DrafterChoice | undefined>;
 

@@ -60,8 +60,11 @@ export function registerPlan(program: Command, context: CliContext): void {
           task: flags.task,
           ...(verifyCommand ? { verifyCommand } : {}),
         });
-        writeFileAtomic(resolve(context.cwd, flags.write), markdown);
-        output.note(`wrote ${flags.write}`);
+        // Relative to the current folder (like every path the CLI takes), not to the repository
+        // root: the note names the resolved file so a run from a subfolder is never ambiguous.
+        const target = resolve(context.cwd, flags.write);
+        writeFileAtomic(target, markdown);
+        output.note(`wrote ${flags.write} (${target})`);
       }
       // The router's own score of each unit (seed heuristic + repository signals), beside the planner's.
       const testsPresent = repoHasTests(repoRoot);

@@ -150,7 +150,7 @@ export function registerRepo(program: Command, context: CliContext): void {
         // Streamed: a large repository's rows never exist as one string. One object with `ok`,
         // like every --json output: { "ok": true, "symbols": [ … ] } (written by writeSymbolsJson).
         const { writeSymbolsJson } = await import("../../repo/symbols-json.js");
-        writeSymbolsJson(selected, (chunk) => context.output.print(chunk));
+        writeSymbolsJson(selected, (chunk) => context.output.print(chunk, { exact: true }));
         return;
       }
       const rows = selected.flatMap((file) =>
@@ -168,12 +168,13 @@ export function registerRepo(program: Command, context: CliContext): void {
       for (const row of rows) {
         if (row.path !== current) {
           current = row.path;
-          context.output.print(context.output.paint.bold(row.path));
+          context.output.print(context.output.paint.bold(row.path), { exact: true });
         }
         const where = context.output.paint.dim(`${row.line}-${row.end_line}`.padEnd(10));
         const qualified = row.container ? `${row.container}.${row.name}` : row.name;
         context.output.print(
           `  ${where} ${row.kind.padEnd(9)} ${qualified}  ${context.output.paint.dim(row.signature)}`,
+          { exact: true },
         );
       }
     });
