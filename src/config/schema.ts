@@ -259,6 +259,12 @@ export const configSchema = z.object({
         .object({
           provider: z.string().min(1).describe("an ollama, lmstudio or openai_compatible provider"),
           model: z.string().min(1).describe("its embedding model, e.g. nomic-embed-text"),
+          min_similarity: z
+            .number()
+            .min(-1)
+            .max(1)
+            .default(0.5)
+            .describe("cosine similarity a note needs to be found through its embedding"),
         })
         .optional()
         .describe("retrieve memory by embeddings fused with full-text search (default: full-text only)"),
