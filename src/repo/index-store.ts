@@ -63,10 +63,15 @@ export class IndexStore {
     ensureSchema(database, "repo_index", ddl);
   }
 
-  loadAll(): Map<string, CachedFile> {
+  /**
+   * Every cached row of this repository. `withReferences: false` leaves `refs` empty (not read:
+   * `repo symbols` never uses them, and they are most of a row's bytes).
+   */
+  loadAll(options: { withReferences?: boolean } = {}): Map<string, CachedFile> {
+    const refs = options.withReferences === false ? "'' AS refs" : "refs";
     const rows = this.database
       .prepare(
-        "SELECT path, size, mtime_ms, ctime_ms, ino, status, sha256, language, indexed_at_ms, format, lines, symbols, refs FROM repo_index WHERE repo = ?",
+        `SELECT path, size, mtime_ms, ctime_ms, ino, status, sha256, language, indexed_at_ms, format, lines, symbols, ${refs} FROM repo_index WHERE repo = ?`,
       )
       .all(this.repo) as Array<Record<string, unknown>>;
     const out = new Map<string, CachedFile>();

@@ -35,6 +35,11 @@ export interface IndexOptions extends WalkOptions {
    */
   workers?: number;
   workerThresholdBytes?: number;
+  /**
+   * false: files reused from the cache come back without `references` (not even read from the
+   * store), for callers that only list symbols. Default true.
+   */
+  withReferences?: boolean;
   /** Injectable clock (tests). */
   now?: () => number;
 }
@@ -207,7 +212,7 @@ async function indexWith(run: IndexRun): Promise<IndexResult> {
   const { repoRoot, options, store, now } = run;
   const timings: IndexTimings = { walkMs: 0, parseMs: 0, saveMs: 0, totalMs: 0 };
   const walk = walkRepo(repoRoot, options);
-  const cached = store.loadAll();
+  const cached = store.loadAll({ withReferences: options.withReferences !== false });
 
   const files: IndexedFile[] = [];
   const byPath = new Map<string, IndexedFile>();

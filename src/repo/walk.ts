@@ -40,6 +40,12 @@ export interface WalkOptions {
   includeVendored?: boolean;
   /** Extra gitignore-style patterns, applied from the root (e.g. \`site-packages/\`). */
   exclude?: string[];
+  /**
+   * List only files with a source language (`repo symbols`): other files are neither matched
+   * against ignore rules, stat'ed, sniffed nor counted in `skipped`. Same verdicts for the files
+   * listed.
+   */
+  sourceOnly?: boolean;
 }
 
 export interface WalkedFile {
@@ -143,6 +149,8 @@ export function walkRepo(repoRoot: string, options: WalkOptions = {}): WalkResul
       }
       // Symlinked folders are not followed (loops, and they may lead out of the repository).
       if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+      const language = languageForPath(relative);
+      if (language === null && options.sourceOnly) continue;
       if (isIgnored(stack, relative)) {
         skipped.ignored++;
         continue;
@@ -174,7 +182,6 @@ export function walkRepo(repoRoot: string, options: WalkOptions = {}): WalkResul
         skipped.oversized++;
         continue;
       }
-      const language = languageForPath(relative);
       let junk: JunkKind | null = junkByName(relative) ?? linguistKind(attributes, relative);
       // Source files are checked for NUL bytes and junk content when read for parsing.
       if (language === null && junk === null && stats.size > 0) {
