@@ -9,6 +9,8 @@ export interface Output {
   color: boolean;
   /** Normal output (stdout). */
   print(text?: string): void;
+  /** Streamed output (stdout) exactly as given: no newline added; bytes are UTF-8 text. */
+  write(chunk: string | Uint8Array): void;
   /**
    * Machine-readable output (stdout): one JSON object per command. An object without `ok` gets
    * `ok: true` first (errors are `{ ok: false, error: { code, message, hint } }`); print lists
@@ -55,6 +57,9 @@ export function createOutput(options: {
     color,
     print(text = "") {
       stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    },
+    write(chunk) {
+      stdout.write(chunk);
     },
     printJson(value) {
       const object = Array.isArray(value)

@@ -139,6 +139,12 @@ export function registerRepo(program: Command, context: CliContext): void {
           });
         return inside;
       });
+      if (context.output.json && wanted.length === 0) {
+        // The whole repository: printed from the last output's snapshot when no file changed.
+        const { writeRepoSymbolsJson } = await import("../../repo/symbols-snapshot.js");
+        await writeRepoSymbolsJson(repoRoot, { env: context.env }, (chunk) => context.output.write(chunk));
+        return;
+      }
       const { indexRepo } = await import("../../repo/indexer.js");
       // Only source files matter here, and not their references: the cheapest walk and cache read.
       const { files } = await indexRepo(repoRoot, {
