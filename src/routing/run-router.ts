@@ -11,7 +11,7 @@ import { createRedactor } from "../checks/redact.js";
 import type { HierocodeConfig } from "../config/schema.js";
 import type { PriceTable } from "../cost/price-table.js";
 import { captureAdaptiveTasks } from "../eval/adaptive.js";
-import type { CapacityProfile, HostMemory } from "../pipeline/capacity.js";
+import type { HostMemory } from "../pipeline/capacity.js";
 import type { RoleRuntime } from "../pipeline/model-call.js";
 import type { PipelineResult } from "../pipeline/pipeline-types.js";
 import type { PlanUnit } from "../pipeline/plan-schema.js";
