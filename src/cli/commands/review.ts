@@ -1,6 +1,7 @@
 /** `hierocode review -t … --file F`: one reviewer call on one file; prints the verdict. */
 import type { Command } from "commander";
 import { reviewFile } from "../../app/review.js";
+import { ownFeedback } from "../../pipeline/review.js";
 import { type CassetteFlags, cassetteOptions } from "../cassette.js";
 import type { CliContext } from "../context.js";
 import { providerRuntime } from "../runtime.js";
@@ -45,7 +46,8 @@ export function registerReview(program: Command, context: CliContext): void {
       output.print(
         `${paint(action)} (confidence ${verdict.confidence}) — ${outcome.file} (${outcome.reviewed})`,
       );
-      if (verdict.feedback) output.print(verdict.feedback);
+      const feedback = ownFeedback(verdict);
+      if (feedback) output.print(feedback);
       for (const issue of verdict.issues) output.print(`- ${issue}`);
     });
 }
