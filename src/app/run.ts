@@ -73,13 +73,27 @@ export interface PipelineSetup {
   packer: ContextPacker;
 }
 
+/**
+ * The reviewer's output cap in tokens: `policy.review_max_output_tokens` when set, else 100 for
+ * the compact checkpoint (the hierarchical-orchestrator seed's "max 100 tokens") and 400 for the
+ * full verdict (feedback and sub-units need room).
+ */
+export function reviewMaxOutputTokens(
+  policy: Pick<PolicyConfig, "review_max_output_tokens" | "review_checkpoint">,
+): number {
+  return policy.review_max_output_tokens ?? (policy.review_checkpoint === "full" ? 400 : 100);
+}
+
 export function pipelinePolicy(policy: PolicyConfig, config: HierocodeConfig): PipelinePolicy {
   return {
     maxRevisions: policy.max_revisions_per_unit,
     maxEscalations: policy.max_escalations_per_task,
     warnBeforeEscalation: policy.warn_before_escalation,
     confidenceThreshold: policy.review_confidence_threshold,
-    reviewMaxOutputTokens: policy.review_max_output_tokens,
+    reviewMaxOutputTokens: reviewMaxOutputTokens(policy),
+    reviewCheckpoint: policy.review_checkpoint,
+    redirectBeforeEscalation: policy.redirect_before_escalation,
+    redirectMaxOutputTokens: policy.redirect_max_output_tokens,
     maxUnits: policy.max_units_per_task,
     maxSplitDepth: policy.max_split_depth,
     maxEditRetries: policy.max_edit_retries,
@@ -348,7 +362,17 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(checker ? { checker } : {}),
       packer: setup.packer,
       vault: new SecretVault({ env, sendSecretFiles: config.policy.send_secret_files }),
-      ...plannerMemoryFor({ config, env, task, repoRoot, counter: setup.counter }),
+      ...(await plannerMemoryFor({
+        config,
+        env,
+        task,
+        repoRoot,
+        counter: setup.counter,
+        ...(options.emit
+          ? { onWarning: (message: string) => options.emit?.({ type: "warning", message }) }
+          : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      })),
       ...(options.verifier ? { verifier: options.verifier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(router.routeDrafter ? { routeDrafter: router.routeDrafter } : {}),

@@ -20,6 +20,7 @@ export type UnitPhase =
   | "reviewing"
   | "revising"
   | "splitting"
+  | "redirecting"
   | "escalating"
   | "accepted"
   | "failed"
@@ -154,7 +155,15 @@ export function applyEvent(state: ProgressState, event: PipelineEvent, now: numb
       const row = unitRow(state, event.unitId);
       if (event.role === "drafter") phase(event.unitId, row.revision > 0 ? "revising" : "drafting");
       else if (event.role === "reviewer") phase(event.unitId, "reviewing");
-      else phase(event.unitId, event.purpose === "split" ? "splitting" : "escalating");
+      else
+        phase(
+          event.unitId,
+          event.purpose === "split"
+            ? "splitting"
+            : event.purpose === "redirect"
+              ? "redirecting"
+              : "escalating",
+        );
       break;
     }
     case "call-finished": {
@@ -181,6 +190,11 @@ export function applyEvent(state: ProgressState, event: PipelineEvent, now: numb
       break;
     case "escalation":
       if (event.approved) phase(event.unitId, "escalating");
+      break;
+    case "redirect":
+      // The drafter tries once more with the planner's direction: another revision.
+      unitRow(state, event.unitId).revision += 1;
+      phase(event.unitId, "revising");
       break;
     case "split": {
       const parent = unitRow(state, event.unitId);
@@ -308,7 +322,8 @@ function phaseLabel(row: UnitRow, paint: Paint): string {
   const text = `${row.phase}${badge}`;
   if (row.phase === "accepted") return paint.green(text);
   if (row.phase === "failed") return paint.red(text);
-  if (row.phase === "skipped" || row.phase === "escalating") return paint.yellow(text);
+  if (row.phase === "skipped" || row.phase === "escalating" || row.phase === "redirecting")
+    return paint.yellow(text);
   if (row.phase === "queued") return paint.dim(text);
   return text;
 }
@@ -457,6 +472,12 @@ export function noteFor(event: PipelineEvent, paint: Paint, debug = false): stri
         event.approved
           ? paint.dim(`${event.unitId}: escalated to the planner (${event.reason})`)
           : paint.yellow(`escalation of ${event.unitId} declined`),
+      ];
+    case "redirect":
+      return [
+        paint.dim(
+          `${event.unitId}: planner redirect (${event.usage.outputTokens} tokens${event.truncated ? ", cut at the cap" : ""}): ${event.direction.split("\n")[0]}`,
+        ),
       ];
     case "verdict": {
       if (event.effectiveAction === "accept") return [];
@@ -634,7 +655,7 @@ export class ProgressView {
         ? (row.drafter ?? this.state.roles.drafter.model)
         : row.phase === "reviewing"
           ? this.state.roles.reviewer.model
-          : row.phase === "escalating" || row.phase === "splitting"
+          : row.phase === "escalating" || row.phase === "splitting" || row.phase === "redirecting"
             ? this.state.roles.planner.model
             : undefined;
     const reason = row.reason && row.phase !== "accepted" ? paint.dim(` — ${row.reason}`) : "";

@@ -69,6 +69,11 @@ export type PipelineEvent =
     }
   | { type: "verdict"; unitId: string; verdict: ReviewVerdict; effectiveAction: ReviewVerdict["action"] }
   | { type: "escalation"; unitId: string; approved: boolean; reason: string }
+  /**
+   * The planner's capped direction before it would write a unit itself (the seed's director);
+   * the drafter tries once more with it. `usage` is that planner call's.
+   */
+  | { type: "redirect"; unitId: string; reason: string; direction: string; usage: Usage; truncated: boolean }
   | { type: "split"; unitId: string; subUnitIds: string[] }
   | { type: "unit-finished"; unitId: string; status: UnitStatus; reason?: string }
   /** The project's tests started: the baseline (before any change, alongside planning) or a round. */

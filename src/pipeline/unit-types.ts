@@ -14,6 +14,12 @@ export interface UnitPolicy {
   warnBeforeEscalation: boolean;
   confidenceThreshold: number;
   reviewMaxOutputTokens: number;
+  /** The verdict the reviewer is asked for (src/pipeline/review.ts); both shapes are accepted. */
+  reviewCheckpoint: ReviewCheckpoint;
+  /** On escalation the planner first gives a capped direction and the drafter tries once more. */
+  redirectBeforeEscalation: boolean;
+  /** Output cap of that direction, in tokens (sent as max tokens). */
+  redirectMaxOutputTokens: number;
   maxUnits: number;
   maxSplitDepth: number;
   maxEditRetries: number;
@@ -37,6 +43,8 @@ export interface UnitResult {
   reason?: string;
   subUnits?: string[];
   verified?: boolean;
+  /** The planner gave the drafter a direction before (or instead of) drafting the unit itself. */
+  redirected?: boolean;
 }
 
 /** State shared by all units of a run (mutated only through these fields). */
@@ -112,6 +120,16 @@ export type FinishUnit = (
   accepted?: Attempt,
 ) => UnitResult;
 
-export function reviewOptions(policy: UnitPolicy): { maxOutputTokens: number; confidenceThreshold: number } {
-  return { maxOutputTokens: policy.reviewMaxOutputTokens, confidenceThreshold: policy.confidenceThreshold };
+export type ReviewCheckpoint = "compact" | "full";
+
+export function reviewOptions(policy: UnitPolicy): {
+  maxOutputTokens: number;
+  confidenceThreshold: number;
+  checkpoint: ReviewCheckpoint;
+} {
+  return {
+    maxOutputTokens: policy.reviewMaxOutputTokens,
+    confidenceThreshold: policy.confidenceThreshold,
+    checkpoint: policy.reviewCheckpoint,
+  };
 }

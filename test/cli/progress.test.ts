@@ -149,6 +149,31 @@ describe("progress view", () => {
     expect(stream.text).not.toContain("\u001b[");
   });
 
+  it("shows the planner's redirect: its phase, then the line with its tokens and direction", () => {
+    const stream = new Collect();
+    const view = new ProgressView({ stream, live: false, paint: noColour(), now: () => 0 });
+    const usage = { inputTokens: 900, outputTokens: 23, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const events: PipelineEvent[] = [
+      { type: "unit-started", unitId: "u1", goal: "g" },
+      { type: "call-started", role: "planner", model: "claude-opus-4-8", purpose: "redirect", unitId: "u1" },
+      {
+        type: "redirect",
+        unitId: "u1",
+        reason: "low confidence",
+        direction: "Keep add.\nMore.",
+        usage,
+        truncated: false,
+      },
+      { type: "call-started", role: "drafter", model: "qwen2.5-coder:7b", purpose: "draft 2", unitId: "u1" },
+    ];
+    for (const event of events) view.handle(event);
+    view.stop();
+    const lines = stream.text.trimEnd().split("\n");
+    expect(lines).toContain("u1 redirecting (claude-opus-4-8)");
+    expect(lines).toContain("u1: planner redirect (23 tokens): Keep add.");
+    expect(lines, lines.join("\n")).toContain("u1 revising r1");
+  });
+
   it("on a terminal redraws one panel in place, with findings kept above it", async () => {
     const stream = new Collect();
     stream.isTTY = true;
