@@ -47,6 +47,8 @@ export function eventMessage(event: PipelineEvent): string | undefined {
       return `${event.role}: ${event.purpose}${event.unitId ? ` (${event.unitId})` : ""} with ${event.model}`;
     case "verdict":
       return `review of ${event.unitId}: ${event.effectiveAction}`;
+    case "redirect":
+      return `planner redirect for ${event.unitId}: ${event.direction.split("\n")[0]}`;
     case "unit-finished":
       return `unit ${event.unitId} ${event.status}`;
     case "verify":

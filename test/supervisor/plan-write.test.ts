@@ -7,6 +7,7 @@ import {
   readFileSync,
   realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,6 +58,8 @@ describe("hierocode plan --write", () => {
       configFile,
       `providers:\n  local:\n    type: ollama\n    base_url: ${fake.url}\nrouting:\n  planner: { provider: local, model: llama3.2 }\n  drafter: { provider: local, model: qwen2.5-coder:7b }\n`,
     );
+    // An existing plan (here supervisor init's template) is replaced; other files are not.
+    writeFileSync(join(root, "PLAN.md"), "# PLAN: <initiative>\n\n## Summary\n");
     // --write is relative to the current folder, like every path the CLI takes.
     const result = await runInProcess(
       ["plan", "-t", "Add slugify", "--write", "PLAN.md", "--repo", root],
@@ -146,5 +149,49 @@ describe("hierocode plan --write", () => {
     expect(outside.stderr).toContain(`wrote plans/PLAN.md (${join(notes, "plans", "PLAN.md")})`);
     expect(readFileSync(join(notes, "plans", "PLAN.md"), "utf8")).toContain("# PLAN: Add slugify");
     expect(existsSync(join(root, "plans"))).toBe(false);
+  });
+
+  it("--write refuses .git/, folders symlinked out, control files and files that are not a plan, before the planner is called", {
+    timeout: 60_000,
+  }, async () => {
+    const base = realpathSync(mkdtempSync(join(tmpdir(), "hierocode-planmd-")));
+    folders.push(base);
+    const root = join(base, "repo");
+    writeFileSync(join(base, "notes.md"), "my notes\n");
+    cpSync(resolve("test/fixtures/hello-node"), root, { recursive: true });
+    execFileSync("git", ["init", "-q"], { cwd: root });
+    const head = readFileSync(join(root, ".git/HEAD"), "utf8");
+    const source = readFileSync(join(root, "package.json"), "utf8");
+    mkdirSync(join(root, "out"));
+    symlinkSync(tmpdir(), join(root, "out", "tmp"));
+    fake = await startFakeOllama({ default: { json: { summary: "x", units: [] } } });
+    const env = isolatedEnv();
+    const configFile = join(env.HOME ?? "", "plan.yaml");
+    writeFileSync(
+      configFile,
+      `providers:\n  local:\n    type: ollama\n    base_url: ${fake.url}\nrouting:\n  planner: { provider: local, model: llama3.2 }\n  drafter: { provider: local, model: qwen2.5-coder:7b }\n`,
+    );
+    const cases: Array<[string, RegExp]> = [
+      [".git/HEAD", /^error: --write \.git\/HEAD: path inside \.git refused/],
+      ["../notes.md", /^error: refusing to overwrite \.\.\/notes\.md: it is not a plan/],
+      ["out/tmp/plan.md", /^error: --write out\/tmp\/plan\.md leads out of the repository/],
+      [".hierocode.yaml", /hierocode's own config file/],
+      ["package.json", /^error: refusing to overwrite package\.json: it is not a plan/],
+    ];
+    for (const [file, message] of cases) {
+      const result = await runInProcess(
+        ["plan", "-t", "Add slugify", "--write", file],
+        { ...env, HIEROCODE_CONFIG: configFile },
+        root,
+      );
+      expect(result.code, `${file}: ${result.stderr}`).toBe(2);
+      expect(result.stderr, file).toMatch(message);
+      expect(result.stderr, file).toMatch(/\nhint: /);
+    }
+    expect(readFileSync(join(root, ".git/HEAD"), "utf8")).toBe(head);
+    expect(readFileSync(join(root, "package.json"), "utf8")).toBe(source);
+    expect(readFileSync(join(base, "notes.md"), "utf8")).toBe("my notes\n");
+    expect(existsSync(join(tmpdir(), "plan.md"))).toBe(false);
+    expect(fake.requests.filter((request) => request.path === "/api/chat")).toEqual([]);
   });
 });

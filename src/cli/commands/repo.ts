@@ -21,7 +21,14 @@ function repoRootFor(context: CliContext, option: string | undefined): string {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`no such folder: ${start}`);
   }
-  const root = option ? start : (findRepoRoot(start) ?? start);
+  // Without --repo, the repository of the current folder: a folder outside git is refused like
+  // every other command does, rather than indexing it (e.g. a whole home folder) as a repository.
+  const named = option ?? context.globals.repo;
+  const root = named ? start : findRepoRoot(start);
+  if (!root)
+    throw new UsageError("not inside a git repository", {
+      hint: "run it inside the repository or pass --repo DIR",
+    });
   // Like every command that works on a repository (src/cli/repository.ts): a write a killed
   // hierocode left half done is finished or rolled back before the tree is read.
   for (const report of recoverInterruptedWrites(root, context.env))
