@@ -362,7 +362,17 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(checker ? { checker } : {}),
       packer: setup.packer,
       vault: new SecretVault({ env, sendSecretFiles: config.policy.send_secret_files }),
-      ...plannerMemoryFor({ config, env, task, repoRoot, counter: setup.counter }),
+      ...(await plannerMemoryFor({
+        config,
+        env,
+        task,
+        repoRoot,
+        counter: setup.counter,
+        ...(options.emit
+          ? { onWarning: (message: string) => options.emit?.({ type: "warning", message }) }
+          : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      })),
       ...(options.verifier ? { verifier: options.verifier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(router.routeDrafter ? { routeDrafter: router.routeDrafter } : {}),

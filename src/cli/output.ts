@@ -13,6 +13,11 @@ export interface Output {
    */
   print(text?: string, options?: PrintOptions): void;
   /**
+   * Streamed output (stdout) exactly as given, not redacted (the repository index's own listing):
+   * no newline added; bytes are UTF-8 text.
+   */
+  write(chunk: string | Uint8Array): void;
+  /**
    * Machine-readable output (stdout): one JSON object per command. An object without `ok` gets
    * `ok: true` first (errors are `{ ok: false, error: { code, message, hint } }`); print lists
    * inside an object (`{ symbols: [...] }`), never bare. Every string in it is redacted like
@@ -87,6 +92,9 @@ export function createOutput(options: {
     print(text = "", printOptions = {}) {
       const shown = printOptions.exact ? text : stdoutRedact(text);
       stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
+    },
+    write(chunk) {
+      stdout.write(chunk);
     },
     printJson(value, printOptions = {}) {
       const object = Array.isArray(value)

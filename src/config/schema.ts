@@ -270,8 +270,25 @@ export const configSchema = z.object({
         .max(8000)
         .default(500)
         .describe("token budget for the memory block in the planner's prompt"),
+      adaptive: z
+        .boolean()
+        .default(true)
+        .describe("keep accepted, verified units as tasks for `eval run --suite adaptive` (false: none)"),
+      embeddings: z
+        .object({
+          provider: z.string().min(1).describe("an ollama, lmstudio or openai_compatible provider"),
+          model: z.string().min(1).describe("its embedding model, e.g. nomic-embed-text"),
+          min_similarity: z
+            .number()
+            .min(-1)
+            .max(1)
+            .default(0.5)
+            .describe("cosine similarity a note needs to be found through its embedding"),
+        })
+        .optional()
+        .describe("retrieve memory by embeddings fused with full-text search (default: full-text only)"),
     })
-    .default({ enabled: true, max_tokens: 500 }),
+    .default({ enabled: true, max_tokens: 500, adaptive: true }),
 });
 
 export type HierocodeConfig = z.infer<typeof configSchema>;

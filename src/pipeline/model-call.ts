@@ -240,19 +240,33 @@ export class ModelCaller {
     const budget = this.contexts.get(`${binding.providerName}\u0000${binding.model}`);
     if (budget) {
       full.numCtx = budget.numCtx;
-      const promptTokens = measurePrompt(full, budget.counter);
-      const over = promptTokens + request.maxOutputTokens - budget.numCtx;
-      if (over > 0) {
-        throw new ContextOverflowError(
-          `the ${role}'s prompt (${promptTokens} tokens) plus its output budget (${request.maxOutputTokens}) exceeds the context of ${binding.model} (num_ctx ${budget.numCtx}) by ${over} tokens; nothing was sent`,
-          {
-            hint: "shorten the task, use a model with a larger window (or pin num_ctx in the provider config), or narrow the files (draft --file excerpts)",
-            details: { role, promptTokens, maxOutputTokens: request.maxOutputTokens, numCtx: budget.numCtx },
-          },
-        );
+      // A sound upper bound (src/tokens `atMost`) that already fits settles it without the exact
+      // tokenizer; the exact count decides everything closer.
+      const bound = budget.counter?.atMost;
+      const fitsByBound =
+        bound !== undefined &&
+        measurePrompt(full, { name: "upper bound", exact: false, count: bound }) + full.maxOutputTokens <=
+          budget.numCtx;
+      if (!fitsByBound) {
+        const promptTokens = measurePrompt(full, budget.counter);
+        const over = promptTokens + request.maxOutputTokens - budget.numCtx;
+        if (over > 0) {
+          throw new ContextOverflowError(
+            `the ${role}'s prompt (${promptTokens} tokens) plus its output budget (${request.maxOutputTokens}) exceeds the context of ${binding.model} (num_ctx ${budget.numCtx}) by ${over} tokens; nothing was sent`,
+            {
+              hint: "shorten the task, use a model with a larger window (or pin num_ctx in the provider config), or narrow the files (draft --file excerpts)",
+              details: {
+                role,
+                promptTokens,
+                maxOutputTokens: request.maxOutputTokens,
+                numCtx: budget.numCtx,
+              },
+            },
+          );
+        }
+        // Reasoning headroom takes only what the fixed context has left.
+        full.maxOutputTokens = Math.min(full.maxOutputTokens, budget.numCtx - promptTokens);
       }
-      // Reasoning headroom takes only what the fixed context has left.
-      full.maxOutputTokens = Math.min(full.maxOutputTokens, budget.numCtx - promptTokens);
     }
     const started = options.clock.now();
     options.log?.append({

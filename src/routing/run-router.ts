@@ -1,6 +1,7 @@
 /**
  * The router inside a run: picks each unit's drafter (router.mode matrix or learned), logs every
- * decision, and at the end of the run writes one outcome per unit to the user-level store.
+ * decision, and at the end of the run writes one outcome per unit to the user-level store (and
+ * keeps accepted, verified units as adaptive evaluation tasks: src/eval/adaptive.ts).
  * In `fixed` mode (or without candidates) it only scores each unit for the live view — the role's
  * own model drafts every unit, as before routing existed — and logs outcomes.
  */
@@ -9,6 +10,7 @@ import { fallbackCost } from "../app/route.js";
 import { createRedactor } from "../checks/redact.js";
 import type { HierocodeConfig } from "../config/schema.js";
 import type { PriceTable } from "../cost/price-table.js";
+import { captureAdaptiveTasks } from "../eval/adaptive.js";
 import type { HostMemory } from "../pipeline/capacity.js";
 import type { RoleRuntime } from "../pipeline/model-call.js";
 import type { PipelineResult } from "../pipeline/pipeline-types.js";
@@ -322,6 +324,14 @@ export function createRunRouter(input: RunRouterInput): RunRouter {
           messages: sum("messages"),
         });
         written++;
+      }
+      // Accepted, verified units become adaptive evaluation tasks (src/eval/adaptive.ts).
+      try {
+        captureAdaptiveTasks({ env: input.env, config, repoRoot: input.repoRoot, result, now: now() });
+      } catch (error) {
+        throw new Error(
+          `adaptive tasks not kept (${written} outcomes were logged): ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
       return written;
     },
