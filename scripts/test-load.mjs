@@ -3,8 +3,8 @@
  * `npm run test:load [-- N]`: the whole Vitest suite N times in a row (default 3, or
  * TEST_LOAD_RUNS) while two other CPU-heavy processes run alongside — each hashes 1 MiB buffers
  * with SHA-256 in a loop (real work, not sleep) — started before the first run and killed (by
- * their pid) after the last. Prints each run's passed / failed / skipped counts, the failed
- * tests' names and the run's wall time; checks that the entries of os.tmpdir() as the suite sees
+ * their pid) after the last. Shows Vitest's dot reporter while a run works, then prints the
+ * run's passed / failed / skipped counts, the failed tests' names and its wall time; checks that the entries of os.tmpdir() as the suite sees
  * it did not grow (the suite runs with TMPDIR set to a folder of this script's own, empty at the
  * start, so other programs on the machine cannot disturb the count). Builds first (tests spawn
  * the built CLI). Exit 0 when every run passed and nothing was left in the temp folder; 1
@@ -64,7 +64,7 @@ function runSuite() {
         "--reporter=json",
         `--outputFile.json=${report}`,
       ],
-      { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, TMPDIR: suiteTmp } },
+      { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, TMPDIR: suiteTmp } },
     );
     child.on("close", (code) => {
       const seconds = (performance.now() - started) / 1000;

@@ -151,3 +151,20 @@ export function jobFromRow(row: JobRow): Job {
     ...(row.finished_at !== null ? { finishedAt: millis(row.finished_at) } : {}),
   };
 }
+
+/** A job's progress as the MCP tools (task_status) and the service's task view show it. */
+export function progressView(progress: JobProgress | undefined): {
+  message: string;
+  units_done: number;
+  units_total: number;
+  updated_at: string;
+} | null {
+  return progress
+    ? {
+        message: progress.message,
+        units_done: progress.unitsDone,
+        units_total: progress.unitsTotal,
+        updated_at: new Date(progress.updatedAt).toISOString(),
+      }
+    : null;
+}
