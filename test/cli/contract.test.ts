@@ -4,7 +4,7 @@
  * on stdout; every --json success is one object with `ok: true`.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -37,6 +37,7 @@ writeFileSync(join(repo, "src", "a.py"), "def f():\n    return 1\n");
 spawnSync("git", ["init", "-q"], { cwd: repo });
 const plain = join(scratch, "not-a-repo");
 mkdirSync(plain);
+symlinkSync(plain, join(repo, "out"));
 
 const usageErrors: Array<[what: string, argv: string[], message: RegExp]> = [
   ["an unknown command", ["frob"], /unknown command 'frob'/],
@@ -54,6 +55,19 @@ const usageErrors: Array<[what: string, argv: string[], message: RegExp]> = [
     /not a file inside the repository/,
   ],
   ["--repo on a missing folder", ["plan", "-t", "x", "--repo", join(scratch, "nope")], /is not a folder/],
+  ["draft --file on a folder", ["draft", "-t", "x", "--file", "src"], /--file src is a folder/],
+  ["draft --file in .git/", ["draft", "-t", "x", "--file", ".git/config"], /path inside \.git refused/],
+  [
+    "draft --file through a symlink out",
+    ["draft", "-t", "x", "--file", "out/x.py"],
+    /leads out of the repository/,
+  ],
+  ["review --file on a folder", ["review", "-t", "x", "--file", "src"], /--file src is a folder/],
+  [
+    "review --file that does not exist",
+    ["review", "-t", "x", "--file", "nope.py"],
+    /--file nope\.py does not exist/,
+  ],
   ["plan --write into .git/", ["plan", "-t", "x", "--write", ".git/HEAD"], /path inside \.git refused/],
   ["worker --max-tokens 0", ["worker", "--max-tokens", "0", "hi"], /--max-tokens expects a whole number/],
 ];
@@ -82,6 +96,15 @@ describe("CLI contract", () => {
       });
     });
   }
+
+  it("review --file is relative to the current folder, like draft --file", async () => {
+    // From src/, "src/a.py" names src/src/a.py (before, review read it from the repository root).
+    const result = await cli(["review", "-t", "x", "--file", "src/a.py"], env, join(repo, "src"));
+    expect(result.code, result.stderr).toBe(ExitCode.usage);
+    expect(result.stderr).toMatch(
+      /^error: --file src\/a\.py does not exist\nhint: paths are relative to the current folder/,
+    );
+  });
 
   for (const [what, argv] of outsideGit) {
     it(`${what} outside a git repository: exit 2, nothing indexed`, async () => {
