@@ -101,6 +101,19 @@ describe("llama_cpp in-process provider", { timeout: 60_000 }, () => {
     expect(typeof (verdict.json as { confidence: unknown }).confidence).toBe("number");
   });
 
+  it("closes the compact checkpoint's JSON within its 100-token cap (maxTokens)", async () => {
+    const verdict = await provider().generate({
+      model: "tiny",
+      system: "You review code.",
+      messages: [{ role: "user", content: "Judge this change." }],
+      maxOutputTokens: 100,
+      jsonSchema: verdictJsonSchema("compact"),
+    });
+    expect(verdict.usage.outputTokens).toBeLessThanOrEqual(100);
+    expect(verdict.finishReason, verdict.text).toBe("stop");
+    expect(Object.keys(verdict.json as object).sort()).toEqual(["confidence", "escalate", "issues", "pass"]);
+  });
+
   it("stops generating when the signal aborts (cancellation mid-generation)", async () => {
     const gguf = provider();
     const controller = new AbortController();

@@ -5,6 +5,8 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  realpathSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -16,9 +18,11 @@ import { gitEnv } from "../verify/git-repo.js";
 import { isolatedEnv, runInProcess } from "../worker/cli-io.js";
 
 let fake: FakeOllama | null = null;
+const folders: string[] = [];
 afterEach(async () => {
   await fake?.close();
   fake = null;
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
 describe("hierocode plan --write", () => {
@@ -26,6 +30,7 @@ describe("hierocode plan --write", () => {
   // loaded machine, so its own timeout above the default.
   it("renders the plan as HACO tickets with the detected test command", { timeout: 60_000 }, async () => {
     const root = mkdtempSync(join(tmpdir(), "hierocode-planmd-"));
+    folders.push(root);
     cpSync(resolve("test/fixtures/hello-node"), root, { recursive: true });
     execFileSync("git", ["init", "-q"], { cwd: root });
     execFileSync("git", ["add", "-A"], { cwd: root });
@@ -62,7 +67,7 @@ describe("hierocode plan --write", () => {
       root,
     );
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain("wrote PLAN.md");
+    expect(result.stderr).toContain(`wrote PLAN.md (${join(realpathSync(root), "PLAN.md")})`);
     const markdown = readFileSync(join(root, "PLAN.md"), "utf8");
     expect(markdown.split("\n")[0]).toBe("# PLAN: Add slugify");
     expect(markdown).toContain("### 1. Implement slugify");
@@ -73,6 +78,7 @@ describe("hierocode plan --write", () => {
 
   it("a folder for --write is a usage error before the planner is called", { timeout: 60_000 }, async () => {
     const root = mkdtempSync(join(tmpdir(), "hierocode-planmd-"));
+    folders.push(root);
     cpSync(resolve("test/fixtures/hello-node"), root, { recursive: true });
     execFileSync("git", ["init", "-q"], { cwd: root });
     fake = await startFakeOllama({ default: { json: { summary: "x", units: [] } } });
@@ -92,10 +98,66 @@ describe("hierocode plan --write", () => {
     expect(fake.requests.filter((request) => request.path === "/api/chat")).toEqual([]);
   });
 
-  it("--write refuses .git/, files outside the repository, control files and files that are not a plan, before the planner is called", {
+  it("outside the repository root, --write is relative to the current folder, not the root", {
     timeout: 60_000,
   }, async () => {
-    const root = mkdtempSync(join(tmpdir(), "hierocode-planmd-"));
+    const base = realpathSync(mkdtempSync(join(tmpdir(), "hierocode-planmd-")));
+    folders.push(base);
+    const root = join(base, "repo");
+    cpSync(resolve("test/fixtures/hello-node"), root, { recursive: true });
+    execFileSync("git", ["init", "-q"], { cwd: root });
+    const plan = {
+      summary: "Create src/slug.js.",
+      units: [
+        {
+          id: "u1",
+          goal: "Implement slugify",
+          target_files: ["src/slug.js"],
+          new_files: ["src/slug.js"],
+          context_files: [],
+          acceptance: ["slugify works"],
+          depends_on: [],
+          est_input_tokens: 500,
+          complexity: 2,
+        },
+      ],
+    };
+    fake = await startFakeOllama({ default: { json: plan } });
+    const env = isolatedEnv();
+    const configFile = join(env.HOME ?? "", "plan.yaml");
+    writeFileSync(
+      configFile,
+      `providers:\n  local:\n    type: ollama\n    base_url: ${fake.url}\nrouting:\n  planner: { provider: local, model: llama3.2 }\n  drafter: { provider: local, model: qwen2.5-coder:7b }\n`,
+    );
+    const withConfig = { ...env, HIEROCODE_CONFIG: configFile };
+    // in a subfolder of the repository: beside the user, not at the repository root
+    const sub = join(root, "src");
+    const inSub = await runInProcess(["plan", "-t", "Add slugify", "--write", "PLAN.md"], withConfig, sub);
+    expect(inSub.code, inSub.stderr).toBe(0);
+    expect(inSub.stderr).toContain(`wrote PLAN.md (${join(sub, "PLAN.md")})`);
+    expect(readFileSync(join(sub, "PLAN.md"), "utf8").split("\n")[0]).toBe("# PLAN: Add slugify");
+    expect(existsSync(join(root, "PLAN.md"))).toBe(false);
+    // beside the repository with --repo: in the current folder, nothing in the repository
+    const notes = join(base, "notes");
+    mkdirSync(notes);
+    const outside = await runInProcess(
+      ["plan", "-t", "Add slugify", "--write", "plans/PLAN.md", "--repo", "../repo"],
+      withConfig,
+      notes,
+    );
+    expect(outside.code, outside.stderr).toBe(0);
+    expect(outside.stderr).toContain(`wrote plans/PLAN.md (${join(notes, "plans", "PLAN.md")})`);
+    expect(readFileSync(join(notes, "plans", "PLAN.md"), "utf8")).toContain("# PLAN: Add slugify");
+    expect(existsSync(join(root, "plans"))).toBe(false);
+  });
+
+  it("--write refuses .git/, folders symlinked out, control files and files that are not a plan, before the planner is called", {
+    timeout: 60_000,
+  }, async () => {
+    const base = realpathSync(mkdtempSync(join(tmpdir(), "hierocode-planmd-")));
+    folders.push(base);
+    const root = join(base, "repo");
+    writeFileSync(join(base, "notes.md"), "my notes\n");
     cpSync(resolve("test/fixtures/hello-node"), root, { recursive: true });
     execFileSync("git", ["init", "-q"], { cwd: root });
     const head = readFileSync(join(root, ".git/HEAD"), "utf8");
@@ -111,8 +173,7 @@ describe("hierocode plan --write", () => {
     );
     const cases: Array<[string, RegExp]> = [
       [".git/HEAD", /^error: --write \.git\/HEAD: path inside \.git refused/],
-      ["../outside.md", /^error: --write \.\.\/outside\.md is not a file inside the repository/],
-      [join(tmpdir(), "abs-plan.md"), /is not a file inside the repository/],
+      ["../notes.md", /^error: refusing to overwrite \.\.\/notes\.md: it is not a plan/],
       ["out/tmp/plan.md", /^error: --write out\/tmp\/plan\.md leads out of the repository/],
       [".hierocode.yaml", /hierocode's own config file/],
       ["package.json", /^error: refusing to overwrite package\.json: it is not a plan/],
@@ -129,7 +190,7 @@ describe("hierocode plan --write", () => {
     }
     expect(readFileSync(join(root, ".git/HEAD"), "utf8")).toBe(head);
     expect(readFileSync(join(root, "package.json"), "utf8")).toBe(source);
-    expect(existsSync(join(root, "..", "outside.md"))).toBe(false);
+    expect(readFileSync(join(base, "notes.md"), "utf8")).toBe("my notes\n");
     expect(existsSync(join(tmpdir(), "plan.md"))).toBe(false);
     expect(fake.requests.filter((request) => request.path === "/api/chat")).toEqual([]);
   });

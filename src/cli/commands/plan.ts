@@ -1,6 +1,6 @@
 /** `hierocode plan -t …`: print the validated plan (JSON with --json), no drafting. */
 import { closeSync, openSync, readSync, realpathSync, statSync } from "node:fs";
-import { dirname, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import { planTask } from "../../app/plan.js";
 import { checkWritablePath } from "../../edits/path-rules.js";
@@ -13,7 +13,6 @@ import { writeFileAtomic } from "../../util/atomic-write.js";
 import { detectVerifyCommand } from "../../verify/index.js";
 import { type CassetteFlags, cassetteOptions } from "../cassette.js";
 import type { CliContext } from "../context.js";
-import { repoPathFromCwd } from "../repository.js";
 import { providerRuntime } from "../runtime.js";
 import { configFor, type ModelFlags, repositoryFor, totalsLines, withInterrupt } from "./run.js";
 
@@ -56,8 +55,11 @@ export function registerPlan(program: Command, context: CliContext): void {
           task: flags.task,
           ...(verifyCommand ? { verifyCommand } : {}),
         });
-        writeFileAtomic(resolve(context.cwd, flags.write), markdown);
-        output.note(`wrote ${flags.write}`);
+        // Relative to the current folder (like every path the CLI takes), not to the repository
+        // root: the note names the resolved file so a run from a subfolder is never ambiguous.
+        const target = resolve(context.cwd, flags.write);
+        writeFileAtomic(target, markdown);
+        output.note(`wrote ${flags.write} (${target})`);
       }
       // The router's own score of each unit (seed heuristic + repository signals), beside the planner's.
       const testsPresent = repoHasTests(repoRoot);
@@ -122,11 +124,12 @@ function headOf(path: string, length: number): string {
 
 /**
  * Where `plan --write FILE` may write (FILE relative to the current folder), checked before the
- * planner is paid; UsageError (exit 2) otherwise. The plan is model text, so the file obeys the
- * rules of a model's edit: inside the repository (no folder symlinked out of it), not in `.git/`,
- * not hierocode's control files nor `policy.protected_paths`; and an existing file is only
- * replaced when it is a plan (`# PLAN…`, as this command and `supervisor init` write them), never
- * the user's code or notes.
+ * planner is paid; UsageError (exit 2) otherwise. The plan is model text, so inside the repository
+ * the file obeys the rules of a model's edit: not in `.git/`, not hierocode's control files nor
+ * `policy.protected_paths`, and no folder symlinked out of the repository. A file outside the
+ * repository (the user named it, e.g. `--repo ../app --write plans/PLAN.md`) is allowed. Anywhere,
+ * an existing file is only replaced when it is a plan (`# PLAN…`, as this command and
+ * `supervisor init` write them), never the user's code or notes.
  */
 function checkPlanTarget(context: CliContext, repoRoot: string, file: string): void {
   const target = resolve(context.cwd, file);
@@ -135,27 +138,36 @@ function checkPlanTarget(context: CliContext, repoRoot: string, file: string): v
     throw new UsageError(`--write ${file} is a folder`, {
       hint: "name a file, e.g. --write PLAN.md (relative to the current folder)",
     });
-  const inside = repoPathFromCwd(context, repoRoot, file, "--write");
-  try {
-    checkWritablePath(inside);
-  } catch (error) {
-    if (!(error instanceof HierocodeError)) throw error;
-    throw new UsageError(`--write ${file}: ${error.message}`, {
-      hint: "write the plan to a file of your own in the repository, e.g. --write PLAN.md",
-    });
-  }
-  // The nearest folder that exists must really be inside the repository (a symlinked folder may not lead out).
+  const lexical = relative(repoRoot, target).split("\\").join("/");
+  const lexicallyInside = !(lexical === ".." || lexical.startsWith("../") || isAbsolute(lexical));
+  // The nearest folder that exists, resolved: a symlinked folder inside the repository may lead out.
   let folder = dirname(target);
   while (!statSync(folder, { throwIfNoEntry: false })) folder = dirname(folder);
   const realRoot = realpathSync(repoRoot);
   const realFolder = realpathSync(folder);
-  if (realFolder !== realRoot && !realFolder.startsWith(`${realRoot}${sep}`))
+  const reallyInside = realFolder === realRoot || realFolder.startsWith(`${realRoot}${sep}`);
+  if (lexicallyInside && !reallyInside)
     throw new UsageError(
       `--write ${file} leads out of the repository (through a symlink, to ${realFolder})`,
       {
         hint: "write the plan to a file inside the repository, e.g. --write PLAN.md",
       },
     );
+  if (lexicallyInside || reallyInside) {
+    const inside = lexicallyInside
+      ? lexical
+      : relative(realRoot, join(realFolder, basename(target)))
+          .split("\\")
+          .join("/");
+    try {
+      checkWritablePath(inside);
+    } catch (error) {
+      if (!(error instanceof HierocodeError)) throw error;
+      throw new UsageError(`--write ${file}: ${error.message}`, {
+        hint: "write the plan to a file of your own, e.g. --write PLAN.md",
+      });
+    }
+  }
   if (stat && !headOf(target, 16).startsWith("# PLAN"))
     throw new UsageError(
       `refusing to overwrite ${file}: it is not a plan (it does not start with "# PLAN")`,

@@ -63,18 +63,24 @@ function resolveWorker(
   });
 }
 
+/** The worker's artifact is written into the files by the supervising agent: printed byte for byte. */
+const exact = { exact: true };
+
 function report(result: WorkerResult, context: CliContext, json: boolean): void {
   if (json) {
-    context.output.printJson({
-      ok: result.ok,
-      output: result.output,
-      ...(result.error !== undefined ? { error: result.error } : {}),
-      model: result.model,
-      provider: result.provider,
-      timing: result.timing,
-    });
+    context.output.printJson(
+      {
+        ok: result.ok,
+        output: result.output,
+        ...(result.error !== undefined ? { error: result.error } : {}),
+        model: result.model,
+        provider: result.provider,
+        timing: result.timing,
+      },
+      exact,
+    );
   } else if (result.ok) {
-    if (result.output) context.output.print(result.output);
+    if (result.output) context.output.print(result.output, exact);
     else if (result.timing.warm_ms !== undefined)
       context.output.note(`${result.model} is loaded (${result.timing.warm_ms} ms)`);
   } else {
