@@ -97,6 +97,12 @@ describe("CLI contract", () => {
     });
   }
 
+  it("usage --since with nothing in the window says so, not that nothing was ever recorded", async () => {
+    const result = await cli(["usage", "--since", "1h"], env, repo);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^no model calls since 1h\n/);
+  });
+
   it("review --file is relative to the current folder, like draft --file", async () => {
     // From src/, "src/a.py" names src/src/a.py (before, review read it from the repository root).
     const result = await cli(["review", "-t", "x", "--file", "src/a.py"], env, join(repo, "src"));
