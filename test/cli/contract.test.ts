@@ -188,6 +188,7 @@ describe("CLI contract", () => {
     ["resources", "--json"],
     ["config", "path", "--json"],
     ["config", "show", "--json"],
+    ["config", "schema", "--json"],
     ["providers", "list", "--json"],
     ["models", "show", "--json"],
     ["repo", "symbols", "--json"],
