@@ -97,6 +97,28 @@ describe("CLI contract", () => {
     });
   }
 
+  it("--json --version is the version command's object; --json without a command is a usage error", async () => {
+    for (const argv of [
+      ["--json", "--version"],
+      ["-V", "--json"],
+    ]) {
+      const version = await cli(argv, env, repo);
+      expect(version.code).toBe(0);
+      expect(JSON.parse(version.stdout)).toEqual({
+        ok: true,
+        version: expect.any(String),
+        node: process.version,
+      });
+    }
+    expect((await cli(["--version"], env, repo)).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const bare = await cli(["--json"], env, repo);
+    expect(bare.code).toBe(ExitCode.usage);
+    expect(JSON.parse(bare.stdout)).toEqual({
+      ok: false,
+      error: { code: "usage", message: "no command given", hint: expect.any(String) },
+    });
+  });
+
   it("usage --since with nothing in the window says so, not that nothing was ever recorded", async () => {
     const result = await cli(["usage", "--since", "1h"], env, repo);
     expect(result.code, result.stderr).toBe(0);
