@@ -21,7 +21,14 @@ function repoRootFor(context: CliContext, option: string | undefined): string {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`no such folder: ${start}`);
   }
-  const root = option ? start : (findRepoRoot(start) ?? start);
+  // Without --repo, the repository of the current folder: a folder outside git is refused like
+  // every other command does, rather than indexing it (e.g. a whole home folder) as a repository.
+  const named = option ?? context.globals.repo;
+  const root = named ? start : findRepoRoot(start);
+  if (!root)
+    throw new UsageError("not inside a git repository", {
+      hint: "run it inside the repository or pass --repo DIR",
+    });
   // Like every command that works on a repository (src/cli/repository.ts): a write a killed
   // hierocode left half done is finished or rolled back before the tree is read.
   for (const report of recoverInterruptedWrites(root, context.env))
@@ -161,7 +168,7 @@ export function registerRepo(program: Command, context: CliContext): void {
         // Streamed: a large repository's rows never exist as one string. One object with `ok`,
         // like every --json output: { "ok": true, "symbols": [ … ] } (written by writeSymbolsJson).
         const { writeSymbolsJson } = await import("../../repo/symbols-json.js");
-        writeSymbolsJson(selected, (chunk) => context.output.print(chunk));
+        writeSymbolsJson(selected, (chunk) => context.output.print(chunk, { exact: true }));
         return;
       }
       const rows = selected.flatMap((file) =>
@@ -179,12 +186,13 @@ export function registerRepo(program: Command, context: CliContext): void {
       for (const row of rows) {
         if (row.path !== current) {
           current = row.path;
-          context.output.print(context.output.paint.bold(row.path));
+          context.output.print(context.output.paint.bold(row.path), { exact: true });
         }
         const where = context.output.paint.dim(`${row.line}-${row.end_line}`.padEnd(10));
         const qualified = row.container ? `${row.container}.${row.name}` : row.name;
         context.output.print(
           `  ${where} ${row.kind.padEnd(9)} ${qualified}  ${context.output.paint.dim(row.signature)}`,
+          { exact: true },
         );
       }
     });
