@@ -1,64 +1,12 @@
 /**
- * Shared by bench:startup and bench:pipeline: the fake model servers in their own process
- * (bench/fakes-process.ts), the recorded requests, and their replay by a bare HTTP client with the
+ * Shared by bench:startup and bench:pipeline: the requests the fake model servers recorded
+ * (bench/fakes.ts, bench/fakes-process.ts) and their replay by a bare HTTP client with the
  * pipeline's structure — the reference every overhead figure is measured against.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import type { ReplayRequest } from "./fakes-process.js";
 
+export { type Fakes, startFakes } from "./fakes.js";
 export type { ReplayRequest };
-
-const root = resolve(import.meta.dirname, "..");
-
-export interface Fakes {
-  urls: { anthropic: string; ollama: string; openai: string };
-  /** Every request the servers received since the last call, in arrival order. */
-  dump(): Promise<ReplayRequest[]>;
-  close(): Promise<void>;
-}
-
-/** Starts the three fakes (test/kit) in a child process with these scripts (written to `folder`). */
-export async function startFakes(
-  scripts: Record<"anthropic" | "ollama" | "openai", unknown>,
-  folder: string,
-): Promise<Fakes> {
-  const scriptFile = join(folder, "fake-scripts.json");
-  writeFileSync(scriptFile, JSON.stringify(scripts));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      "--experimental-strip-types",
-      "--no-warnings=ExperimentalWarning",
-      "--import",
-      join(root, "bench", "edits-register.ts"),
-      join(root, "bench", "fakes-process.ts"),
-      scriptFile,
-    ],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
-  const iterator = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  const next = async () => {
-    const { value, done } = await iterator.next();
-    if (done) throw new Error("the fakes process exited");
-    return value as string;
-  };
-  const urls = JSON.parse(await next()) as Fakes["urls"];
-  return {
-    urls,
-    async dump() {
-      child.stdin!.write("dump\n");
-      return JSON.parse(await next()) as ReplayRequest[];
-    },
-    async close() {
-      const exited = new Promise((resolvePromise) => child.once("exit", resolvePromise));
-      child.stdin!.write("quit\n");
-      await exited;
-    },
-  };
-}
 
 export interface Replay {
   phases: Array<{ concurrency: number; chains: ReplayRequest[][] }>;

@@ -16,13 +16,13 @@
  * that row is reported as skipped (and the bench fails when HIEROCODE_REQUIRE_POSTGRES=1).
  * Exits 1 when a goal is missed. BENCH_SERVICE_TASKS (default 100), BENCH_SERVICE_ROUNDS (default 7).
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { stringify } from "yaml";
 import { startPostgres } from "../test/service/postgres-server.js";
+import { benchRepo, type FakeUrls, fakeProvidersConfig, startFakes } from "./fakes.js";
 
 const root = resolve(import.meta.dirname, "..");
 const cli = join(root, "dist", "cli", "bin.js");
@@ -35,39 +35,11 @@ if (!existsSync(cli)) {
   process.exit(2);
 }
 
-const base = mkdtempSync(join(tmpdir(), "haco-bench-service-"));
-const repo = join(base, "repo");
-const home = join(base, "home");
 const utilPy = "def double(x):\n    return x * 2\n";
-const files: Record<string, string> = {
+const { base, repo, home, env } = benchRepo("haco-bench-service-", {
   "util.py": utilPy,
   "README.md": "# bench\n",
-};
-for (const [path, content] of Object.entries(files)) {
-  mkdirSync(dirname(join(repo, path)), { recursive: true });
-  writeFileSync(join(repo, path), content);
-}
-mkdirSync(home, { recursive: true });
-const env: Record<string, string> = {
-  PATH: process.env.PATH ?? "",
-  HOME: home,
-  HIEROCODE_STATE_DIR: join(base, "state"),
-  HIEROCODE_CACHE_DIR: join(base, "cache"),
-  ANTHROPIC_API_KEY: "sk-ant-bench-0123456789abcdef",
-  OPENAI_API_KEY: "sk-bench-openai-0123456789abcdef",
-  NO_COLOR: "1",
-  CI: "1",
-  GIT_AUTHOR_NAME: "Bench",
-  GIT_AUTHOR_EMAIL: "bench@example.com",
-  GIT_COMMITTER_NAME: "Bench",
-  GIT_COMMITTER_EMAIL: "bench@example.com",
-};
-for (const args of [
-  ["init", "-q"],
-  ["add", "-A"],
-  ["commit", "-q", "-m", "initial"],
-])
-  spawnSync("git", args, { cwd: repo, env });
+});
 
 const plan = {
   summary: "one step",
@@ -97,51 +69,9 @@ const scripts = {
   },
 };
 
-function startFakes(): Promise<{
-  child: ChildProcess;
-  urls: { anthropic: string; ollama: string; openai: string };
-}> {
-  const scriptFile = join(base, "scripts.json");
-  writeFileSync(scriptFile, JSON.stringify(scripts));
-  const child = spawn(
-    process.execPath,
-    [
-      "--experimental-strip-types",
-      "--no-warnings=ExperimentalWarning",
-      "--import",
-      join(root, "bench", "edits-register.ts"),
-      join(root, "bench", "fakes-process.ts"),
-      scriptFile,
-    ],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
-  return new Promise((resolvePromise, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.once("line", (line) => resolvePromise({ child, urls: JSON.parse(line) }));
-    child.once("exit", () => reject(new Error("the fakes process exited")));
-  });
-}
-
-function writeConfig(urls: { anthropic: string; ollama: string; openai: string }, queue: string) {
+function writeConfig(urls: FakeUrls, queue: string) {
   const config = {
-    providers: {
-      api: {
-        type: "anthropic",
-        base_url: urls.anthropic,
-        auth: { type: "bearer_env", env_var: "ANTHROPIC_API_KEY" },
-      },
-      local: { type: "ollama", base_url: urls.ollama },
-      oai: {
-        type: "openai_compatible",
-        base_url: urls.openai,
-        auth: { type: "bearer_env", env_var: "OPENAI_API_KEY" },
-      },
-    },
-    routing: {
-      planner: { provider: "api", model: "claude-sonnet-4-6" },
-      drafter: { provider: "local", model: "qwen2.5-coder:7b" },
-      reviewer: { provider: "oai", model: "gpt-5.4-mini" },
-    },
+    ...fakeProvidersConfig(urls),
     parallelization: { max_local_workers: workers },
     service: { queue, workers },
   };
@@ -327,7 +257,7 @@ async function mcpListTools(): Promise<number> {
 const listTimes: number[] = [];
 for (let index = 0; index < rounds; index++) listTimes.push(await mcpListTools());
 
-const fakes = await startFakes();
+const fakes = await startFakes(scripts, base);
 const failures: string[] = [];
 const table: QueueFigures[] = [];
 let postgresNote = "";
@@ -402,7 +332,7 @@ try {
   );
   if (list > 1000) failures.push(`mcp tools/list ${fmt(list)} ms > 1000 ms`);
 } finally {
-  fakes.child.stdin?.end("quit\n");
+  await fakes.close();
   rmSync(base, { recursive: true, force: true });
 }
 if (failures.length > 0) {

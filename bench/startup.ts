@@ -12,6 +12,10 @@
  * | `hierocode run` (1 unit, 0 ms)  | a bare client replaying the run's HTTP requests    | —      |
  * | `hierocode run` (16 units)      | ideal: ceil(16/4) × (300 ms draft + 100 ms review) | ≤ 1.2× |
  *
+ * On a loaded machine even the bare client misses the ideal; when its median is above 1.05× the
+ * ideal, the 16-unit goal is checked against the bare client's time instead (≤ 1.2×, paired
+ * median), and the output says so.
+ *
  * The fake model servers (test/kit, real wire protocols) run in their own process
  * (bench/fakes-process.ts); the bare client (bench/bare-client.mjs) is Node's fetch and nothing
  * else, replaying the exact requests the CLI sent, with the CLI's structure (probes and plan first,
@@ -19,11 +23,12 @@
  *
  * BENCH_STARTUP_ROUNDS (default 7, at least 5) sets the number of paired rounds.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { median, replayOf, startFakes } from "./replay.js";
+import { spawn } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { stringify } from "yaml";
+import { benchRepo, fakeProvidersConfig, startFakes } from "./fakes.js";
+import { median, replayOf } from "./replay.js";
 
 const root = resolve(import.meta.dirname, "..");
 const cli = join(root, "dist", "cli", "bin.js");
@@ -33,6 +38,8 @@ const workers = 4;
 const draftMs = 300;
 const reviewMs = 100;
 const ideal = Math.ceil(units / workers) * (draftMs + reviewMs);
+/** The bare client within this factor of the ideal: the machine is quiet enough for the ideal goal. */
+const quietEnough = 1.05;
 
 if (!existsSync(cli)) {
   process.stderr.write("error: dist/cli/bin.js is missing\nhint: run npm run build first\n");
@@ -91,35 +98,15 @@ const scripts = {
   },
 };
 
-const base = mkdtempSync(join(tmpdir(), "hc-bench-startup-"));
-const repo = join(base, "repo");
-const home = join(base, "home");
-mkdirSync(home, { recursive: true });
-for (let index = 0; index <= units; index++) {
-  const file = join(repo, fileOf(index));
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `export const value${index} = ${index};\n`);
-}
-const env: Record<string, string> = {
-  PATH: process.env.PATH ?? "",
-  HOME: home,
-  HIEROCODE_STATE_DIR: join(base, "state"),
-  HIEROCODE_CACHE_DIR: join(base, "cache"),
-  ANTHROPIC_API_KEY: "sk-ant-bench-0123456789abcdef",
-  OPENAI_API_KEY: "sk-bench-openai-0123456789abcdef",
-  NO_COLOR: "1",
-  CI: "1",
-  GIT_AUTHOR_NAME: "Bench",
-  GIT_AUTHOR_EMAIL: "bench@example.com",
-  GIT_COMMITTER_NAME: "Bench",
-  GIT_COMMITTER_EMAIL: "bench@example.com",
-};
-for (const args of [
-  ["init", "-q"],
-  ["add", "-A"],
-  ["commit", "-q", "-m", "initial"],
-])
-  spawnSync("git", args, { cwd: repo, env });
+const { base, repo, home, env } = benchRepo(
+  "hc-bench-startup-",
+  Object.fromEntries(
+    Array.from({ length: units + 1 }, (_, index) => [
+      fileOf(index),
+      `export const value${index} = ${index};\n`,
+    ]),
+  ),
+);
 
 // ---------------------------------------------------------------- processes
 
@@ -155,31 +142,10 @@ function timed(command: string, args: string[], cwd: string): Promise<Timed> {
 
 const fakes = await startFakes(scripts, base);
 try {
-  const config = [
-    "providers:",
-    "  api:",
-    "    type: anthropic",
-    `    base_url: ${fakes.urls.anthropic}`,
-    "    auth: { type: bearer_env, env_var: ANTHROPIC_API_KEY }",
-    "    max_retries: 0",
-    "  local:",
-    "    type: ollama",
-    `    base_url: ${fakes.urls.ollama}`,
-    "    max_retries: 0",
-    "  oai:",
-    "    type: openai_compatible",
-    `    base_url: ${fakes.urls.openai}`,
-    "    auth: { type: bearer_env, env_var: OPENAI_API_KEY }",
-    "    max_retries: 0",
-    "routing:",
-    "  planner: { provider: api, model: claude-sonnet-4-6 }",
-    "  drafter: { provider: local, model: qwen2.5-coder:7b }",
-    "  reviewer: { provider: oai, model: gpt-5.4-mini }",
-    "policy:",
-    `  max_local_workers: ${workers}`,
-    "  warn_before_escalation: false",
-    "",
-  ].join("\n");
+  const config = stringify({
+    ...fakeProvidersConfig(fakes.urls, { maxRetries: 0 }),
+    policy: { max_local_workers: workers, warn_before_escalation: false },
+  });
   writeFileSync(join(home, ".hierocode.yaml"), config);
 
   const node = process.execPath;
@@ -278,9 +244,17 @@ try {
     );
   const sixteenVsIdeal = median(of("run 16 units")) / ideal;
   const bareVsIdeal = median(of("bare run 16 units")) / ideal;
+  const sixteenVsBare = pairedRatio("run 16 units", "bare run 16 units");
+  // On a loaded machine even the bare client misses the ideal: the bare client's time then stands
+  // in for the ideal (same 1.2× bound, against a larger reference), and the output says so.
+  const loaded = bareVsIdeal > quietEnough;
   console.log(
-    `| run, 16 units (${draftMs} ms draft + ${reviewMs} ms review, ${workers} workers) | ${ms(median(of("run 16 units")))} | ideal ceil(${units}/${workers})×${draftMs + reviewMs} ms | ${ms(ideal)} | ${sixteenVsIdeal.toFixed(2)}× (bare client: ${bareVsIdeal.toFixed(2)}×) | ≤ 1.2× |`,
+    `| run, 16 units (${draftMs} ms draft + ${reviewMs} ms review, ${workers} workers) | ${ms(median(of("run 16 units")))} | ideal ceil(${units}/${workers})×${draftMs + reviewMs} ms | ${ms(ideal)} | ${sixteenVsIdeal.toFixed(2)}× (bare client: ${bareVsIdeal.toFixed(2)}×) | ≤ 1.2×${loaded ? " (loaded: see below)" : ""} |`,
   );
+  if (loaded)
+    console.log(
+      `\nthe machine is loaded: the bare client itself took ${bareVsIdeal.toFixed(2)}× the ideal (> ${quietEnough}×), so the 16-unit goal is checked against the bare client instead: ${sixteenVsBare.toFixed(2)}× (paired median) ≤ 1.2×`,
+    );
   console.log(
     `\nrequests replayed: doctor ${replays.doctor.phases.flatMap((p) => p.chains).flat().length}, run 1 unit ${trivialRequests.length}, run 16 units ${sixteenRequests.length}`,
   );
@@ -288,7 +262,10 @@ try {
   for (const row of rows)
     if (row.goal !== undefined && row.ratio > row.goal)
       failures.push(`${row.what}: ${row.ratio.toFixed(2)}× > ${row.goal}×`);
-  if (sixteenVsIdeal > 1.2) failures.push(`run, 16 units: ${sixteenVsIdeal.toFixed(2)}× ideal > 1.2×`);
+  if (!loaded && sixteenVsIdeal > 1.2)
+    failures.push(`run, 16 units: ${sixteenVsIdeal.toFixed(2)}× ideal > 1.2×`);
+  if (loaded && sixteenVsBare > 1.2)
+    failures.push(`run, 16 units: ${sixteenVsBare.toFixed(2)}× the bare client > 1.2× (machine loaded)`);
   console.log(
     failures.length ? `\nFAIL\n${failures.map((line) => `- ${line}`).join("\n")}` : "\nPASS: every goal met",
   );

@@ -8,6 +8,7 @@ import { resolveRole } from "../config/load.js";
 import type { HierocodeConfig } from "../config/schema.js";
 import type { ProjectTrust } from "../config/trust.js";
 import { describeError } from "../errors.js";
+import { embedderFor } from "../memory/embeddings.js";
 import { chooseNumCtx, type HostMemory } from "../pipeline/capacity.js";
 import { createProvider } from "../providers/registry.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
@@ -310,6 +311,8 @@ export async function runDoctor(options: {
     );
   }
 
+  if (config.memory.embeddings) checks.push(await embeddingCheck(config, runtime, timeoutMs));
+
   const ok = !checks.some((check) => check.status === "fail");
   return {
     ok,
@@ -318,6 +321,51 @@ export async function runDoctor(options: {
     checks,
     roles: roleReports,
   };
+}
+
+/**
+ * `memory.embeddings`: embeds one short text with the configured model. A failure is a warning
+ * (memory retrieval falls back to full-text search), with the server's reason and a hint.
+ */
+async function embeddingCheck(
+  config: LoadedConfig["config"],
+  runtime: ProviderRuntime,
+  timeoutMs: number,
+): Promise<DoctorCheck> {
+  const settings = config.memory.embeddings as { provider: string; model: string };
+  const subject = `memory.embeddings (${settings.provider}/${settings.model})`;
+  try {
+    const embedder = embedderFor(config, runtime.env, runtime);
+    if (embedder && !embedder.local) {
+      // A remote server bills embeddings: doctor only asks whether it lists the model.
+      const models = await embedder.provider.listModels({ signal: AbortSignal.timeout(timeoutMs) });
+      const listed = models.some((model) => model.id === settings.model);
+      return {
+        subject,
+        status: listed ? "ok" : "warn",
+        message: listed
+          ? "embedding model is listed by the server (not called: doctor never spends money)"
+          : `the server does not list model '${settings.model}'; memory search falls back to full-text search`,
+        ...(listed ? {} : { hint: "check memory.embeddings.model (`hierocode models list`)" }),
+      };
+    }
+    const [vector] = (await embedder?.embed(["hierocode doctor"], AbortSignal.timeout(timeoutMs))) ?? [];
+    return {
+      subject,
+      status: "ok",
+      message: `embedding model answers (${vector?.length ?? 0} dimensions); memory search fuses it with full-text search`,
+    };
+  } catch (error) {
+    const pull = config.providers[settings.provider]?.type === "ollama";
+    return {
+      subject,
+      status: "warn",
+      message: `${describeError(error)}; memory search falls back to full-text search`,
+      hint: pull
+        ? `ollama pull ${settings.model} (an embedding model such as nomic-embed-text)`
+        : "check memory.embeddings.provider and model (an embedding model the server serves)",
+    };
+  }
 }
 
 function hintOf(health: HealthStatus): { hint?: string } {

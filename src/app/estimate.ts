@@ -61,7 +61,7 @@ export async function estimateTask(options: EstimateTaskOptions): Promise<Estima
       ...(cached ? { units: cached.units } : {}),
       planCached: cached !== undefined,
       skeletonTokens: skeleton.tokens,
-      policy: options.config.policy,
+      policy: { ...options.config.policy, review_max_output_tokens: setup.policy.reviewMaxOutputTokens },
       maxUnits: setup.policy.maxUnits,
       drafterInputBudget: profile.maxInputTokens,
       planner: role("planner"),

@@ -43,13 +43,17 @@ export async function planTask(options: PlanTaskOptions): Promise<PlanTaskOutcom
       memory: setup.memory,
       planCache: planCache(database),
       ledger: usageLedger(database),
-      ...plannerMemoryFor({
+      ...(await plannerMemoryFor({
         config: options.config,
         env: options.env,
         task: options.task,
         repoRoot: options.repoRoot,
         counter: setup.counter,
-      }),
+        ...(options.emit
+          ? { onWarning: (message: string) => options.emit?.({ type: "warning", message }) }
+          : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      })),
       ...(options.emit ? { emit: options.emit } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     },

@@ -25,6 +25,12 @@ export interface PreflightOptions {
   signal?: AbortSignal;
   /** Set when the run verifies: the repository must have a commit (the verify worktree needs HEAD). */
   verifyRepoRoot?: string;
+  /**
+   * The drafter's router candidates besides its own binding (`router.mode` matrix/learned). Each
+   * gets the same checks as a role, but a failing one does not stop the run: it is returned in
+   * `dropped` and the router never picks it.
+   */
+  candidates?: ReadonlyArray<Pick<RoleRuntime, "providerName" | "provider" | "model">>;
 }
 
 export interface PreflightReport {
@@ -32,7 +38,16 @@ export interface PreflightReport {
   lines: string[];
   /** Corrections the user should make (a base_url's /v1 suffix dropped …), once per provider. */
   warnings: string[];
+  /** Router candidates that failed a check (`provider/model` → the error's message); empty when none. */
+  dropped: Map<string, string>;
   elapsedMs: number;
+}
+
+/** The one warning line for dropped router candidates, or undefined when none was dropped. */
+export function droppedCandidatesWarning(dropped: ReadonlyMap<string, string>): string | undefined {
+  if (dropped.size === 0) return undefined;
+  const list = [...dropped].map(([key, why]) => `${key} (${why})`).join("; ");
+  return `router candidate${dropped.size === 1 ? "" : "s"} left out of this run: ${list}; the other candidates and the drafter's own model are used`;
 }
 
 function signalFor(options: PreflightOptions): AbortSignal {
@@ -51,7 +66,9 @@ async function healthOf(provider: Provider, options: PreflightOptions): Promise<
 
 /**
  * Checks every used role; throws the first failure (ProviderError or UsageError) and returns a
- * short report otherwise. Distinct providers are probed once and in parallel.
+ * short report otherwise. Distinct providers are probed once and in parallel. Router candidates
+ * (`options.candidates`) get the same checks, but a failing one is only reported in `dropped`:
+ * the run goes on without it (the drafter's own model, checked as a role, still stops the run).
  */
 export async function preflight(options: PreflightOptions): Promise<PreflightReport> {
   const started = performance.now();
@@ -71,8 +88,8 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
   }
   const healths = new Map<string, Promise<HealthStatus>>();
   const listings = new Map<string, Promise<ModelInfo[] | undefined>>();
-  for (const role of use) {
-    const { providerName, provider } = options.roles[role];
+  const bindings = [...use.map((role) => options.roles[role]), ...(options.candidates ?? [])];
+  for (const { providerName, provider } of bindings) {
     if (!healths.has(providerName)) healths.set(providerName, healthOf(provider, options));
     // The model list (free, read-only) is asked at once too, not after the health answer: one
     // round trip per provider instead of two. It is only consulted once health has passed.
@@ -82,60 +99,85 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
         provider.listModels({ signal: signalFor(options) }).catch(() => undefined),
       );
   }
-  const lines: string[] = [];
-  for (const role of use) {
-    const { providerName, provider, model } = options.roles[role];
-    const label = `${role} (${providerName}/${model})`;
+  const check = async (
+    label: string,
+    binding: Pick<RoleRuntime, "providerName" | "provider" | "model">,
+  ): Promise<{ line: string } | { error: ProviderError }> => {
+    const { providerName, provider, model } = binding;
     const health = await (healths.get(providerName) as Promise<HealthStatus>);
-    if (!health.reachable) {
-      throw new ProviderError("unavailable", `${label}: ${health.message}`, {
-        provider: providerName,
-        retryable: false,
-        ...(health.hint ? { hint: health.hint } : {}),
-      });
-    }
-    if (health.authenticated === false) {
-      throw new ProviderError("auth", `${label}: ${health.message}`, {
-        provider: providerName,
-        retryable: false,
-        ...(health.hint ? { hint: health.hint } : {}),
-      });
-    }
-    if (health.kindMismatch) {
+    const hint = health.hint ? { hint: health.hint } : {};
+    if (!health.reachable)
+      return {
+        error: new ProviderError("unavailable", `${label}: ${health.message}`, {
+          provider: providerName,
+          retryable: false,
+          ...hint,
+        }),
+      };
+    if (health.authenticated === false)
+      return {
+        error: new ProviderError("auth", `${label}: ${health.message}`, {
+          provider: providerName,
+          retryable: false,
+          ...hint,
+        }),
+      };
+    if (health.kindMismatch)
       // Something answered, but it is not the kind of server configured (e.g. not Ollama).
-      throw new ProviderError("unavailable", `${label}: ${health.message}`, {
-        provider: providerName,
-        retryable: false,
-        ...(health.hint ? { hint: health.hint } : {}),
-      });
-    }
+      return {
+        error: new ProviderError("unavailable", `${label}: ${health.message}`, {
+          provider: providerName,
+          retryable: false,
+          ...hint,
+        }),
+      };
     if (authoritativeModelLists.has(provider.type)) {
       const models = await listings.get(providerName);
       if (models && !models.some((entry) => modelMatches(provider.type, entry.id, model))) {
-        throw new ProviderError(
-          "model_not_found",
-          `${label}: model '${model}' is not ${provider.type === "ollama" ? "pulled" : "listed by the provider"}`,
-          {
-            provider: providerName,
-            retryable: false,
-            hint:
-              provider.type === "ollama"
-                ? `ollama pull ${model}`
-                : `load or serve '${model}', or pick one of: ${models
-                    .slice(0, 5)
-                    .map((entry) => entry.id)
-                    .join(", ")}`,
-          },
-        );
+        return {
+          error: new ProviderError(
+            "model_not_found",
+            `${label}: model '${model}' is not ${provider.type === "ollama" ? "pulled" : "listed by the provider"}`,
+            {
+              provider: providerName,
+              retryable: false,
+              hint:
+                provider.type === "ollama"
+                  ? `ollama pull ${model}`
+                  : `load or serve '${model}', or pick one of: ${models
+                      .slice(0, 5)
+                      .map((entry) => entry.id)
+                      .join(", ")}`,
+            },
+          ),
+        };
       }
     }
-    lines.push(`${label}: ${health.message}`);
+    return { line: `${label}: ${health.message}` };
+  };
+  const lines: string[] = [];
+  for (const role of use) {
+    const binding = options.roles[role];
+    const outcome = await check(`${role} (${binding.providerName}/${binding.model})`, binding);
+    if ("error" in outcome) throw outcome.error;
+    lines.push(outcome.line);
+  }
+  const dropped = new Map<string, string>();
+  for (const candidate of options.candidates ?? []) {
+    const key = `${candidate.providerName}/${candidate.model}`;
+    const outcome = await check(`router candidate (${key})`, candidate);
+    if ("error" in outcome) {
+      // The message without the label, first line only: the warning names the candidate itself.
+      dropped.set(
+        key,
+        (outcome.error.message.split("\n")[0] ?? "").replace(`router candidate (${key}): `, ""),
+      );
+    } else lines.push(outcome.line);
   }
   const warnings = new Set<string>();
-  for (const role of use) {
-    const { providerName, provider } = options.roles[role];
+  for (const { providerName, provider } of bindings) {
     for (const warning of (provider as { urlWarnings?: string[] }).urlWarnings ?? [])
       warnings.add(`${providerName}: ${warning}`);
   }
-  return { lines, warnings: [...warnings], elapsedMs: Math.round(performance.now() - started) };
+  return { lines, warnings: [...warnings], dropped, elapsedMs: Math.round(performance.now() - started) };
 }

@@ -52,6 +52,7 @@ export async function reviewFile(options: SingleFileOptions): Promise<ReviewFile
     {
       maxOutputTokens: setup.policy.reviewMaxOutputTokens,
       confidenceThreshold: setup.policy.confidenceThreshold,
+      checkpoint: setup.policy.reviewCheckpoint,
     },
   );
   return { file, reviewed: diff ? "diff" : "content", review, totals: caller.totals };

@@ -27,7 +27,9 @@ import { basicRepoAccess } from "../pipeline/repo-fallback.js";
 import { resumeFromLog } from "../pipeline/resume.js";
 import { createProvider } from "../providers/registry.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
+import type { Provider } from "../providers/spec.js";
 import { buildRepoMap, packContext } from "../repo/index.js";
+import { drafterCandidates } from "../routing/routing.js";
 import { createRunRouter } from "../routing/run-router.js";
 import { openStateDatabase } from "../store/database.js";
 import { planCache } from "../store/plan-cache.js";
@@ -45,7 +47,7 @@ import {
 import { usageLedger } from "../store/usage-ledger.js";
 import { readResources } from "../system/resources.js";
 import { tokenCounterFor } from "../tokens/index.js";
-import { preflight } from "./preflight.js";
+import { droppedCandidatesWarning, preflight } from "./preflight.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -71,13 +73,27 @@ export interface PipelineSetup {
   packer: ContextPacker;
 }
 
+/**
+ * The reviewer's output cap in tokens: `policy.review_max_output_tokens` when set, else 100 for
+ * the compact checkpoint (the hierarchical-orchestrator seed's "max 100 tokens") and 400 for the
+ * full verdict (feedback and sub-units need room).
+ */
+export function reviewMaxOutputTokens(
+  policy: Pick<PolicyConfig, "review_max_output_tokens" | "review_checkpoint">,
+): number {
+  return policy.review_max_output_tokens ?? (policy.review_checkpoint === "full" ? 400 : 100);
+}
+
 export function pipelinePolicy(policy: PolicyConfig, config: HierocodeConfig): PipelinePolicy {
   return {
     maxRevisions: policy.max_revisions_per_unit,
     maxEscalations: policy.max_escalations_per_task,
     warnBeforeEscalation: policy.warn_before_escalation,
     confidenceThreshold: policy.review_confidence_threshold,
-    reviewMaxOutputTokens: policy.review_max_output_tokens,
+    reviewMaxOutputTokens: reviewMaxOutputTokens(policy),
+    reviewCheckpoint: policy.review_checkpoint,
+    redirectBeforeEscalation: policy.redirect_before_escalation,
+    redirectMaxOutputTokens: policy.redirect_max_output_tokens,
     maxUnits: policy.max_units_per_task,
     maxSplitDepth: policy.max_split_depth,
     maxEditRetries: policy.max_edit_retries,
@@ -163,6 +179,21 @@ export function repoPacker(repoRoot: string): ContextPacker {
       return { blocks: packed.blocks, fits: packed.fits, notes: packed.notes, usedTokens: packed.usedTokens };
     },
   };
+}
+
+/**
+ * The drafter's router candidates other than its own binding, for pre-flight; empty in
+ * `router.mode: fixed` (nothing but the role's own model is used then).
+ */
+export function routerCandidates(
+  config: HierocodeConfig,
+  runtime: ProviderRuntime,
+  drafter: RoleRuntime,
+): Array<{ providerName: string; provider: Provider; model: string }> {
+  if (config.router.mode === "fixed") return [];
+  return drafterCandidates(config, runtime).filter(
+    (item) => !(item.providerName === drafter.providerName && item.model === drafter.model),
+  );
 }
 
 export function setupPipeline(input: SetupInput): PipelineSetup {
@@ -262,6 +293,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ? undefined
       : await preflight({
           roles: setup.roles,
+          candidates: routerCandidates(config, { env, ...(options.runtime ?? {}) }, setup.roles.drafter),
           ...(options.verifier ? { verifyRepoRoot: repoRoot } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         });
@@ -290,8 +322,15 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
     dropExactChanges();
   };
   if (checked) {
-    log.append({ type: "preflight", elapsedMs: checked.elapsedMs, roles: checked.lines });
+    log.append({
+      type: "preflight",
+      elapsedMs: checked.elapsedMs,
+      roles: checked.lines,
+      ...(checked.dropped.size > 0 ? { droppedCandidates: Object.fromEntries(checked.dropped) } : {}),
+    });
     for (const message of checked.warnings) options.emit?.({ type: "warning", message });
+    const dropped = droppedCandidatesWarning(checked.dropped);
+    if (dropped) options.emit?.({ type: "warning", message: dropped });
   }
   const checker = options.checker === null ? undefined : (options.checker ?? createDraftChecker());
   const router = createRunRouter({
@@ -305,6 +344,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
     priceTable: setup.priceTable,
     runtime: { env, ...(options.runtime ?? {}) },
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(checked ? { unavailable: checked.dropped } : {}),
   });
   const result = await runPipeline(
     {
@@ -322,7 +362,17 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(checker ? { checker } : {}),
       packer: setup.packer,
       vault: new SecretVault({ env, sendSecretFiles: config.policy.send_secret_files }),
-      ...plannerMemoryFor({ config, env, task, repoRoot, counter: setup.counter }),
+      ...(await plannerMemoryFor({
+        config,
+        env,
+        task,
+        repoRoot,
+        counter: setup.counter,
+        ...(options.emit
+          ? { onWarning: (message: string) => options.emit?.({ type: "warning", message }) }
+          : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      })),
       ...(options.verifier ? { verifier: options.verifier } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(router.routeDrafter ? { routeDrafter: router.routeDrafter } : {}),

@@ -220,6 +220,18 @@ export async function runWorker(request: WorkerRequest): Promise<WorkerResult> {
           ...(request.keepAlive ? { keepAlive: request.keepAlive } : {}),
           ...(request.signal ? { signal: request.signal } : {}),
         });
+        // A reply cut at the output budget is never passed off as the artifact (README: truncated,
+        // never success); the same budget would cut it again, so it is not retried.
+        if (result.finishReason === "length")
+          throw new ProviderError(
+            "truncated",
+            `${request.model}'s reply was cut off at ${request.maxOutputTokens} output tokens; nothing printed`,
+            {
+              provider: request.provider.name,
+              retryable: false,
+              hint: "raise the output budget (hierocode worker --max-tokens N) or ask for a smaller change",
+            },
+          );
         try {
           const output = cleanArtifact(result.text, request.format);
           timing.generate_ms = now() - generateStart;

@@ -47,6 +47,15 @@ export async function runCli(options: RunCliOptions): Promise<number> {
   const previousExitCode = process.exitCode;
   process.exitCode = undefined;
   try {
+    // `hierocode help frob`: commander would print the whole help and exit 0; an unknown command
+    // is a usage error here as everywhere (exit 2, or one JSON object with --json).
+    const words = argv.filter((arg) => !arg.startsWith("-"));
+    const helpFor = words[0] === "help" ? requestedCommand(argv) : undefined;
+    if (
+      helpFor !== undefined &&
+      !program.commands.some((command) => command.name() === helpFor || command.aliases().includes(helpFor))
+    )
+      throw new UsageError(`unknown command '${helpFor}'`, { hint: "run 'hierocode --help' for usage" });
     await program.parseAsync(argv, { from: "user" });
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
   } catch (error) {

@@ -7,14 +7,23 @@ export interface Output {
   json: boolean;
   debug: boolean;
   color: boolean;
-  /** Normal output (stdout). */
-  print(text?: string): void;
+  /**
+   * Normal output (stdout), with secrets redacted as in the logs (see {@link PrintOptions}): the
+   * first time a redaction changes what is printed, one warning on stderr says so.
+   */
+  print(text?: string, options?: PrintOptions): void;
+  /**
+   * Streamed output (stdout) exactly as given, not redacted (the repository index's own listing):
+   * no newline added; bytes are UTF-8 text.
+   */
+  write(chunk: string | Uint8Array): void;
   /**
    * Machine-readable output (stdout): one JSON object per command. An object without `ok` gets
    * `ok: true` first (errors are `{ ok: false, error: { code, message, hint } }`); print lists
-   * inside an object (`{ symbols: [...] }`), never bare.
+   * inside an object (`{ symbols: [...] }`), never bare. Every string in it is redacted like
+   * `print` unless `options.exact`.
    */
-  printJson(value: object): void;
+  printJson(value: object, options?: PrintOptions): void;
   /** Notes, warnings, progress (stderr); secrets are redacted as in the run log. */
   note(text: string): void;
   warn(text: string): void;
@@ -28,6 +37,21 @@ export interface Output {
     bold(text: string): string;
     cyan(text: string): string;
   };
+}
+
+/**
+ * Where the line of stdout redaction lies. By default everything printed on stdout goes through
+ * the same redactor as stderr and the run logs (`createRedactor`: auth-looking environment
+ * values, the secret scanner's findings, credential shapes → `[REDACTED]`): model text, plans,
+ * reviews, `--json` bodies, and diffs printed for a person to read (`draft`, `run` without
+ * `--apply`, `patch apply --dry-run`, the REPL's `/diff`). `exact: true` is for the few outputs
+ * whose consumer applies them byte for byte or that are not model text: the `worker` artifact a
+ * supervising agent writes into the files, and `repo symbols` (the repository's own names,
+ * streamed). Bytes written to the user's files (`--apply`, `patch apply`, `/apply`) never pass
+ * through stdout and are never redacted.
+ */
+export interface PrintOptions {
+  exact?: boolean;
 }
 
 export function createOutput(options: {
@@ -49,20 +73,37 @@ export function createOutput(options: {
       !process.env.HIEROCODE_NO_COLOR &&
       Boolean((stdout as { isTTY?: boolean }).isTTY));
   const colors = pc.createColors(color);
+  let warned = false;
+  // stdout is redacted without escaping: a diff keeps its tabs and carriage returns.
+  const stdoutRedact = (text: string) => {
+    const shown = redactSecrets(text);
+    if (shown !== text && !warned) {
+      warned = true;
+      stderr.write(
+        `${colors.yellow("warning:")} secrets in this output are shown as [REDACTED] (stdout is redacted like the logs; files on disk are written exactly, and a diff shown with [REDACTED] does not apply as printed)\n`,
+      );
+    }
+    return shown;
+  };
   return {
     json: Boolean(options.json),
     debug: Boolean(options.debug),
     color,
-    print(text = "") {
-      stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    print(text = "", printOptions = {}) {
+      const shown = printOptions.exact ? text : stdoutRedact(text);
+      stdout.write(shown.endsWith("\n") ? shown : `${shown}\n`);
     },
-    printJson(value) {
+    write(chunk) {
+      stdout.write(chunk);
+    },
+    printJson(value, printOptions = {}) {
       const object = Array.isArray(value)
         ? { ok: true, items: value }
         : "ok" in value
           ? value
           : { ok: true, ...value };
-      stdout.write(`${JSON.stringify(object, null, 2)}\n`);
+      const shown = printOptions.exact ? object : redactStrings(object, stdoutRedact);
+      stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     },
     note(text) {
       stderr.write(`${redact(text)}\n`);

@@ -20,6 +20,7 @@ export type UnitPhase =
   | "reviewing"
   | "revising"
   | "splitting"
+  | "redirecting"
   | "escalating"
   | "accepted"
   | "failed"
@@ -36,6 +37,12 @@ export interface UnitRow {
   startedAt?: number;
   finishedAt?: number;
   reason?: string;
+  /** Complexity score 0–10 (the `unit-routed` event). */
+  complexity?: number;
+  /** The unit's drafter model (the `unit-routed` event). */
+  drafter?: string;
+  /** True when a router (matrix/learned) chose `drafter`; the panel then shows it. */
+  chosen?: boolean;
 }
 
 export interface TestRun {
@@ -134,6 +141,13 @@ export function applyEvent(state: ProgressState, event: PipelineEvent, now: numb
       unitRow(state, event.unitId, event.goal).goal = event.goal;
       phase(event.unitId, "drafting");
       break;
+    case "unit-routed": {
+      const row = unitRow(state, event.unitId);
+      row.complexity = event.complexity;
+      row.drafter = event.model;
+      row.chosen = event.mode !== "fixed";
+      break;
+    }
     case "call-started": {
       const role = state.roles[event.role];
       role.model = event.model;
@@ -141,7 +155,15 @@ export function applyEvent(state: ProgressState, event: PipelineEvent, now: numb
       const row = unitRow(state, event.unitId);
       if (event.role === "drafter") phase(event.unitId, row.revision > 0 ? "revising" : "drafting");
       else if (event.role === "reviewer") phase(event.unitId, "reviewing");
-      else phase(event.unitId, event.purpose === "split" ? "splitting" : "escalating");
+      else
+        phase(
+          event.unitId,
+          event.purpose === "split"
+            ? "splitting"
+            : event.purpose === "redirect"
+              ? "redirecting"
+              : "escalating",
+        );
       break;
     }
     case "call-finished": {
@@ -168,6 +190,11 @@ export function applyEvent(state: ProgressState, event: PipelineEvent, now: numb
       break;
     case "escalation":
       if (event.approved) phase(event.unitId, "escalating");
+      break;
+    case "redirect":
+      // The drafter tries once more with the planner's direction: another revision.
+      unitRow(state, event.unitId).revision += 1;
+      phase(event.unitId, "revising");
       break;
     case "split": {
       const parent = unitRow(state, event.unitId);
@@ -295,7 +322,8 @@ function phaseLabel(row: UnitRow, paint: Paint): string {
   const text = `${row.phase}${badge}`;
   if (row.phase === "accepted") return paint.green(text);
   if (row.phase === "failed") return paint.red(text);
-  if (row.phase === "skipped" || row.phase === "escalating") return paint.yellow(text);
+  if (row.phase === "skipped" || row.phase === "escalating" || row.phase === "redirecting")
+    return paint.yellow(text);
   if (row.phase === "queued") return paint.dim(text);
   return text;
 }
@@ -369,7 +397,7 @@ export function renderPanel(
     const label = phaseLabel(row, paint);
     const labelWidth = row.phase.length + (row.revision > 0 ? ` r${row.revision}`.length : 0);
     lines.push(
-      `  ${indent}${glyph(row, frame, paint)} ${row.id.padEnd(idWidth)}  ${label}${" ".repeat(Math.max(1, 14 - labelWidth))}${paint.dim(time.padStart(6))}  ${row.goal}`,
+      `  ${indent}${glyph(row, frame, paint)} ${row.id.padEnd(idWidth)}  ${label}${" ".repeat(Math.max(1, 14 - labelWidth))}${paint.dim(time.padStart(6))}  ${routeTag(row, paint)}${row.goal}`,
     );
   }
   if (hiddenLine) lines.push(hiddenLine);
@@ -393,6 +421,19 @@ export function renderPanel(
   if (roleParts.length > 0) lines.push(paint.dim(`  tokens in→out: ${roleParts.join(" · ")}`));
   for (const quota of options.quota ?? []) lines.push(`  quota ${quotaBar(quota, paint, 10, now)}`);
   return lines.map((line) => fitLine(line, options.columns));
+}
+
+/** `c2.1 → qwen2.5-coder:1.5b  ` (complexity, and the drafter the router chose), or "" before routing. */
+function routeTag(row: UnitRow, paint: Paint): string {
+  if (row.complexity === undefined) return "";
+  const complexity = `c${row.complexity.toFixed(1)}`;
+  return `${paint.dim(complexity)}${row.chosen && row.drafter ? ` ${paint.cyan(`→ ${row.drafter}`)}` : ""}  `;
+}
+
+/** The plain-mode line for a `unit-routed` event: `u1 complexity 2.1 (simple, refactor) → api/claude-haiku-4-5`. */
+export function routedLine(event: Extract<PipelineEvent, { type: "unit-routed" }>, paint: Paint): string {
+  const drafter = event.mode === "fixed" ? "" : ` → ${event.provider}/${event.model}`;
+  return `${event.unitId} ${paint.dim(`complexity ${event.complexity.toFixed(1)} (${event.band}, ${event.kind})`)}${drafter}`;
 }
 
 function findingLine(unitId: string, finding: CheckFinding, paint: Paint): string {
@@ -431,6 +472,12 @@ export function noteFor(event: PipelineEvent, paint: Paint, debug = false): stri
         event.approved
           ? paint.dim(`${event.unitId}: escalated to the planner (${event.reason})`)
           : paint.yellow(`escalation of ${event.unitId} declined`),
+      ];
+    case "redirect":
+      return [
+        paint.dim(
+          `${event.unitId}: planner redirect (${event.usage.outputTokens} tokens${event.truncated ? ", cut at the cap" : ""}): ${event.direction.split("\n")[0]}`,
+        ),
       ];
     case "verdict": {
       if (event.effectiveAction === "accept") return [];
@@ -517,6 +564,8 @@ export class ProgressView {
   private stopped = false;
   private quotaLines: QuotaLine[] = [];
   private lastTests = new Map<TestRun, boolean>();
+  /** Units whose routing line was printed (plain mode; a redo after failing tests routes again). */
+  private readonly routedShown = new Set<string>();
 
   constructor(options: ProgressViewOptions) {
     this.options = options;
@@ -543,6 +592,10 @@ export class ProgressView {
       if (notes.length > 0) this.printAbove(notes);
     } else {
       for (const line of notes) this.write(`${line}\n`);
+      if (event.type === "unit-routed" && !this.routedShown.has(event.unitId)) {
+        this.routedShown.add(event.unitId);
+        this.write(`${routedLine(event, this.options.paint)}\n`);
+      }
       for (const row of changed) this.write(`${this.plainLine(row)}\n`);
       this.plainTests();
     }
@@ -599,10 +652,10 @@ export class ProgressView {
         : "";
     const model =
       row.phase === "drafting" || row.phase === "revising"
-        ? this.state.roles.drafter.model
+        ? (row.drafter ?? this.state.roles.drafter.model)
         : row.phase === "reviewing"
           ? this.state.roles.reviewer.model
-          : row.phase === "escalating" || row.phase === "splitting"
+          : row.phase === "escalating" || row.phase === "splitting" || row.phase === "redirecting"
             ? this.state.roles.planner.model
             : undefined;
     const reason = row.reason && row.phase !== "accepted" ? paint.dim(` — ${row.reason}`) : "";

@@ -7,21 +7,14 @@
  */
 import { statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
-import { describeRecovery, recoverInterruptedWrites } from "../edits/journal.js";
+import { recoverRepository } from "../app/recover.js";
 import { UsageError } from "../errors.js";
 import { findRepoRoot } from "../util/repo-root.js";
-import { cleanStaleSandboxes } from "../verify/worktree.js";
 import type { CliContext } from "./context.js";
 
 export function repositoryFor(context: CliContext, flag: string | undefined): string {
   const root = locateRepository(context, flag);
-  for (const report of recoverInterruptedWrites(root, context.env))
-    context.output.warn(describeRecovery(report));
-  const stale = cleanStaleSandboxes(root);
-  if (stale.sandboxes + stale.worktreeEntries > 0)
-    context.output.warn(
-      `removed ${stale.sandboxes + stale.worktreeEntries} verify sandbox(es) left by a killed run${stale.processes > 0 ? ` and stopped ${stale.processes} leftover test process(es)` : ""}`,
-    );
+  for (const line of recoverRepository(root, context.env)) context.output.warn(line);
   return root;
 }
 

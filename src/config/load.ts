@@ -354,7 +354,7 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
       sources.push(userFile);
     }
   } else if (env.HIEROCODE_CONFIG) {
-    errors.push(`HIEROCODE_CONFIG: file ${userFile} does not exist`);
+    errors.push(`config file ${userFile} does not exist (named by --config or HIEROCODE_CONFIG)`);
   }
 
   if (options.repoRoot) {

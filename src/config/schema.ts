@@ -158,7 +158,26 @@ export const policySchema = z.object({
   max_units_per_task: z.number().int().min(1).max(500).default(24),
   max_split_depth: z.number().int().min(0).max(5).default(2),
   max_edit_retries: z.number().int().min(0).max(5).default(1).describe("re-asks when an edit does not apply"),
-  review_max_output_tokens: z.number().int().min(64).max(8192).default(400),
+  review_checkpoint: z
+    .enum(["compact", "full"])
+    .default("compact")
+    .describe(
+      "compact: the reviewer answers {pass, issues ≤ 3, confidence, escalate}; full: {action, feedback, issues, confidence, sub_units}",
+    ),
+  review_max_output_tokens: z
+    .number()
+    .int()
+    .min(64)
+    .max(8192)
+    .optional()
+    .describe("output cap of a review verdict (default 100 compact, 400 full)"),
+  redirect_before_escalation: z
+    .boolean()
+    .default(true)
+    .describe(
+      "on escalation the planner first gives the drafter a short direction; it writes code only if that fails",
+    ),
+  redirect_max_output_tokens: z.number().int().min(16).max(1024).default(50),
   verify_command: z.string().optional().describe("command that proves a change works (e.g. npm test)"),
   verify_timeout_seconds: z.number().positive().default(600),
   max_verify_rounds: z.number().int().min(0).max(10).default(2),
@@ -251,8 +270,25 @@ export const configSchema = z.object({
         .max(8000)
         .default(500)
         .describe("token budget for the memory block in the planner's prompt"),
+      adaptive: z
+        .boolean()
+        .default(true)
+        .describe("keep accepted, verified units as tasks for `eval run --suite adaptive` (false: none)"),
+      embeddings: z
+        .object({
+          provider: z.string().min(1).describe("an ollama, lmstudio or openai_compatible provider"),
+          model: z.string().min(1).describe("its embedding model, e.g. nomic-embed-text"),
+          min_similarity: z
+            .number()
+            .min(-1)
+            .max(1)
+            .default(0.5)
+            .describe("cosine similarity a note needs to be found through its embedding"),
+        })
+        .optional()
+        .describe("retrieve memory by embeddings fused with full-text search (default: full-text only)"),
     })
-    .default({ enabled: true, max_tokens: 500 }),
+    .default({ enabled: true, max_tokens: 500, adaptive: true }),
 });
 
 export type HierocodeConfig = z.infer<typeof configSchema>;

@@ -4,7 +4,9 @@
  *
  * Expected: one planner call (none on a plan-cache hit), one draft and one review per unit.
  * Worst: a plan retry, every unit using all revisions and edit retries, and the escalation cap
- * spent (each escalation = one planner draft plus its single review).
+ * spent (each escalation = one planner draft plus its single review; with redirects on, each is
+ * preceded by a redirect — one planner call capped at `redirect_max_output_tokens` — and one more
+ * draft and review).
  */
 import type { ProviderType } from "../providers/spec.js";
 import type { PriceTable } from "./price-table.js";
@@ -25,7 +27,11 @@ export interface EstimatePolicy {
   max_revisions_per_unit: number;
   max_escalations_per_task: number;
   max_edit_retries: number;
+  /** The reviewer's output cap as resolved (src/app/run.ts reviewMaxOutputTokens). */
   review_max_output_tokens: number;
+  /** Default false here (older callers); the config default is true. */
+  redirect_before_escalation?: boolean;
+  redirect_max_output_tokens?: number;
 }
 
 export interface EstimateInput {
@@ -159,7 +165,10 @@ export function estimateRun(input: EstimateInput, table: PriceTable): Estimate {
     const escalations = worst ? Math.min(policy.max_escalations_per_task, units) : 0;
     const draftsPerUnit = (1 + revisions) * (worst ? 1 + policy.max_edit_retries : 1);
     const reviewsPerUnit = 1 + revisions;
-    const reviewOutput = worst ? policy.review_max_output_tokens : expectedReviewOutput;
+    const reviewOutput = worst
+      ? policy.review_max_output_tokens
+      : Math.min(expectedReviewOutput, policy.review_max_output_tokens);
+    const redirects = policy.redirect_before_escalation ? escalations : 0;
     const planOutput = 150 + planOutputPerUnit * units;
     let planner = roleEstimate(
       input.planner,
@@ -177,14 +186,20 @@ export function estimateRun(input: EstimateInput, table: PriceTable): Estimate {
       escalations * draftOutput,
     );
     planner = addRole(planner, escalation);
-    const drafter = roleEstimate(
-      input.drafter,
-      table,
-      units * draftsPerUnit,
-      units * draftsPerUnit * perUnitInput,
-      units * draftsPerUnit * draftOutput,
+    // A redirect: the planner reads the unit and the last attempt and writes a capped direction.
+    planner = addRole(
+      planner,
+      roleEstimate(
+        input.planner,
+        table,
+        redirects,
+        redirects * (perUnitInput + draftOutput),
+        redirects * (policy.redirect_max_output_tokens ?? 50),
+      ),
     );
-    const reviewCalls = units * reviewsPerUnit + escalations;
+    const drafts = units * draftsPerUnit + redirects;
+    const drafter = roleEstimate(input.drafter, table, drafts, drafts * perUnitInput, drafts * draftOutput);
+    const reviewCalls = units * reviewsPerUnit + escalations + redirects;
     const reviewer = roleEstimate(
       input.reviewer,
       table,

@@ -12,6 +12,7 @@ import { draftFile } from "../app/draft.js";
 import type { HierocodeConfig, RoleBinding } from "../config/schema.js";
 import { ExitCode, HierocodeError, UsageError } from "../errors.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
+import type { TaskJudge } from "./adaptive.js";
 import { type Proportion, percentile, wilson } from "./stats.js";
 import { type EvalTask, taskTarget } from "./suite.js";
 
@@ -71,6 +72,12 @@ export interface EvalRunOptions {
   testTimeoutSeconds?: number;
   runtime?: Partial<ProviderRuntime>;
   signal?: AbortSignal;
+  /**
+   * Judges drafts instead of the task's own test in its folder (adaptive tasks: src/eval/adaptive.ts).
+   * `prepare` runs once before any model drafts; tasks it rejects are left out of every model's
+   * counts and returned by `runEvaluation` under `skipped`.
+   */
+  judge?: TaskJudge;
   /** Progress: called after each task. */
   onTask?: (candidate: EvalCandidate, result: TaskResult, index: number, total: number) => void;
 }
@@ -237,6 +244,17 @@ async function runOne(options: EvalRunOptions, config: HierocodeConfig, task: Ev
         writeFileSync(full, change.after);
       }
     }
+    if (options.judge) {
+      const judged = await options.judge.check(task, outcome.changes, options.signal);
+      return {
+        ...base,
+        ...measured,
+        well_formed: true,
+        passed: judged.passed,
+        truncated: false,
+        ...(judged.reason ? { reason: judged.reason } : {}),
+      };
+    }
     // The hidden tests arrive only now: the model never saw them.
     writeTree(folder, task.hidden_files ?? {});
     const test = await runTest(task.test, folder, options.env, (options.testTimeoutSeconds ?? 60) * 1000);
@@ -307,6 +325,35 @@ export function summarize(candidate: EvalCandidate, results: TaskResult[]): Mode
  * (HierocodeError); a provider error or unusable reply on one task fails that task only.
  */
 export async function runEvaluation(options: EvalRunOptions): Promise<ModelReport[]> {
+  return (await runEvaluationWithSkips(options)).models;
+}
+
+/**
+ * `runEvaluation`, also returning the tasks the judge could not use (`skipped`, with reasons);
+ * the judge is disposed at the end, whatever happens.
+ */
+export async function runEvaluationWithSkips(
+  options: EvalRunOptions,
+): Promise<{ models: ModelReport[]; skipped: Array<{ id: string; reason: string }> }> {
+  try {
+    for (const candidate of options.candidates) configFor(options.config, candidate);
+    const prepared = options.judge
+      ? await options.judge.prepare(options.tasks)
+      : { tasks: options.tasks, skipped: [] };
+    if (prepared.tasks.length === 0) {
+      const first = prepared.skipped[0];
+      throw new UsageError(`no task can be evaluated${first ? `: ${first.id}: ${first.reason}` : ""}`, {
+        hint: "adaptive tasks need their project folder and a verify command that still passes on the accepted change",
+      });
+    }
+    const models = await evaluate({ ...options, tasks: prepared.tasks });
+    return { models, skipped: prepared.skipped };
+  } finally {
+    await options.judge?.dispose();
+  }
+}
+
+async function evaluate(options: EvalRunOptions): Promise<ModelReport[]> {
   const reports: ModelReport[] = [];
   for (const candidate of options.candidates) {
     const config = configFor(options.config, candidate);

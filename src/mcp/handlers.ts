@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as z from "zod/v4";
 import { draftFile } from "../app/draft.js";
+import { recoverRepository } from "../app/recover.js";
 import { roleRuntimes } from "../app/run.js";
 import { parseSince, usageReport } from "../app/usage.js";
 import { createDraftChecker } from "../checks/index.js";
@@ -107,6 +108,8 @@ export async function draftCode(
   };
   try {
     const root = resolveRepoRoot(args.repo_root, deps.cwd);
+    // A write a killed hierocode left half done is finished or rolled back before the tree is read.
+    const recovered = recoverRepository(root, deps.env);
     const target = containedPath(root, args.target_file, "target_file");
     const contextFiles = (args.context_files ?? []).map((file) => containedPath(root, file, "context_files"));
     const config = loadConfig(deps, root);
@@ -138,7 +141,7 @@ export async function draftCode(
       drafter_model: roleModel(config),
       included_files: packed?.files ?? [],
       skipped_files: contextFiles.filter((file) => packed && !packed.files.includes(file)),
-      warnings: [...(packed?.notes ?? [])],
+      warnings: [...recovered, ...(packed?.notes ?? [])],
       usage: {
         input_tokens:
           drafter.usage.inputTokens + drafter.usage.cacheReadTokens + drafter.usage.cacheWriteTokens,
@@ -324,6 +327,8 @@ export async function submitTask(
 ): Promise<z.infer<typeof submitOutput>> {
   try {
     const repo = resolveRepoRoot(args.repo_root, deps.cwd);
+    // Repaired here (the caller may read the tree next) and again when a worker runs the job.
+    recoverRepository(repo, deps.env);
     const { queue, wake } = await deps.jobs();
     const { job, existing } = await queue.submit({
       task: args.task,

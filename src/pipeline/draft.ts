@@ -46,6 +46,12 @@ export interface PackedInput {
   wholeFileOutputTokens: number;
   usedTokens: number;
   fits: boolean;
+  /**
+   * Every file went in whole: no target cut to an excerpt, no context file left out or shown as
+   * signatures. With `fits` and whole-file formats, packing with an upper bound of the counts
+   * then gave exactly what exact counts would (see `draftUnit`).
+   */
+  allWhole?: boolean;
   reason?: string;
 }
 
@@ -77,6 +83,7 @@ export function packDraftInput(
   const notes: string[] = [];
   let used = 0;
   let wholeFileOutputTokens = 0;
+  let leftOut = 0;
   for (const file of unit.target_files) {
     const content = read(file);
     const format = chooseFormat(content, profile, counter);
@@ -114,12 +121,22 @@ export function packDraftInput(
     const tokens = counter.count(block);
     if (used + tokens > budget) {
       notes.push(`context file ${file} left out (over the drafter's budget)`);
+      leftOut += 1;
       continue;
     }
     used += tokens;
     contextBlocks.push(block);
   }
-  return { formats, fileBlocks, contextBlocks, notes, wholeFileOutputTokens, usedTokens: used, fits: true };
+  return {
+    formats,
+    fileBlocks,
+    contextBlocks,
+    notes,
+    wholeFileOutputTokens,
+    usedTokens: used,
+    fits: true,
+    allWhole: leftOut === 0,
+  };
 }
 
 /**
@@ -174,8 +191,13 @@ export async function packWithPacker(
     }
   }
   for (const file of unit.target_files) if (!formats.has(file)) formats.set(file, "whole-file");
+  const packedFiles = new Set(packed.blocks.map((block) => block.file));
+  const allWhole =
+    packed.blocks.every((block) => block.whole) &&
+    unit.context_files.every((file) => packedFiles.has(file) || read(file) === null);
   return {
     formats,
+    allWhole,
     fileBlocks,
     contextBlocks,
     notes,
@@ -190,12 +212,21 @@ export async function packWithPacker(
   };
 }
 
-export async function draftUnit(
+/** The drafter's prompt for one attempt, packed and measured with `counter`. */
+interface DraftPrompt {
+  counter: TokenCounter;
+  packed: PackedInput;
+  system: string;
+  user: string;
+}
+
+async function buildDraftPrompt(
   environment: DraftEnvironment,
   unit: PlanUnit,
-  options: { feedback?: string; previousDiff?: string; attempt: number },
-): Promise<DraftOutcome> {
-  const { profile, counter, caller } = environment;
+  options: { feedback?: string; previousDiff?: string },
+  counter: TokenCounter,
+): Promise<DraftPrompt> {
+  const { profile } = environment;
   const reserved =
     counter.count(options.feedback ?? "") +
     counter.count(options.previousDiff ?? "") +
@@ -204,7 +235,6 @@ export async function draftUnit(
   const packed = environment.packer
     ? await packWithPacker(environment.packer, unit, profile, counter, environment.read, reserved)
     : packDraftInput(unit, profile, counter, environment.read, reserved);
-  if (!packed.fits) return { ok: false, kind: "too-big", reason: packed.reason ?? "unit does not fit" };
   const system = drafterSystem(new Set(packed.formats.values()));
   const user = drafterUserPrompt({
     task: environment.task,
@@ -216,18 +246,76 @@ export async function draftUnit(
     ...(options.feedback ? { feedback: options.feedback } : {}),
     ...(options.previousDiff ? { previousAttempt: options.previousDiff } : {}),
   });
+  return { counter, packed, system, user };
+}
+
+/** The output budget a draft asks for: whole-file answers repeat the file, so room for it. */
+function wantedOutput(profile: CapacityProfile, packed: PackedInput): number {
+  return Math.max(profile.maxOutputTokens, Math.ceil(packed.wholeFileOutputTokens * 1.3) + 128);
+}
+
+/**
+ * True when a prompt packed with upper bounds of the token counts is the very prompt exact counts
+ * would give: everything fits whole (so exact counts, being smaller, cut nothing either), every
+ * target is edited whole-file (an exact count could only move a file from SEARCH/REPLACE to
+ * whole-file, never back), and the output budget is the profile's own (not raised by an
+ * overestimated whole-file answer). The room left for the answer is checked per call in
+ * `draftUnit`.
+ */
+function boundSettles(prompt: DraftPrompt, profile: CapacityProfile): boolean {
+  const { packed } = prompt;
+  return (
+    packed.fits &&
+    packed.allWhole === true &&
+    [...packed.formats.values()].every((format) => format === "whole-file") &&
+    wantedOutput(profile, packed) === profile.maxOutputTokens
+  );
+}
+
+/**
+ * One drafting attempt. When the counter has a cheap upper bound (`atMost`: real tokenizers,
+ * src/tokens), the prompt is packed and measured with it first, and the exact tokenizer is used
+ * only when the bound does not settle every decision (`boundSettles`) or leaves too little room
+ * for the answer: a small prompt never waits for a vocabulary to load, and the request sent is
+ * byte for byte the one exact counts give.
+ */
+export async function draftUnit(
+  environment: DraftEnvironment,
+  unit: PlanUnit,
+  options: { feedback?: string; previousDiff?: string; attempt: number },
+): Promise<DraftOutcome> {
+  const { profile, counter, caller } = environment;
+  const atMost = counter.atMost;
+  const upper: TokenCounter | undefined = atMost
+    ? { name: `${counter.name} (upper bound)`, exact: false, count: (text) => atMost(text) }
+    : undefined;
+  let prompt: DraftPrompt | undefined;
+  if (upper) {
+    prompt = await buildDraftPrompt(environment, unit, options, upper);
+    if (!boundSettles(prompt, profile)) prompt = undefined;
+  }
+  prompt ??= await buildDraftPrompt(environment, unit, options, counter);
+  const { counter: measuredWith, packed, system, user } = prompt;
+  if (!packed.fits) return { ok: false, kind: "too-big", reason: packed.reason ?? "unit does not fit" };
   const messages: ChatMessage[] = [{ role: "user", content: user }];
-  const inputTokens = counter.count(system) + counter.count(user);
+  const wanted = wantedOutput(profile, packed);
+  const measure = (by: TokenCounter) =>
+    by.count(system) +
+    by.count(user) +
+    messages.slice(1).reduce((sum, message) => sum + by.count(message.content), 0);
   const allowedFiles = unit.target_files;
   let retries = 0;
   let lastReport = "";
   let lastDiff = "";
   for (;;) {
-    const promptTokens =
-      inputTokens + messages.slice(1).reduce((sum, message) => sum + counter.count(message.content), 0);
-    // Whole-file answers repeat the file: make room for it, within the allocated window.
-    const wanted = Math.max(profile.maxOutputTokens, Math.ceil(packed.wholeFileOutputTokens * 1.3) + 128);
-    const room = profile.numCtx - promptTokens - 64;
+    let promptTokens = measure(measuredWith);
+    let room = profile.numCtx - promptTokens - 64;
+    // An upper bound that leaves room for the whole wanted answer decides as the exact count
+    // would; otherwise count exactly.
+    if (measuredWith !== counter && room < wanted) {
+      promptTokens = measure(counter);
+      room = profile.numCtx - promptTokens - 64;
+    }
     // Never send a prompt that leaves (almost) no room for the answer: Ollama would drop the
     // prompt's start or stop the reply at once. Refuse with the numbers instead.
     const minimumOutput = Math.min(512, profile.maxOutputTokens);

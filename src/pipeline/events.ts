@@ -26,6 +26,24 @@ export type PipelineEvent =
   | { type: "json-repaired"; role: PipelineRole; purpose: string; unitId?: string; repairs: string[] }
   | { type: "plan-ready"; plan: Plan; fromCache: boolean; fromLog: boolean }
   | { type: "unit-started"; unitId: string; goal: string }
+  /**
+   * The unit's complexity (0–10, src/routing/complexity.ts) and the drafter that drafts it: the
+   * router's choice in `router.mode` matrix/learned, else the role's own model. Sent once per
+   * unit start, just before `unit-started` (and again before a redo after failing tests).
+   */
+  | {
+      type: "unit-routed";
+      unitId: string;
+      complexity: number;
+      band: string;
+      kind: string;
+      provider: string;
+      model: string;
+      mode: "fixed" | "matrix" | "learned";
+      /** True when the router chose another candidate than the role's own model. */
+      routed: boolean;
+      reason: string;
+    }
   | { type: "call-started"; role: PipelineRole; model: string; purpose: string; unitId?: string }
   | {
       type: "call-finished";
@@ -51,6 +69,11 @@ export type PipelineEvent =
     }
   | { type: "verdict"; unitId: string; verdict: ReviewVerdict; effectiveAction: ReviewVerdict["action"] }
   | { type: "escalation"; unitId: string; approved: boolean; reason: string }
+  /**
+   * The planner's capped direction before it would write a unit itself (the seed's director);
+   * the drafter tries once more with it. `usage` is that planner call's.
+   */
+  | { type: "redirect"; unitId: string; reason: string; direction: string; usage: Usage; truncated: boolean }
   | { type: "split"; unitId: string; subUnitIds: string[] }
   | { type: "unit-finished"; unitId: string; status: UnitStatus; reason?: string }
   /** The project's tests started: the baseline (before any change, alongside planning) or a round. */

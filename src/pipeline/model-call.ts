@@ -67,6 +67,8 @@ function reasoningTokens(text: string): number {
 
 /** Cap on the reasoning headroom added to a call's output budget. */
 const maxReasoningHeadroom = 16_384;
+/** Least headroom after reasoning was cut off: 1.5× a reasoning cut at 100 tokens is not enough. */
+const minTruncatedReasoningHeadroom = 1024;
 
 export interface ModelCallerOptions {
   runId: string;
@@ -198,7 +200,12 @@ export class ModelCaller {
     const headroom = this.reasoningHeadroom.get(key) ?? 0;
     const first = await this.callOnce(role, request, meta, headroom);
     if (!first.reasoning) return first;
-    const needed = Math.min(maxReasoningHeadroom, Math.ceil(reasoningTokens(first.reasoning) * 1.5) + 256);
+    // Reasoning cut off by a small cap (a 100-token verdict) says little about its full length.
+    const floor = first.finishReason === "length" ? minTruncatedReasoningHeadroom : 0;
+    const needed = Math.min(
+      maxReasoningHeadroom,
+      Math.max(floor, Math.ceil(reasoningTokens(first.reasoning) * 1.5) + 256),
+    );
     if (needed > headroom) this.reasoningHeadroom.set(key, needed);
     if (first.finishReason !== "length" || needed <= headroom) return first;
     return this.callOnce(role, request, { ...meta, purpose: `${meta.purpose} (room for reasoning)` }, needed);
@@ -233,19 +240,33 @@ export class ModelCaller {
     const budget = this.contexts.get(`${binding.providerName}\u0000${binding.model}`);
     if (budget) {
       full.numCtx = budget.numCtx;
-      const promptTokens = measurePrompt(full, budget.counter);
-      const over = promptTokens + request.maxOutputTokens - budget.numCtx;
-      if (over > 0) {
-        throw new ContextOverflowError(
-          `the ${role}'s prompt (${promptTokens} tokens) plus its output budget (${request.maxOutputTokens}) exceeds the context of ${binding.model} (num_ctx ${budget.numCtx}) by ${over} tokens; nothing was sent`,
-          {
-            hint: "shorten the task, use a model with a larger window (or pin num_ctx in the provider config), or narrow the files (draft --file excerpts)",
-            details: { role, promptTokens, maxOutputTokens: request.maxOutputTokens, numCtx: budget.numCtx },
-          },
-        );
+      // A sound upper bound (src/tokens `atMost`) that already fits settles it without the exact
+      // tokenizer; the exact count decides everything closer.
+      const bound = budget.counter?.atMost;
+      const fitsByBound =
+        bound !== undefined &&
+        measurePrompt(full, { name: "upper bound", exact: false, count: bound }) + full.maxOutputTokens <=
+          budget.numCtx;
+      if (!fitsByBound) {
+        const promptTokens = measurePrompt(full, budget.counter);
+        const over = promptTokens + request.maxOutputTokens - budget.numCtx;
+        if (over > 0) {
+          throw new ContextOverflowError(
+            `the ${role}'s prompt (${promptTokens} tokens) plus its output budget (${request.maxOutputTokens}) exceeds the context of ${binding.model} (num_ctx ${budget.numCtx}) by ${over} tokens; nothing was sent`,
+            {
+              hint: "shorten the task, use a model with a larger window (or pin num_ctx in the provider config), or narrow the files (draft --file excerpts)",
+              details: {
+                role,
+                promptTokens,
+                maxOutputTokens: request.maxOutputTokens,
+                numCtx: budget.numCtx,
+              },
+            },
+          );
+        }
+        // Reasoning headroom takes only what the fixed context has left.
+        full.maxOutputTokens = Math.min(full.maxOutputTokens, budget.numCtx - promptTokens);
       }
-      // Reasoning headroom takes only what the fixed context has left.
-      full.maxOutputTokens = Math.min(full.maxOutputTokens, budget.numCtx - promptTokens);
     }
     const started = options.clock.now();
     options.log?.append({
@@ -298,6 +319,7 @@ export class ModelCaller {
       finishReason: result.finishReason,
       usage: result.usage,
       latencyMs: result.latencyMs,
+      ...(result.warnings?.length ? { warnings: result.warnings } : {}),
     });
     if (remote && this.vault.size > 0) {
       // The reply may quote placeholders (an escalated draft); the local apply gets the real values.

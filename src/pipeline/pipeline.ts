@@ -9,7 +9,7 @@ import type { Verifier } from "./hooks.js";
 import type { ModelCaller } from "./model-call.js";
 import { Overlay } from "./overlay.js";
 import type { PipelineDeps, PipelineOptions, PipelineResult } from "./pipeline-types.js";
-import type { Plan } from "./plan-schema.js";
+import type { Plan, PlanUnit } from "./plan-schema.js";
 import { callerFor, fixRunContexts, preparePlan } from "./prepare-plan.js";
 import { buildResult } from "./run-result.js";
 import { runGraph } from "./scheduler.js";
@@ -128,11 +128,28 @@ async function execute(
     ...(deps.routeDrafter ? { routeDrafter: deps.routeDrafter } : {}),
   };
   const byId = new Map(plan.units.map((unit) => [unit.id, unit]));
-  const concurrency = deps.roles.drafter.provider.local ? options.workers.local : options.workers.remote;
+  const lanes = await drafterLanes(deps, plan.units, finished);
+  const concurrency = lanes
+    ? options.workers.local + options.workers.remote
+    : deps.roles.drafter.provider.local
+      ? options.workers.local
+      : options.workers.remote;
   await runGraph({
     nodes: plan.units.map((unit) => ({ ...unit, files: unit.target_files })),
     concurrency,
     finished,
+    ...(lanes
+      ? {
+          lanes: {
+            of: (node: { id: string }) => lanes.get(node.id) ?? "default",
+            limits: {
+              local: options.workers.local,
+              remote: options.workers.remote,
+              default: deps.roles.drafter.provider.local ? options.workers.local : options.workers.remote,
+            },
+          },
+        }
+      : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
     run: async (node) => {
       const unit = byId.get(node.id);
@@ -190,4 +207,28 @@ async function execute(
     verification,
     resumed: resume !== undefined,
   });
+}
+
+/**
+ * With a drafter router, each unit's lane is the kind of drafter the router picks for it: units
+ * drafted by a local model share `workers.local` (one machine's memory and server slots), units
+ * drafted by a remote API share `workers.remote`. The router answers the same for the same unit
+ * later (runUnit), so asking first only moves the (free) decision earlier. Undefined without a
+ * router: every unit is in the role's own drafter's lane, as before routing existed.
+ */
+async function drafterLanes(
+  deps: PipelineDeps,
+  units: PlanUnit[],
+  finished: ReadonlyMap<string, unknown>,
+): Promise<Map<string, "local" | "remote"> | undefined> {
+  if (!deps.routeDrafter) return undefined;
+  const lanes = new Map<string, "local" | "remote">();
+  for (const unit of units) {
+    if (finished.has(unit.id)) continue;
+    // A router that fails here fails again inside runUnit, where it is a unit-level failure.
+    const choice = await deps.routeDrafter(unit).catch(() => undefined);
+    const provider = choice?.binding?.provider ?? deps.roles.drafter.provider;
+    lanes.set(unit.id, provider.local ? "local" : "remote");
+  }
+  return lanes;
 }

@@ -14,6 +14,8 @@ export interface TokenCounter {
   count(text: string): number;
   /** Starts loading the tokenizer in the background (see src/tokens/counter.ts). */
   prepare?(): void;
+  /** A cheap upper bound of `count(text)` that needs no tokenizer (see src/tokens/counter.ts). */
+  atMost?(text: string): number;
 }
 
 /** What the planner sees of the repository, and the content hashes that key the plan cache. */

@@ -124,6 +124,20 @@ export const reviewerSystem = `You review one unit of work written by a small mo
 - confidence: 0 to 1, how sure you are of the verdict.
 Be brief.`;
 
+/**
+ * The compact checkpoint's reviewer: the seed's validator ("Respond ONLY with JSON (max 100
+ * tokens)"). It reads everything and writes a few dozen tokens; the issues are the drafter's
+ * feedback, so they must be instructions, not commentary.
+ */
+export function compactReviewerSystem(maxOutputTokens: number): string {
+  return `You review one unit of work written by a small model. Read the unit, its acceptance criteria, the diff and the code. Validate. Respond ONLY with JSON (max ${maxOutputTokens} tokens):
+{"pass": bool, "issues": ["max 3 items"], "confidence": 0-1, "escalate": bool}
+- pass: true when the diff meets every criterion and breaks nothing.
+- issues: at most 3, each a short concrete fix for the drafter (a few words; empty when passing).
+- confidence: how sure you are of the verdict.
+- escalate: true when the drafter cannot do this unit even with your issues.`;
+}
+
 export function reviewerUserPrompt(parts: {
   task: string;
   unit: PlanUnit;
@@ -178,5 +192,34 @@ export function escalationUserPrompt(parts: {
   }
   if (parts.feedback.length > 0)
     lines.push("Reviewer feedback on those attempts:", ...parts.feedback.map((item) => `- ${item}`), "");
+  return lines.join("\n");
+}
+
+/**
+ * The director's redirect (seed: "Directors (Opus): Strategic redirects only (max 50 tokens)"):
+ * before the planner writes a unit itself, it gives the drafter a short direction.
+ */
+export function redirectSystem(maxOutputTokens: number): string {
+  return `You direct a small drafter model that failed a unit of a coding task. Read the unit, its failed attempt and the reviewer's feedback, then give the drafter one strategic redirect: what to do differently, in at most ${maxOutputTokens} tokens (one or two sentences). No code, no preamble.`;
+}
+
+export function redirectUserPrompt(parts: {
+  task: string;
+  unit: PlanUnit;
+  reason: string;
+  attempt?: string;
+  feedback?: string;
+}): string {
+  const lines = [
+    `Overall task: ${parts.task}`,
+    "",
+    unitText(parts.unit),
+    "",
+    `Why it failed: ${parts.reason}`,
+    "",
+  ];
+  if (parts.attempt) lines.push("The drafter's last attempt (diff):", parts.attempt, "");
+  if (parts.feedback) lines.push("Reviewer feedback:", parts.feedback, "");
+  lines.push("Your redirect for the drafter:");
   return lines.join("\n");
 }

@@ -33,8 +33,27 @@ export const verdictSchema = strictVerdictSchema.extend({
 export type ReviewVerdict = z.infer<typeof verdictSchema>;
 export type SubUnit = z.infer<typeof subUnitSchema>;
 
+/**
+ * The compact checkpoint (hierarchical-orchestrator seed, "Validation Checkpoint Protocol"):
+ * `{pass, issues (≤ 3), confidence, escalate}`, small enough for a 100-token output cap. It is
+ * read through `repairVerdict` into the full shape: escalate → escalate, pass → accept, else
+ * revise with the issues as the drafter's feedback.
+ */
+const compactVerdictSchema = z.object({
+  pass: z.boolean().describe("true when the diff meets every acceptance criterion and breaks nothing"),
+  issues: z.array(z.string()).max(3).describe("at most 3 concrete problems, a few words each"),
+  confidence: z.number().min(0).max(1),
+  escalate: z.boolean().describe("true when the drafter cannot do this unit even with the issues"),
+});
+
 let cached: JsonSchema | undefined;
-export function verdictJsonSchema(): JsonSchema {
+let cachedCompact: JsonSchema | undefined;
+/** The JSON Schema sent for a verdict: the full shape, or the compact checkpoint. */
+export function verdictJsonSchema(checkpoint: "compact" | "full" = "full"): JsonSchema {
+  if (checkpoint === "compact") {
+    cachedCompact ??= portableSchema(z.toJSONSchema(compactVerdictSchema, { io: "output" }) as JsonSchema);
+    return cachedCompact;
+  }
   cached ??= portableSchema(z.toJSONSchema(strictVerdictSchema, { io: "output" }) as JsonSchema);
   return cached;
 }

@@ -1,13 +1,19 @@
 /**
- * The reviewer's call: task, unit, diff and the changed code in; a compact verdict out, capped at
- * `review_max_output_tokens`. A verdict whose confidence is below the threshold counts as
- * escalate. A malformed verdict is asked for once more before it becomes an error.
+ * The reviewer's call: task, unit, diff and the changed code in; a verdict out, capped at
+ * `review_max_output_tokens` (sent as max tokens). Two checkpoint shapes:
+ * - compact (default): the seed's validator `{pass, issues ≤ 3, confidence, escalate}` under a
+ *   100-token cap; the issues are the drafter's feedback. The reviewer cannot propose sub-units
+ *   here: a unit too big for the drafter is split by the planner in its own call (split.ts).
+ * - full: `{action, feedback, issues, confidence, sub_units}`.
+ * Either shape is accepted whichever was asked for. A verdict whose confidence is below the
+ * threshold counts as escalate. A malformed verdict, or one cut off at the cap (never read as a
+ * pass, however it parses), is asked for once more before it becomes a ModelOutputError.
  */
 import { ModelOutputError } from "../errors.js";
 import type { ChangedFile, CheckFinding } from "./hooks.js";
-import { type ModelCaller, measurePrompt } from "./model-call.js";
+import { type CallRequest, type ModelCaller, measurePrompt } from "./model-call.js";
 import type { PlanUnit } from "./plan-schema.js";
-import { fileBlock, reviewerSystem, reviewerUserPrompt } from "./prompts.js";
+import { compactReviewerSystem, fileBlock, reviewerSystem, reviewerUserPrompt } from "./prompts.js";
 import { type ReviewVerdict, repairVerdict, verdictJsonSchema, verdictSchema } from "./review-schema.js";
 
 export interface ReviewInput {
@@ -21,8 +27,11 @@ export interface ReviewInput {
 }
 
 export interface ReviewOptions {
+  /** Output cap in tokens, sent to the provider as max tokens. */
   maxOutputTokens: number;
   confidenceThreshold: number;
+  /** Which verdict shape to ask for (default compact). */
+  checkpoint?: "compact" | "full";
 }
 
 export interface ReviewOutcome {
@@ -36,6 +45,8 @@ export async function reviewUnit(
   input: ReviewInput,
   options: ReviewOptions,
 ): Promise<ReviewOutcome> {
+  const checkpoint = options.checkpoint ?? "compact";
+  const system = checkpoint === "compact" ? compactReviewerSystem(options.maxOutputTokens) : reviewerSystem;
   const allBlocks = input.changes
     .filter((change) => change.after !== null)
     .map((change) => ({ file: change.file, block: fileBlock(change.file, change.after ?? "") }));
@@ -57,7 +68,7 @@ export async function reviewUnit(
       measurePrompt(
         {
           model: "",
-          system: reviewerSystem,
+          system,
           messages: [{ role: "user", content: text }],
           maxOutputTokens: 0,
         },
@@ -77,26 +88,42 @@ export async function reviewUnit(
   }
   const user = prompt(codeBlocks);
   const request = {
-    system: reviewerSystem,
+    system,
     messages: [{ role: "user" as const, content: user }],
     maxOutputTokens: options.maxOutputTokens,
-    jsonSchema: verdictJsonSchema(),
+    jsonSchema: verdictJsonSchema(checkpoint),
     schemaName: "review_verdict",
     temperature: 0,
   };
+  const ask = async (call: CallRequest, purpose: string): Promise<ReviewVerdict> => {
+    const { value, result } = await caller.callJson(
+      "reviewer",
+      call,
+      verdictSchema,
+      { purpose, unitId: input.unit.id },
+      repairVerdict,
+    );
+    if (result.finishReason === "length") {
+      // A verdict cut off at the cap may still parse after repair (`{"pass": true, "issues": ["x`):
+      // it is never taken, whatever it says.
+      throw new ModelOutputError(
+        `the reviewer's verdict was cut off at ${call.maxOutputTokens} output tokens (review_max_output_tokens)`,
+        {
+          expected: "a complete verdict within the output cap",
+          received: result.text || (result.json !== undefined ? JSON.stringify(result.json) : ""),
+          hint: "raise policy.review_max_output_tokens, or use a reviewer that answers briefly",
+          details: { truncated: true, maxOutputTokens: call.maxOutputTokens },
+        },
+      );
+    }
+    return value;
+  };
   let verdict: ReviewVerdict;
   try {
-    verdict = (
-      await caller.callJson(
-        "reviewer",
-        request,
-        verdictSchema,
-        { purpose: input.purpose, unitId: input.unit.id },
-        repairVerdict,
-      )
-    ).value;
+    verdict = await ask(request, input.purpose);
   } catch (error) {
     if (!(error instanceof ModelOutputError)) throw error;
+    const cutOff = error.details?.truncated === true || /cut off/.test(error.message);
     const retry = {
       ...request,
       messages: [
@@ -104,19 +131,13 @@ export async function reviewUnit(
         { role: "assistant" as const, content: String(error.details?.received ?? "") },
         {
           role: "user" as const,
-          content: `That was not valid: ${error.message}. Answer only with the JSON verdict.`,
+          content: cutOff
+            ? `Your verdict was cut off at ${options.maxOutputTokens} tokens. Answer again with only the JSON verdict, at most 3 issues of a few words each.`
+            : `That was not valid: ${error.message}. Answer only with the JSON verdict.`,
         },
       ],
     };
-    verdict = (
-      await caller.callJson(
-        "reviewer",
-        retry,
-        verdictSchema,
-        { purpose: `${input.purpose} retry`, unitId: input.unit.id },
-        repairVerdict,
-      )
-    ).value;
+    verdict = await ask(retry, `${input.purpose} retry`);
   }
   const action = verdict.confidence < options.confidenceThreshold ? "escalate" : verdict.action;
   return { verdict, action };

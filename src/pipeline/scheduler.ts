@@ -23,6 +23,12 @@ export interface GraphRunOptions<T extends GraphNode> {
   /** Nodes already finished (resume); they are not run again. */
   finished?: ReadonlyMap<string, NodeOutcome>;
   signal?: AbortSignal;
+  /**
+   * Per-lane limits on top of `concurrency`: a node runs only while fewer than
+   * `lanes.limits[lanes.of(node)]` nodes of its lane run (e.g. units drafted by a local model vs a
+   * paid API). A waiting node does not hold up later ready nodes of another lane.
+   */
+  lanes?: { of(node: T): string; limits: Readonly<Record<string, number>> };
 }
 
 export async function runGraph<T extends GraphNode>(
@@ -47,6 +53,14 @@ export async function runGraph<T extends GraphNode>(
   const pending = order.filter((id) => !outcomes.has(id));
   const running = new Map<string, Promise<void>>();
   const limit = Math.max(1, options.concurrency);
+  const laneRunning = new Map<string, number>();
+  const laneOf = (node: T) => options.lanes?.of(node);
+  const laneFull = (node: T) => {
+    const lane = laneOf(node);
+    if (lane === undefined || !options.lanes) return false;
+    const laneLimit = Math.max(1, options.lanes.limits[lane] ?? limit);
+    return (laneRunning.get(lane) ?? 0) >= laneLimit;
+  };
   let firstError: unknown;
 
   const ready = (id: string): "ready" | "wait" | "skip" => {
@@ -70,15 +84,18 @@ export async function runGraph<T extends GraphNode>(
         const id = pending[index] as string;
         const state = ready(id);
         if (state === "wait") continue;
+        const node = byId.get(id) as T;
+        if (state === "ready" && laneFull(node)) continue;
         pending.splice(index, 1);
         index -= 1;
         progressed = true;
-        const node = byId.get(id) as T;
         if (state === "skip") {
           outcomes.set(id, "skipped");
           options.onSkip?.(node, "a unit it depends on was not accepted");
           continue;
         }
+        const lane = laneOf(node);
+        if (lane !== undefined) laneRunning.set(lane, (laneRunning.get(lane) ?? 0) + 1);
         const task = options
           .run(node)
           .then(
@@ -90,7 +107,10 @@ export async function runGraph<T extends GraphNode>(
               firstError ??= error;
             },
           )
-          .finally(() => running.delete(id));
+          .finally(() => {
+            running.delete(id);
+            if (lane !== undefined) laneRunning.set(lane, (laneRunning.get(lane) ?? 1) - 1);
+          });
         running.set(id, task);
       }
     }

@@ -1,14 +1,17 @@
 /**
  * The loop for one unit: draft → deterministic checks → review → accept | revise | split |
  * escalate. Revisions give the drafter the reviewer's feedback and its previous attempt; a split
- * re-plans the unit into sub-units (total units and depth capped); an escalation lets the planner
- * write the unit from the feedback and every failed attempt, once, and its draft is reviewed once.
+ * re-plans the unit into sub-units (total units and depth capped). An escalation first asks the
+ * planner for a capped redirect (redirect.ts) and lets the drafter try once more with it; if that
+ * fails too, the planner writes the unit from the feedback and every failed attempt, once, and its
+ * draft is reviewed once.
  */
 import { type DraftEnvironment, draftUnit } from "./draft.js";
 import { escalate } from "./escalation.js";
 import type { ChangedFile } from "./hooks.js";
 import { composeChanges } from "./overlay.js";
 import type { PlanUnit } from "./plan-schema.js";
+import { redirectUnit } from "./redirect.js";
 import { feedbackText, reviewUnit } from "./review.js";
 import type { ReviewVerdict } from "./review-schema.js";
 import { trySplit } from "./split.js";
@@ -54,9 +57,17 @@ export async function runUnit(
         verdicts: [],
         findings: [],
       };
-  if (!redo) deps.emit?.({ type: "unit-started", unitId: unit.id, goal: unit.goal });
+  // Routed first so the live view's first line of the unit already names its drafter.
   const routed = deps.routeDrafter ? await deps.routeDrafter(unit) : undefined;
-  if (routed) caller.setUnitDrafter(unit.id, routed.binding);
+  if (routed?.binding) caller.setUnitDrafter(unit.id, routed.binding);
+  if (routed?.info)
+    deps.emit?.({
+      type: "unit-routed",
+      unitId: unit.id,
+      routed: routed.binding !== undefined,
+      ...routed.info,
+    });
+  if (!redo) deps.emit?.({ type: "unit-started", unitId: unit.id, goal: unit.goal });
   const environment: DraftEnvironment = {
     task: deps.task,
     profile: routed?.profile ?? deps.profile,
@@ -72,6 +83,7 @@ export async function runUnit(
   let pendingFeedback: string | undefined;
   let previousDiff: string | undefined;
   let revisions = 0;
+  let redirected = false;
 
   if (redo) {
     const review = await reviewUnit(
@@ -139,6 +151,7 @@ export async function runUnit(
     let nextAction: "revise" | "split" | "escalate";
     let reason: string;
     let verdict: ReviewVerdict | undefined;
+    const tooBig = !draft.ok && draft.kind === "too-big";
     if (!draft.ok) {
       if (draft.kind !== "too-big") result.editRetries += draft.editRetries;
       if (draft.kind === "too-big") {
@@ -203,12 +216,16 @@ export async function runUnit(
       }
     }
     if (nextAction === "revise") {
-      if (revisions < policy.maxRevisions) {
+      if (redirected) {
+        nextAction = "escalate";
+        reason = `not acceptable after the planner's redirect: ${reason}`;
+      } else if (revisions < policy.maxRevisions) {
         revisions += 1;
         continue;
+      } else {
+        nextAction = "escalate";
+        reason = `no acceptable draft after ${revisions} revision(s): ${reason}`;
       }
-      nextAction = "escalate";
-      reason = `no acceptable draft after ${revisions} revision(s): ${reason}`;
     }
     if (nextAction === "split") {
       const split = await trySplit(
@@ -232,6 +249,17 @@ export async function runUnit(
         );
       }
       reason = `${reason}; split not possible`;
+    }
+    // The director's redirect: once per unit, not for a unit too big for the drafter to draft.
+    if (policy.redirectBeforeEscalation && !redirected && !tooBig) {
+      const lastFeedback = feedback.at(-1);
+      const direction = await redirectUnit(deps, unit, reason, attempts.at(-1), lastFeedback);
+      if (direction !== undefined) {
+        redirected = true;
+        result.redirected = true;
+        pendingFeedback = `Direction from the planner: ${direction}${lastFeedback ? `\n\n${lastFeedback}` : ""}`;
+        continue;
+      }
     }
     return escalate(deps, unit, result, attempts, feedback, reason, finish);
   }

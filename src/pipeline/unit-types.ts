@@ -14,6 +14,12 @@ export interface UnitPolicy {
   warnBeforeEscalation: boolean;
   confidenceThreshold: number;
   reviewMaxOutputTokens: number;
+  /** The verdict the reviewer is asked for (src/pipeline/review.ts); both shapes are accepted. */
+  reviewCheckpoint: ReviewCheckpoint;
+  /** On escalation the planner first gives a capped direction and the drafter tries once more. */
+  redirectBeforeEscalation: boolean;
+  /** Output cap of that direction, in tokens (sent as max tokens). */
+  redirectMaxOutputTokens: number;
   maxUnits: number;
   maxSplitDepth: number;
   maxEditRetries: number;
@@ -37,6 +43,8 @@ export interface UnitResult {
   reason?: string;
   subUnits?: string[];
   verified?: boolean;
+  /** The planner gave the drafter a direction before (or instead of) drafting the unit itself. */
+  redirected?: boolean;
 }
 
 /** State shared by all units of a run (mutated only through these fields). */
@@ -66,15 +74,30 @@ export interface UnitRunnerDeps {
   routeDrafter?: DrafterRouter;
 }
 
-/** The drafter chosen for one unit: its binding and its capacity profile (context, tier limits). */
+/** What the router made of one unit, for the live view (`unit-routed` event). */
+export interface UnitRouteInfo {
+  complexity: number;
+  band: string;
+  kind: string;
+  provider: string;
+  model: string;
+  mode: "fixed" | "matrix" | "learned";
+  reason: string;
+}
+
+/**
+ * The drafter chosen for one unit: its binding and its capacity profile (context, tier limits);
+ * both absent when the role's own drafter keeps the unit. `info` is shown by the live view.
+ */
 export interface DrafterChoice {
-  binding: RoleRuntime;
-  profile: CapacityProfile;
+  binding?: RoleRuntime;
+  profile?: CapacityProfile;
+  info?: UnitRouteInfo;
 }
 
 /**
  * Chooses a unit's drafter (src/routing/run-router.ts). Must answer the same for the same unit id
- * (revisions and verify redos reuse it); undefined keeps the role's own drafter.
+ * (revisions and verify redos reuse it); undefined (or no binding) keeps the role's own drafter.
  */
 export type DrafterRouter = (unit: PlanUnit) => Promise<DrafterChoice | undefined>;
 
@@ -97,6 +120,16 @@ export type FinishUnit = (
   accepted?: Attempt,
 ) => UnitResult;
 
-export function reviewOptions(policy: UnitPolicy): { maxOutputTokens: number; confidenceThreshold: number } {
-  return { maxOutputTokens: policy.reviewMaxOutputTokens, confidenceThreshold: policy.confidenceThreshold };
+export type ReviewCheckpoint = "compact" | "full";
+
+export function reviewOptions(policy: UnitPolicy): {
+  maxOutputTokens: number;
+  confidenceThreshold: number;
+  checkpoint: ReviewCheckpoint;
+} {
+  return {
+    maxOutputTokens: policy.reviewMaxOutputTokens,
+    confidenceThreshold: policy.confidenceThreshold,
+    checkpoint: policy.reviewCheckpoint,
+  };
 }

@@ -91,6 +91,32 @@ export function claudeArguments(
   return args;
 }
 
+/**
+ * Claude Code's fixed thinking budget is at least 1,024 tokens and must stay below max_tokens
+ * (read from the 2.1.332 binary: `Math.max(1024, Math.min(maxTokens - 1, …))`), so a smaller cap
+ * also turns thinking off.
+ */
+const minThinkingBudget = 1024;
+
+/**
+ * The environment for one call: the request's output cap as `CLAUDE_CODE_MAX_OUTPUT_TOKENS`
+ * (the CLI has no flag for it; the 2.1.332 binary reads this variable, takes any positive
+ * integer and lowers a value above the model's limit to that limit). At or below 1,024 tokens
+ * `MAX_THINKING_TOKENS=0` as well, or a thinking budget above the cap would fail the request.
+ * A value the user exported is replaced for this call only. The cap applies to each model turn.
+ */
+export function claudeEnvironment(
+  request: Pick<GenerateRequest, "maxOutputTokens">,
+  base: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  const cap = Math.max(1, Math.floor(request.maxOutputTokens));
+  return {
+    ...base,
+    CLAUDE_CODE_MAX_OUTPUT_TOKENS: String(cap),
+    ...(cap <= minThinkingBudget ? { MAX_THINKING_TOKENS: "0" } : {}),
+  };
+}
+
 export class ClaudeCodeCliProvider implements Provider {
   readonly type = "claude_code_cli" as const;
   readonly local = false;
@@ -136,7 +162,7 @@ export class ClaudeCodeCliProvider implements Provider {
     return {
       command: this.binary,
       args: call.args,
-      env: this.runtime.env,
+      env: claudeEnvironment(request, this.runtime.env),
       input: call.prompt,
       timeoutMs,
       ...(request.cwd !== undefined ? { cwd: request.cwd } : {}),

@@ -116,6 +116,25 @@ function kindOfFailure(message: string): ProviderErrorKind {
   return "stream";
 }
 
+/**
+ * codex 0.171.0 has no output cap: no flag, and `-c model_max_output_tokens=…` /
+ * `-c max_output_tokens=…` are "unknown configuration field" errors under --strict-config
+ * (observed). The cap reaches the model only through the prompt (the compact verdict and the
+ * redirect state it) and the output schema; an answer over it is kept (a subscription message
+ * costs the same) and noted here, for the run log. Reasoning tokens are not counted.
+ */
+export function outputCapWarning(
+  provider: string,
+  maxOutputTokens: number,
+  usage: Usage | undefined,
+  reasoningTokens: number,
+): string | undefined {
+  if (!usage) return undefined;
+  const answer = usage.outputTokens - reasoningTokens;
+  if (answer <= maxOutputTokens) return undefined;
+  return `${provider}: codex has no output cap; the answer used ${answer} output tokens of the ${maxOutputTokens} asked for`;
+}
+
 /** codex counts cached tokens inside input_tokens; our Usage keeps them apart. */
 export function codexUsage(raw: Record<string, unknown>): Usage {
   const number = (value: unknown): number =>
@@ -202,6 +221,7 @@ export class CodexCliProvider implements Provider {
     try {
       let text: string | undefined;
       let usage: Usage | undefined;
+      let reasoningTokens = 0;
       let failed: string | undefined;
       let lastTransientError: string | undefined;
       for (;;) {
@@ -247,9 +267,11 @@ export class CodexCliProvider implements Provider {
         else if (event.type === "item.completed") {
           const item = event.item as { type?: string; text?: string } | undefined;
           if (item?.type === "agent_message" && typeof item.text === "string") text = item.text;
-        } else if (event.type === "turn.completed")
-          usage = codexUsage((event.usage ?? {}) as Record<string, unknown>);
-        else if (event.type === "turn.failed")
+        } else if (event.type === "turn.completed") {
+          const raw = (event.usage ?? {}) as Record<string, unknown>;
+          usage = codexUsage(raw);
+          reasoningTokens = typeof raw.reasoning_output_tokens === "number" ? raw.reasoning_output_tokens : 0;
+        } else if (event.type === "turn.failed")
           failed = String((event.error as { message?: unknown } | undefined)?.message ?? "turn failed");
       }
       if (failed !== undefined) {
@@ -266,6 +288,8 @@ export class CodexCliProvider implements Provider {
       if (request.temperature !== undefined)
         warnings.push("the codex CLI has no temperature setting; it was ignored");
       const json = request.jsonSchema !== undefined ? attachJson(finalText, warnings) : undefined;
+      const overCap = outputCapWarning(this.name, request.maxOutputTokens, usage, reasoningTokens);
+      if (overCap) warnings.push(overCap);
       if (finalText) yield { type: "text-delta", text: finalText };
       const result: GenerateResult = {
         text: finalText,

@@ -5,6 +5,7 @@
  */
 import type { ProviderConfig } from "../config/schema.js";
 import { ProviderError } from "../errors.js";
+import { parseOllamaEmbed } from "./embed-wire.js";
 import {
   type CallScope,
   type HttpCall,
@@ -31,6 +32,8 @@ import { mergeReasoning, splitReasoning } from "./reasoning.js";
 import { type ProviderRuntime, singleBaseUrl, transportFor } from "./runtime.js";
 import type {
   Capacity,
+  EmbedRequest,
+  EmbedResult,
   FinishReason,
   GenerateRequest,
   GenerateResult,
@@ -41,6 +44,8 @@ import type {
 } from "./spec.js";
 
 export const defaultOllamaUrl = "http://127.0.0.1:11434";
+/** Limit for one embedding call (a cold model loads first). */
+const embedTimeoutMs = 120_000;
 const defaultTimeoutMs = 600_000;
 const metadataTimeoutMs = 15_000;
 const healthTimeoutMs = 5_000;
@@ -404,6 +409,36 @@ export class OllamaProvider implements Provider {
       for (const warning of result.warnings) yield { type: "warning", message: warning };
       yield { type: "usage", usage: result.usage };
       yield { type: "finish", result };
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  /**
+   * `POST /api/embed` with every text in one call (`truncate: true`, the server's default: a text
+   * longer than the model's context is cut, not refused). Errors: the ProviderErrors of `errorFor`
+   * (an unknown model is "model_not_found"), "server" for an answer of the wrong shape.
+   */
+  async embed(request: EmbedRequest): Promise<EmbedResult> {
+    const scope = openCallScope({ signal: request.signal, timeoutMs: embedTimeoutMs });
+    try {
+      const keepAlive = this.config.keep_alive;
+      const { json } = await requestJson<unknown>(
+        this.transport,
+        this.call(
+          "POST",
+          "/api/embed",
+          scope,
+          {
+            model: request.model,
+            input: request.input,
+            truncate: true,
+            ...(keepAlive !== undefined ? { keep_alive: keepAlive } : {}),
+          },
+          request.model,
+        ),
+      );
+      return parseOllamaEmbed(this.name, json, request.input.length);
     } finally {
       scope.dispose();
     }

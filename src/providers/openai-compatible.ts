@@ -6,6 +6,7 @@
  */
 import type { ProviderConfig } from "../config/schema.js";
 import { ProviderError } from "../errors.js";
+import { parseOpenAiEmbed } from "./embed-wire.js";
 import {
   type CallScope,
   type HttpCall,
@@ -25,6 +26,8 @@ import { mergeReasoning, splitReasoning } from "./reasoning.js";
 import { type ProviderRuntime, singleBaseUrl, transportFor } from "./runtime.js";
 import type {
   Capacity,
+  EmbedRequest,
+  EmbedResult,
   GenerateRequest,
   GenerateResult,
   HealthStatus,
@@ -365,6 +368,30 @@ export class OpenAiCompatibleProvider implements Provider {
       for (const warning of result.warnings) yield { type: "warning", message: warning };
       yield { type: "usage", usage: result.usage };
       yield { type: "finish", result };
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  /**
+   * `POST {base_url}/embeddings` with every text in one call (`encoding_format: "float"`).
+   * Errors: the ProviderErrors of `errorFor` (404 or `model_not_found` → "model_not_found"),
+   * "server" for an answer of the wrong shape.
+   */
+  async embed(request: EmbedRequest): Promise<EmbedResult> {
+    const scope = openCallScope({ signal: request.signal, timeoutMs: 120_000 });
+    try {
+      const { json } = await requestJson<unknown>(
+        this.transport,
+        this.call(
+          "POST",
+          "/embeddings",
+          scope,
+          { model: request.model, input: request.input, encoding_format: "float" },
+          request.model,
+        ),
+      );
+      return parseOpenAiEmbed(this.name, json, request.input.length);
     } finally {
       scope.dispose();
     }

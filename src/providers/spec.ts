@@ -153,6 +153,22 @@ export interface Provider {
   capacity?(model: string, options?: { signal?: AbortSignal }): Promise<Capacity>;
   /** Exact input-token count where the backend offers a free endpoint (Anthropic). */
   countTokens?(request: GenerateRequest): Promise<number>;
+  /** Embedding vectors for texts, where the backend serves an embedding endpoint (Ollama, OpenAI-compatible). */
+  embed?(request: EmbedRequest): Promise<EmbedResult>;
+}
+
+export interface EmbedRequest {
+  model: string;
+  /** Non-empty texts; one vector comes back per text, in order. */
+  input: string[];
+  signal?: AbortSignal;
+}
+
+export interface EmbedResult {
+  /** One vector per input text, in input order. */
+  vectors: number[][];
+  /** Input tokens the server reports having read (0 when it reports none). */
+  inputTokens: number;
 }
 
 export function emptyUsage(): Usage {

@@ -4,6 +4,7 @@
  * tree). A job leased again after a crash resumes from its run log: no second planner call, no
  * redrafting of finished units (src/pipeline/resume.ts).
  */
+import { recoverRepository } from "../app/recover.js";
 import { runTask } from "../app/run.js";
 import type { HierocodeConfig } from "../config/schema.js";
 import { defaultEditEngine } from "../pipeline/edit-engine.js";
@@ -29,6 +30,8 @@ export interface ExecuteHooks {
   signal: AbortSignal;
   onRunId(runId: string): void;
   onProgress(progress: JobProgress): void;
+  /** A line for the service's log (e.g. an interrupted write that was repaired first). */
+  onWarning?(line: string): void;
 }
 
 /** A one-line description of a pipeline event for progress displays, or undefined to skip it. */
@@ -44,6 +47,8 @@ export function eventMessage(event: PipelineEvent): string | undefined {
       return `${event.role}: ${event.purpose}${event.unitId ? ` (${event.unitId})` : ""} with ${event.model}`;
     case "verdict":
       return `review of ${event.unitId}: ${event.effectiveAction}`;
+    case "redirect":
+      return `planner redirect for ${event.unitId}: ${event.direction.split("\n")[0]}`;
     case "unit-finished":
       return `unit ${event.unitId} ${event.status}`;
     case "verify":
@@ -105,6 +110,9 @@ export function jobResultOf(result: PipelineResult): JobResult {
 
 /** Runs a leased job to its result. Throws what runTask throws (the caller records it). */
 export async function executeJob(job: Job, deps: ExecuteDeps, hooks: ExecuteHooks): Promise<JobResult> {
+  // Like every command that reads a repository: a write a killed hierocode left half done is
+  // finished or rolled back first, so the job never plans or drafts against a mixed tree.
+  for (const line of recoverRepository(job.input.repo, deps.env)) hooks.onWarning?.(line);
   const loaded = deps.loadConfig(job.input.repo);
   // The service never writes into a working tree: run logs go to the state folder.
   const config: HierocodeConfig = { ...loaded, logs: { ...loaded.logs, location: "state" } };

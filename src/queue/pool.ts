@@ -92,6 +92,7 @@ export function startWorkerPool(options: WorkerPoolOptions): WorkerPool {
           signal: controller.signal,
           onRunId: (runId) => void queue.setRunId(job.id, owner, runId).catch(() => undefined),
           onProgress: (progress) => void queue.setProgress(job.id, owner, progress).catch(() => undefined),
+          onWarning: (line) => log(`job ${job.id}: ${line}`),
         });
         await queue.finish(job.id, owner, { state: "succeeded", result });
         log(`job ${job.id}: succeeded`);

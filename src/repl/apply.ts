@@ -9,7 +9,40 @@ import { readRepoFile, renderFileDiff, writeChangesAtomically } from "../edits/i
 import { UsageError } from "../errors.js";
 import type { ChangedFile } from "../pipeline/hooks.js";
 import { ask } from "./ask.js";
-import type { Session } from "./session.js";
+import type { LastRun, Session } from "./session.js";
+
+/** Where one accepted change of the last run stands on disk right now. */
+export type DiskState = "applied" | "not applied" | "changed";
+
+/**
+ * Compares every accepted change of `last` with the disk now: "applied" when the file holds the
+ * change's after content (null: the file is absent), "not applied" when it holds the before
+ * content, "changed" when it holds neither (edited since, or unreadable). Also keeps
+ * `last.pending` true to the disk, whatever happened outside the REPL: a file back at its before
+ * content is pending again (so /apply offers it), one already holding the after content is not.
+ * Returns [file, state] pairs in the order of `last.result.applicable`.
+ */
+export function compareWithDisk(last: LastRun): Array<{ file: string; state: DiskState }> {
+  const states = last.result.applicable.map((change) => {
+    let now: string | null | undefined;
+    try {
+      now = readRepoFile(last.repoRoot, change.file);
+    } catch {
+      now = undefined; // binary, not a regular file, or unsafe now: neither before nor after
+    }
+    const state: DiskState =
+      now === change.after ? "applied" : now === change.before ? "not applied" : "changed";
+    return { file: change.file, state, change };
+  });
+  const pending = new Set(last.pending.map((change) => change.file));
+  last.pending = [
+    ...last.pending.filter((change) => states.find((item) => item.file === change.file)?.state !== "applied"),
+    ...states
+      .filter((item) => item.state === "not applied" && !pending.has(item.file))
+      .map((item) => item.change),
+  ];
+  return states.map(({ file, state }) => ({ file, state }));
+}
 
 function lineCounts(change: ChangedFile): string {
   const before = change.before === null ? [] : change.before.split("\n");
@@ -43,6 +76,7 @@ export async function applyInRepl(session: Session): Promise<void> {
   const { output } = session;
   const last = session.lastRun;
   if (!last) throw new UsageError("no run in this session yet", { hint: "/run <task>" });
+  compareWithDisk(last); // a file reverted (or written) outside the REPL since
   const changes = last.pending;
   if (changes.length === 0) {
     output.print(

@@ -111,10 +111,27 @@ export const commands: SlashCommand[] = [
     async run(session) {
       const last = session.lastRun;
       if (!last) throw new UsageError("no run in this session yet", { hint: "/run <task>" });
-      if (!last.result.diff) session.output.print("the last run has no accepted changes");
-      else session.output.print(last.result.diff.trimEnd());
-      if (last.pending.length === 0 && last.result.diff)
-        session.output.note(session.output.paint.dim("(already applied)"));
+      if (!last.result.diff) {
+        session.output.print("the last run has no accepted changes");
+        return;
+      }
+      session.output.print(last.result.diff.trimEnd());
+      // What the disk holds now, not what this session remembers: the user may have reverted
+      // or edited a file outside hierocode since.
+      const { compareWithDisk } = await import("./apply.js");
+      const states = compareWithDisk(last);
+      const named = (state: string) => states.filter((item) => item.state === state).map((item) => item.file);
+      const { paint } = session.output;
+      const applied = named("applied");
+      const notApplied = named("not applied");
+      const changed = named("changed");
+      if (applied.length > 0) session.output.note(paint.dim(`(applied on disk: ${applied.join(", ")})`));
+      if (notApplied.length > 0)
+        session.output.note(paint.dim(`(not applied: ${notApplied.join(", ")} — /apply writes them)`));
+      if (changed.length > 0)
+        session.output.note(
+          paint.yellow(`(changed on disk since the run, neither before nor after it: ${changed.join(", ")})`),
+        );
     },
   },
   {

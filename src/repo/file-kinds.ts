@@ -2,7 +2,6 @@
  * What a file is, from its name (and, for junk, its first bytes): a parsed language, binary
  * (skipped), junk (listed by path, ranked last) or plain text listed by path and size.
  */
-import { basename, extname } from "node:path";
 
 export type LanguageId =
   | "typescript"
@@ -49,11 +48,30 @@ const languageByExtension: Record<string, LanguageId> = {
   ".php": "php",
 };
 
+/**
+ * `path.extname` of a file name (no folders): from the last dot, "" when there is none or the
+ * name only starts with one (`.bashrc`). String built-ins only — the walk calls this for every
+ * file, before the JIT has warmed up.
+ */
+export function extensionOf(name: string): string {
+  const dot = name.lastIndexOf(".");
+  return dot <= 0 ? "" : name.slice(dot);
+}
+
+/** The last segment of a repo-relative path ("/"-separated). */
+function nameOf(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
 export function languageForPath(path: string): LanguageId | null {
-  const name = basename(path);
+  return languageForName(nameOf(path));
+}
+
+/** `languageForPath` of a bare file name. */
+export function languageForName(name: string): LanguageId | null {
   if (name.endsWith(".d.ts")) return "typescript";
   if (name === "Rakefile" || name === "Gemfile") return "ruby";
-  return languageByExtension[extname(name).toLowerCase()] ?? null;
+  return languageByExtension[extensionOf(name).toLowerCase()] ?? null;
 }
 
 const cppMarkers =
@@ -135,7 +153,7 @@ const generatedSuffixes = [
 export const vendoredFolders = new Set(["node_modules", "vendor", "third_party", "bower_components", ".git"]);
 
 export function isBinaryName(path: string): boolean {
-  return binaryExtensions.has(extname(path).toLowerCase());
+  return binaryExtensions.has(extensionOf(nameOf(path)).toLowerCase());
 }
 
 export function isGeneratedName(path: string): boolean {
@@ -153,13 +171,13 @@ const dataExtensions = new Set([".csv", ".tsv", ".jsonl", ".ndjson", ".snap", ".
 
 /** What a file's name alone says it is, or null when it may be code. */
 export function junkByName(path: string): JunkKind | null {
-  const name = basename(path);
+  const name = nameOf(path);
   if (generatedNames.has(name)) return "lockfile";
   const lower = name.toLowerCase();
   if (lower.endsWith(".lock")) return "lockfile";
   if (lower.includes(".min.")) return "minified";
-  if (generatedSuffixes.some((suffix) => lower.endsWith(suffix))) return "generated";
-  if (dataExtensions.has(extname(lower))) return "data";
+  for (const suffix of generatedSuffixes) if (lower.endsWith(suffix)) return "generated";
+  if (dataExtensions.has(extensionOf(lower))) return "data";
   return null;
 }
 

@@ -3,14 +3,14 @@
  * source file, keyed on repository + path, holding what is needed to decide reuse (size, mtime,
  * ctime, inode, hash, when it was indexed), how the read went (`status`: parsed, junk content,
  * undecodable, parser failure — all cached, so a bad file is not re-read every run) and the
- * extraction itself as compact JSON.
+ * extraction itself (symbols in the text `repo symbols --json` prints, references space-separated).
  */
 import { type Database, ensureSchema, transaction } from "../store/database.js";
 import type { LanguageId } from "./file-kinds.js";
 import type { ParseStatus } from "./parse-file.js";
 
 /** Bump when queries or extraction change: older rows are then re-parsed. */
-export const indexFormatVersion = 12;
+export const indexFormatVersion = 13;
 
 /** \`repo_index_files\` (format ≤ 11) lacked identity and status columns: it is dropped. */
 const ddl = `
@@ -32,7 +32,31 @@ CREATE TABLE IF NOT EXISTS repo_index (
   refs TEXT NOT NULL,
   PRIMARY KEY (repo, path)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS repo_symbols_snapshot (
+  repo TEXT NOT NULL PRIMARY KEY,
+  format INTEGER NOT NULL,
+  written_at_ms REAL NOT NULL,
+  identities TEXT NOT NULL,
+  rows BLOB NOT NULL
+);
 `;
+
+/**
+ * What `repo symbols --json` printed for the whole repository, with the identity of every
+ * source file it covered (symbols-snapshot.ts): a warm run whose walk gives the same identities
+ * prints `rows` without reading a single per-file row.
+ */
+export interface SymbolsSnapshot {
+  format: number;
+  writtenAtMs: number;
+  /** One line per source file of the walk, in walk order (symbols-snapshot.ts `identityText`). */
+  identities: string;
+  /**
+   * The rows of every file, joined by ",\n", as `repo symbols --json` prints them: UTF-8 bytes,
+   * copied to stdout without a round trip through a JavaScript string.
+   */
+  rows: Uint8Array;
+}
 
 export interface CachedFile {
   path: string;
@@ -45,7 +69,7 @@ export interface CachedFile {
   language: LanguageId;
   indexedAtMs: number;
   format: number;
-  /** Raw JSON; decoded only when the file is used. */
+  /** The rows `repo symbols --json` prints (symbol-codec.ts); decoded only when the file is used. */
   symbolsJson: string;
   refs: string;
   lines: number;
@@ -63,10 +87,15 @@ export class IndexStore {
     ensureSchema(database, "repo_index", ddl);
   }
 
-  loadAll(): Map<string, CachedFile> {
+  /**
+   * Every cached row of this repository. `withReferences: false` leaves `refs` empty (not read:
+   * `repo symbols` never uses them, and they are most of a row's bytes).
+   */
+  loadAll(options: { withReferences?: boolean } = {}): Map<string, CachedFile> {
+    const refs = options.withReferences === false ? "'' AS refs" : "refs";
     const rows = this.database
       .prepare(
-        "SELECT path, size, mtime_ms, ctime_ms, ino, status, sha256, language, indexed_at_ms, format, lines, symbols, refs FROM repo_index WHERE repo = ?",
+        `SELECT path, size, mtime_ms, ctime_ms, ino, status, sha256, language, indexed_at_ms, format, lines, symbols, ${refs} FROM repo_index WHERE repo = ?`,
       )
       .all(this.repo) as Array<Record<string, unknown>>;
     const out = new Map<string, CachedFile>();
@@ -157,6 +186,30 @@ export class IndexStore {
 
   clear(): void {
     this.database.prepare("DELETE FROM repo_index WHERE repo = ?").run(this.repo);
+    this.database.prepare("DELETE FROM repo_symbols_snapshot WHERE repo = ?").run(this.repo);
+  }
+
+  loadSnapshot(): SymbolsSnapshot | null {
+    const row = this.database
+      .prepare("SELECT format, written_at_ms, identities, rows FROM repo_symbols_snapshot WHERE repo = ?")
+      .get(this.repo) as Record<string, unknown> | undefined;
+    if (!row) return null;
+    return {
+      format: Number(row.format),
+      writtenAtMs: Number(row.written_at_ms),
+      identities: row.identities as string,
+      rows: row.rows as Uint8Array,
+    };
+  }
+
+  saveSnapshot(identities: string, rows: string, nowMs: number): void {
+    this.database
+      .prepare(
+        `INSERT INTO repo_symbols_snapshot (repo, format, written_at_ms, identities, rows) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (repo) DO UPDATE SET format = excluded.format, written_at_ms = excluded.written_at_ms,
+           identities = excluded.identities, rows = excluded.rows`,
+      )
+      .run(this.repo, indexFormatVersion, nowMs, identities, Buffer.from(rows, "utf8"));
   }
 }
 
@@ -164,5 +217,6 @@ export class IndexStore {
 export function clearAllIndexes(database: Database): number {
   ensureSchema(database, "repo_index", ddl);
   const result = database.prepare("DELETE FROM repo_index").run();
+  database.prepare("DELETE FROM repo_symbols_snapshot").run();
   return Number(result.changes);
 }

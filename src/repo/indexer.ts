@@ -20,11 +20,11 @@ import { clearAllIndexes, IndexStore, indexFormatVersion } from "./index-store.j
 import type { ParseJob, ParseOutcome, ParseStatus } from "./parse-file.js";
 import type { ParsePool, PoolResult } from "./parse-pool.js";
 import { hashFile } from "./safe-read.js";
-import { decodeSymbols, encodeSymbols } from "./symbol-codec.js";
+import { encodeSymbols, withStoredSymbols } from "./symbol-codec.js";
 import type { IndexedFile, RepoSymbol } from "./types.js";
 import { type WalkOptions, type WalkResult, walkRepo } from "./walk.js";
 
-const racyWindowMs = 2000;
+export const racyWindowMs = 2000;
 
 export interface IndexOptions extends WalkOptions {
   env?: Record<string, string | undefined>;
@@ -35,6 +35,13 @@ export interface IndexOptions extends WalkOptions {
    */
   workers?: number;
   workerThresholdBytes?: number;
+  /**
+   * false: files reused from the cache come back without `references` (not even read from the
+   * store), for callers that only list symbols. Default true.
+   */
+  withReferences?: boolean;
+  /** This repository's walk with these options, when the caller already made it. */
+  walk?: WalkResult;
   /** Injectable clock (tests). */
   now?: () => number;
 }
@@ -49,6 +56,8 @@ export interface IndexResult {
   verified: number;
   /** Source files read but not parsed: junk content, undecodable bytes, parser failures. */
   unparsed: string[];
+  /** Source files that could not be read (not cached: tried again next run). */
+  unreadable: number;
   /** Worker threads that parsed (0: parsed in-process). */
   workers: number;
   /** `unparsable`: source files listed by path only (undecodable, parser failure, unreadable). */
@@ -103,7 +112,8 @@ interface FreshFile {
   sha256: string;
   status: ParseStatus;
   lines: number;
-  symbols: RepoSymbol[];
+  /** Already decoded (parsed on this thread); otherwise decoded from `symbolsJson` when read. */
+  symbols: RepoSymbol[] | null;
   references: string[];
   symbolsJson: string;
   refs: string;
@@ -119,7 +129,7 @@ function junkOfStatus(status: ParseStatus): JunkKind | null {
 function freshFiles(result: PoolResult): { fresh: FreshFile[]; unreadable: string[] } {
   const fresh: FreshFile[] = [];
   const unreadable: string[] = [];
-  const empty = { lines: 0, symbols: [], references: [], symbolsJson: "", refs: "" };
+  const empty = { lines: 0, symbols: null, references: [], symbolsJson: "", refs: "" };
   for (const outcome of result.local) {
     if (!outcome.ok) {
       if (outcome.sha256 === null) unreadable.push(outcome.path);
@@ -134,7 +144,7 @@ function freshFiles(result: PoolResult): { fresh: FreshFile[]; unreadable: strin
       lines: extraction.lines,
       symbols: extraction.symbols,
       references: extraction.references,
-      symbolsJson: encodeSymbols(extraction.symbols),
+      symbolsJson: encodeSymbols(outcome.path, extraction.symbols),
       refs: extraction.references.join(" "),
     });
   }
@@ -152,7 +162,7 @@ function freshFiles(result: PoolResult): { fresh: FreshFile[]; unreadable: strin
       sha256,
       status,
       lines,
-      symbols: decodeSymbols(symbolsJson),
+      symbols: null,
       references: refs === "" ? [] : refs.split(" "),
       symbolsJson,
       refs,
@@ -206,11 +216,12 @@ export async function indexRepo(repoRoot: string, options: IndexOptions = {}): P
 async function indexWith(run: IndexRun): Promise<IndexResult> {
   const { repoRoot, options, store, now } = run;
   const timings: IndexTimings = { walkMs: 0, parseMs: 0, saveMs: 0, totalMs: 0 };
-  const walk = walkRepo(repoRoot, options);
-  const cached = store.loadAll();
+  const walk = options.walk ?? walkRepo(repoRoot, options);
+  const cached = store.loadAll({ withReferences: options.withReferences !== false });
 
   const files: IndexedFile[] = [];
-  const byPath = new Map<string, IndexedFile>();
+  /** Where each file sits in `files`: parsed ones are replaced there once parsed. */
+  const slot = new Map<string, number>();
   const jobs: ParseJob[] = [];
   const verifiedRows: Array<{ path: string; mtimeMs: number; ctimeMs: number }> = [];
   const unparsed: string[] = [];
@@ -218,7 +229,7 @@ async function indexWith(run: IndexRun): Promise<IndexResult> {
   let bytesToParse = 0;
 
   for (const entry of walk.files) {
-    const file: IndexedFile = {
+    const listed: IndexedFile = {
       path: entry.path,
       size: entry.size,
       mtimeMs: entry.mtimeMs,
@@ -229,10 +240,10 @@ async function indexWith(run: IndexRun): Promise<IndexResult> {
       references: [],
       lines: 0,
     };
-    files.push(file);
-    byPath.set(entry.path, file);
+    files.push(listed);
     // Junk by name or attributes is listed, never read.
     if (!entry.language || entry.junk) continue;
+    slot.set(entry.path, files.length - 1);
     const row = cached.get(entry.path);
     let usable =
       row !== undefined &&
@@ -247,12 +258,12 @@ async function indexWith(run: IndexRun): Promise<IndexResult> {
       if (usable) verifiedRows.push({ path: entry.path, mtimeMs: entry.mtimeMs, ctimeMs: entry.ctimeMs });
     }
     if (usable && row) {
-      file.sha256 = row.sha256;
-      file.junk = junkOfStatus(row.status);
+      listed.sha256 = row.sha256;
+      listed.junk = junkOfStatus(row.status);
       if (row.status === "ok") {
-        file.symbols = decodeSymbols(row.symbolsJson);
-        file.references = row.refs === "" ? [] : row.refs.split(" ");
-        file.lines = row.lines;
+        listed.references = row.refs === "" ? [] : row.refs.split(" ");
+        listed.lines = row.lines;
+        files[files.length - 1] = withStoredSymbols(listed, row.symbolsJson);
       } else unparsed.push(entry.path);
       reused++;
     } else {
@@ -285,15 +296,25 @@ async function indexWith(run: IndexRun): Promise<IndexResult> {
   const identity = new Map(walk.files.map((entry) => [entry.path, entry]));
   const rows: Parameters<IndexStore["save"]>[0] = [];
   for (const parsed of fresh) {
-    const file = byPath.get(parsed.path);
+    const at = slot.get(parsed.path);
+    const file = at === undefined ? undefined : files[at];
     const entry = identity.get(parsed.path);
-    if (!file?.language || !entry) continue;
-    file.sha256 = parsed.sha256;
-    file.symbols = parsed.symbols;
-    file.references = parsed.references;
-    file.lines = parsed.lines;
-    file.junk = junkOfStatus(parsed.status);
-    if (parsed.status !== "ok") unparsed.push(parsed.path);
+    if (at === undefined || !file?.language || !entry) continue;
+    const { symbols: _empty, ...listed } = file;
+    const done = {
+      ...listed,
+      sha256: parsed.sha256,
+      references: parsed.references,
+      lines: parsed.lines,
+      junk: junkOfStatus(parsed.status),
+    };
+    if (parsed.status !== "ok") {
+      files[at] = { ...done, symbols: [] };
+      unparsed.push(parsed.path);
+    } else
+      files[at] = parsed.symbols
+        ? { ...done, symbols: parsed.symbols, symbolsJson: parsed.symbolsJson }
+        : withStoredSymbols(done, parsed.symbolsJson);
     rows.push({
       ...parsed,
       size: file.size,
@@ -315,7 +336,8 @@ async function indexWith(run: IndexRun): Promise<IndexResult> {
   timings.totalMs = performance.now() - run.started;
 
   const unparsable = unparsed.filter((path) => {
-    const junk = byPath.get(path)?.junk;
+    const at = slot.get(path);
+    const junk = at === undefined ? undefined : files[at]?.junk;
     return junk === null || junk === "undecodable";
   }).length;
   return {
@@ -324,6 +346,7 @@ async function indexWith(run: IndexRun): Promise<IndexResult> {
     reused,
     verified: verifiedRows.length,
     unparsed: unparsed.sort(),
+    unreadable: unreadable.length,
     workers: result.workersUsed,
     skipped: { ...walk.skipped, unparsable },
     timings,

@@ -23,7 +23,7 @@ if (port) {
             job.path,
             outcome.sha256,
             extraction.lines,
-            encodeSymbols(extraction.symbols),
+            encodeSymbols(job.path, extraction.symbols),
             extraction.references.join(" "),
             "ok",
           ]);

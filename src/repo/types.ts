@@ -43,6 +43,11 @@ export interface IndexedFile {
   /** Hex SHA-256 of the content; null for files that were listed but never read. */
   sha256: string | null;
   symbols: RepoSymbol[];
+  /**
+   * The same symbols as `repo symbols --json` prints them (symbol-codec.ts), when they came from
+   * the index: printed as they are, without decoding. Absent on files built by hand.
+   */
+  readonly symbolsJson?: string;
   /** Identifiers the file mentions that it does not define itself (unique, sorted). */
   references: string[];
   /** Number of lines, for parsed files (0 otherwise). */

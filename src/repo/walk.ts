@@ -19,7 +19,7 @@ import {
   junkByContent,
   junkByName,
   type LanguageId,
-  languageForPath,
+  languageForName,
   vendoredFolders,
 } from "./file-kinds.js";
 import {
@@ -40,6 +40,12 @@ export interface WalkOptions {
   includeVendored?: boolean;
   /** Extra gitignore-style patterns, applied from the root (e.g. \`site-packages/\`). */
   exclude?: string[];
+  /**
+   * List only files with a source language (`repo symbols`): other files are neither matched
+   * against ignore rules, stat'ed, sniffed nor counted in `skipped`. Same verdicts for the files
+   * listed.
+   */
+  sourceOnly?: boolean;
 }
 
 export interface WalkedFile {
@@ -104,27 +110,34 @@ export function walkRepo(repoRoot: string, options: WalkOptions = {}): WalkResul
   const realRoot = realOrNull(repoRoot) ?? repoRoot;
   const inside = (real: string) =>
     real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : `${realRoot}${sep}`);
+  // Where "/"-separated relative paths can simply be appended (path.join is costly per file).
+  const rootPrefix = sep === "/" ? (repoRoot.endsWith("/") ? repoRoot : `${repoRoot}/`) : null;
+  const absoluteOf = (relative: string) =>
+    rootPrefix === null ? join(repoRoot, relative) : rootPrefix + relative;
 
   const visit = (relativeDir: string, inherited: IgnoreStack, inheritedAttributes: AttributeStack) => {
     let entries: import("node:fs").Dirent[];
     try {
-      entries = readdirSync(relativeDir === "" ? repoRoot : join(repoRoot, relativeDir), {
+      entries = readdirSync(relativeDir === "" ? repoRoot : absoluteOf(relativeDir), {
         withFileTypes: true,
       });
     } catch {
       return;
     }
     // Rule files are read only where the listing shows them (a failed open per folder is costly).
-    const has = (name: string) => entries.some((entry) => entry.name === name);
+    // Names in code-unit order: the default sort, without a comparator called per pair.
+    const byName = new Map<string, import("node:fs").Dirent>();
+    for (const entry of entries) byName.set(entry.name, entry);
+    const names = [...byName.keys()].sort();
     const stack =
-      relativeDir === "" || !(has(".gitignore") || has(".ignore"))
+      relativeDir === "" || !(byName.has(".gitignore") || byName.has(".ignore"))
         ? inherited
         : withFolderRules(inherited, repoRoot, relativeDir);
-    const attributes = has(".gitattributes")
+    const attributes = byName.has(".gitattributes")
       ? withFolderAttributes(inheritedAttributes, repoRoot, relativeDir)
       : inheritedAttributes;
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
+    for (const name of names) {
+      const entry = byName.get(name)!;
       const relative = relativeDir === "" ? entry.name : `${relativeDir}/${entry.name}`;
       // Git's own data (a folder, or a worktree's `.git` file) and hierocode's run logs (.haco)
       // are never part of what the planner sees, whatever their type.
@@ -143,15 +156,18 @@ export function walkRepo(repoRoot: string, options: WalkOptions = {}): WalkResul
       }
       // Symlinked folders are not followed (loops, and they may lead out of the repository).
       if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+      const language = languageForName(entry.name);
+      if (language === null && options.sourceOnly) continue;
       if (isIgnored(stack, relative)) {
         skipped.ignored++;
         continue;
       }
-      if (isBinaryName(relative)) {
+      // A source extension is never a binary one.
+      if (language === null && isBinaryName(entry.name)) {
         skipped.binary++;
         continue;
       }
-      let absolute = join(repoRoot, relative);
+      let absolute = absoluteOf(relative);
       let stats: import("node:fs").Stats;
       try {
         if (entry.isSymbolicLink()) {
@@ -174,8 +190,8 @@ export function walkRepo(repoRoot: string, options: WalkOptions = {}): WalkResul
         skipped.oversized++;
         continue;
       }
-      const language = languageForPath(relative);
-      let junk: JunkKind | null = junkByName(relative) ?? linguistKind(attributes, relative);
+      let junk: JunkKind | null =
+        junkByName(entry.name) ?? (attributes.length === 0 ? null : linguistKind(attributes, relative));
       // Source files are checked for NUL bytes and junk content when read for parsing.
       if (language === null && junk === null && stats.size > 0) {
         const sniffed = sniffHead(absolute);

@@ -106,6 +106,16 @@ export function drafterCandidates(
   return list;
 }
 
+/** A drafter candidate after probing: its profile, or why it cannot be used at all. */
+export interface ProbedCandidate {
+  providerName: string;
+  model: string;
+  provider: Provider;
+  profile?: CapacityProfile;
+  /** Set when pre-flight found it unusable (server down, model missing, CLI logged out). */
+  unavailable?: string;
+}
+
 /** Probes each candidate's capacity (free calls) so the guards use its real context. */
 export async function probeCandidates(
   list: Array<{ providerName: string; model: string; provider: Provider }>,
@@ -126,12 +136,13 @@ export async function probeCandidates(
 
 /** Route candidates with costs for a unit of `promptTokens` tokens. */
 export function routeCandidates(
-  probed: Array<{ providerName: string; model: string; provider: Provider; profile?: CapacityProfile }>,
+  probed: ProbedCandidate[],
   promptTokens: number,
   prices: PriceTable,
 ): RouteCandidate[] {
   return probed.map((item, index) => {
-    const failed = item.profile?.notes.find((note) => note.startsWith("capacity probe failed"));
+    const failed =
+      item.unavailable ?? item.profile?.notes.find((note) => note.startsWith("capacity probe failed"));
     return {
       // The role's own drafter (index 0) was checked by preflight; another candidate whose probe
       // failed (server down, model missing) is not offered.
@@ -202,7 +213,8 @@ export function repoHasTests(repoRoot: string): boolean {
   return walk(repoRoot, 0);
 }
 
-function fileTokens(repoRoot: string, path: string): number | undefined {
+/** Estimated tokens of an existing repository file; undefined when it is missing or outside the repository. */
+export function fileTokens(repoRoot: string, path: string): number | undefined {
   const full = resolve(repoRoot, path);
   if (relative(repoRoot, full).startsWith("..")) return undefined;
   try {

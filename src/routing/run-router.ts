@@ -1,19 +1,22 @@
 /**
  * The router inside a run: picks each unit's drafter (router.mode matrix or learned), logs every
- * decision, and at the end of the run writes one outcome per unit to the user-level store.
- * `fixed` mode installs no router (the pipeline runs exactly as before) and only logs outcomes.
+ * decision, and at the end of the run writes one outcome per unit to the user-level store (and
+ * keeps accepted, verified units as adaptive evaluation tasks: src/eval/adaptive.ts).
+ * In `fixed` mode (or without candidates) it only scores each unit for the live view — the role's
+ * own model drafts every unit, as before routing existed — and logs outcomes.
  */
 
 import { fallbackCost } from "../app/route.js";
 import { createRedactor } from "../checks/redact.js";
 import type { HierocodeConfig } from "../config/schema.js";
 import type { PriceTable } from "../cost/price-table.js";
-import type { CapacityProfile, HostMemory } from "../pipeline/capacity.js";
+import { captureAdaptiveTasks } from "../eval/adaptive.js";
+import type { HostMemory } from "../pipeline/capacity.js";
 import type { RoleRuntime } from "../pipeline/model-call.js";
 import type { PipelineResult } from "../pipeline/pipeline-types.js";
 import type { PlanUnit } from "../pipeline/plan-schema.js";
+import type { DrafterChoice, DrafterRouter } from "../pipeline/unit-types.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
-import type { Provider } from "../providers/spec.js";
 import type { Database } from "../store/database.js";
 import { estimateTokens } from "../tokens/heuristic.js";
 import { type ComplexityScore, type UnitKind, unitKindOf } from "./complexity.js";
@@ -21,7 +24,9 @@ import { openLearningDatabase, outcomeStore } from "./outcome-store.js";
 import { type RouteCandidate, type RouteDecision, route } from "./router.js";
 import {
   drafterCandidates,
+  fileTokens,
   loadEvidence,
+  type ProbedCandidate,
   probeCandidates,
   repoHasTests,
   routeCandidates,
@@ -46,6 +51,11 @@ export interface RunRouterInput {
   runtime: ProviderRuntime;
   signal?: AbortSignal;
   now?: () => number;
+  /**
+   * Candidates pre-flight found unusable (`provider/model` → why): never probed, never chosen,
+   * shown as excluded in the logged decision.
+   */
+  unavailable?: ReadonlyMap<string, string>;
 }
 
 interface Routed {
@@ -57,8 +67,11 @@ interface Routed {
 }
 
 export interface RunRouter {
-  /** For PipelineDeps.routeDrafter; undefined in fixed mode. */
-  routeDrafter?: (unit: PlanUnit) => Promise<{ binding: RoleRuntime; profile: CapacityProfile } | undefined>;
+  /**
+   * For PipelineDeps.routeDrafter: every unit's complexity and drafter (for the live view); a
+   * binding only in matrix/learned mode when a candidate other than the role's own model is chosen.
+   */
+  routeDrafter?: DrafterRouter;
   /** Writes the decisions and one outcome per drafted unit; returns how many outcomes were written. */
   recordOutcomes(result: PipelineResult, stateDatabase: Database): number;
 }
@@ -68,71 +81,116 @@ export function createRunRouter(input: RunRouterInput): RunRouter {
   const now = input.now ?? Date.now;
   const testsPresent = repoHasTests(input.repoRoot);
   const routed = new Map<string, Routed>();
-  const choices = new Map<string, { binding: RoleRuntime; profile: CapacityProfile } | undefined>();
-  let probed:
-    | Promise<Array<{ providerName: string; model: string; provider: Provider; profile: CapacityProfile }>>
-    | undefined;
+  const choices = new Map<string, DrafterChoice>();
+  let probed: Promise<ProbedCandidate[]> | undefined;
   const probe = () => {
-    probed ??= (() => {
+    probed ??= (async () => {
       const list = drafterCandidates(config, input.runtime).map((item) =>
         item.providerName === input.drafter.providerName && item.model === input.drafter.model
           ? { ...item, provider: input.drafter.provider }
           : item,
       );
-      return probeCandidates(list, {
+      const dropped = (item: { providerName: string; model: string }, index: number) =>
+        index > 0 ? input.unavailable?.get(`${item.providerName}/${item.model}`) : undefined;
+      // Candidates pre-flight found unreachable are not probed again (a down server's probe
+      // would only wait for its timeout).
+      const usable = list.filter((item, index) => dropped(item, index) === undefined);
+      const profiles = await probeCandidates(usable, {
         config,
         memory: input.memory,
         ...(input.signal ? { signal: input.signal } : {}),
       });
+      return list.map((item, index): ProbedCandidate => {
+        const why = dropped(item, index);
+        if (why !== undefined) return { ...item, unavailable: why };
+        return profiles[usable.indexOf(item)] ?? item;
+      });
     })();
     return probed;
   };
-  const promptTokensOf = (unit: PlanUnit) =>
-    draftOverhead + (unit.est_input_tokens > 0 ? unit.est_input_tokens : estimateTokens(unit.goal));
+  /**
+   * Tokens of the unit's drafting prompt for the guards: the prompt overhead, the goal, and the
+   * larger of the planner's estimate and the existing targets' size on disk (the targets must be
+   * in the prompt; the planner's number is a model's guess).
+   */
+  const promptTokensOf = (unit: PlanUnit) => {
+    const targets = unit.target_files
+      .filter((file) => !unit.new_files.includes(file))
+      .reduce((sum, file) => sum + (fileTokens(input.repoRoot, file) ?? 0), 0);
+    return draftOverhead + estimateTokens(unit.goal) + Math.max(Math.max(0, unit.est_input_tokens), targets);
+  };
   const settingsFor = (promptTokens: number, candidates: RouteCandidate[]) =>
     routerSettings(config, fallbackCost(config, input.runtime, promptTokens, input.priceTable, candidates));
 
-  const routeDrafter =
-    config.router.mode === "fixed" || (config.routing.drafter?.candidates ?? []).length === 0
-      ? undefined
-      : async (unit: PlanUnit) => {
-          if (choices.has(unit.id)) return choices.get(unit.id);
-          const list = await probe();
-          const promptTokens = promptTokensOf(unit);
-          const candidates = routeCandidates(list, promptTokens, input.priceTable);
-          const settings = settingsFor(promptTokens, candidates);
-          const score = scoreUnit(input.repoRoot, unit, testsPresent);
-          const kind = unitKindOf(unit);
-          const decision = route(
-            { id: unit.id, complexity: score, kind, promptTokens, files: unit.target_files.length },
-            candidates,
-            settings,
-            config.router.mode === "learned" ? loadEvidence(input.env, config, now()) : new Map(),
-            input.runId,
-          );
-          routed.set(unit.id, { score, kind, decision, candidates, fallbackCost: settings.fallbackCost });
-          const index = candidates.indexOf(decision.chosen);
-          const chosen = list[index];
-          const choice =
-            !chosen || index === 0
-              ? undefined
-              : {
-                  binding: {
-                    providerName: chosen.providerName,
-                    provider: chosen.provider,
-                    model: chosen.model,
-                    ...(config.providers[chosen.providerName]?.num_ctx
-                      ? { pinnedNumCtx: config.providers[chosen.providerName]?.num_ctx as number }
-                      : {}),
-                  },
-                  profile: chosen.profile,
-                };
-          choices.set(unit.id, choice);
-          return choice;
-        };
+  const routing = config.router.mode !== "fixed" && (config.routing.drafter?.candidates ?? []).length > 0;
+  const routeDrafter: DrafterRouter = async (unit: PlanUnit) => {
+    const cached = choices.get(unit.id);
+    if (cached) return cached;
+    const score = scoreUnit(input.repoRoot, unit, testsPresent);
+    const kind = unitKindOf(unit);
+    const own = {
+      complexity: score.score,
+      band: score.band,
+      kind,
+      provider: input.drafter.providerName,
+      model: input.drafter.model,
+    };
+    if (!routing) {
+      const choice: DrafterChoice = {
+        info: {
+          ...own,
+          mode: config.router.mode,
+          reason:
+            config.router.mode === "fixed"
+              ? "router.mode fixed: the role's own model"
+              : "no routing.drafter.candidates: the role's own model",
+        },
+      };
+      choices.set(unit.id, choice);
+      return choice;
+    }
+    const list = await probe();
+    const promptTokens = promptTokensOf(unit);
+    const candidates = routeCandidates(list, promptTokens, input.priceTable);
+    const settings = settingsFor(promptTokens, candidates);
+    const decision = route(
+      { id: unit.id, complexity: score, kind, promptTokens, files: unit.target_files.length },
+      candidates,
+      settings,
+      config.router.mode === "learned" ? loadEvidence(input.env, config, now()) : new Map(),
+      input.runId,
+    );
+    routed.set(unit.id, { score, kind, decision, candidates, fallbackCost: settings.fallbackCost });
+    const index = candidates.indexOf(decision.chosen);
+    const chosen = list[index];
+    const info = {
+      ...own,
+      provider: decision.chosen.provider,
+      model: decision.chosen.model,
+      mode: decision.mode,
+      reason: decision.reason,
+    };
+    const choice: DrafterChoice =
+      !chosen?.profile || index === 0
+        ? { info }
+        : {
+            binding: {
+              providerName: chosen.providerName,
+              provider: chosen.provider,
+              model: chosen.model,
+              ...(config.providers[chosen.providerName]?.num_ctx
+                ? { pinnedNumCtx: config.providers[chosen.providerName]?.num_ctx as number }
+                : {}),
+            },
+            profile: chosen.profile,
+            info,
+          };
+    choices.set(unit.id, choice);
+    return choice;
+  };
 
   return {
-    ...(routeDrafter ? { routeDrafter } : {}),
+    ...(config.routing.drafter ? { routeDrafter } : {}),
     recordOutcomes(result, stateDatabase) {
       const store = outcomeStore(openLearningDatabase(input.env));
       const redact = createRedactor(input.env);
@@ -266,6 +324,14 @@ export function createRunRouter(input: RunRouterInput): RunRouter {
           messages: sum("messages"),
         });
         written++;
+      }
+      // Accepted, verified units become adaptive evaluation tasks (src/eval/adaptive.ts).
+      try {
+        captureAdaptiveTasks({ env: input.env, config, repoRoot: input.repoRoot, result, now: now() });
+      } catch (error) {
+        throw new Error(
+          `adaptive tasks not kept (${written} outcomes were logged): ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
       return written;
     },

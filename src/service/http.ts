@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { hostname, networkInterfaces } from "node:os";
 import { createMcpHandler } from "@modelcontextprotocol/server";
 import type * as z from "zod/v4";
+import { recoverRepository } from "../app/recover.js";
 import { resolveWorkerBinding, runWorker } from "../app/worker.js";
 import { loadConfigOrThrow } from "../config/load.js";
 import { ConfigError } from "../errors.js";
@@ -43,6 +44,8 @@ export interface ServiceOptions {
   runtime?: Partial<ProviderRuntime>;
   /** How often SSE streams look at the job (ms). */
   eventPollMs?: number;
+  /** The service's log (stderr). */
+  log?: (line: string) => void;
 }
 
 export interface RunningService {
@@ -395,6 +398,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       let repo: string;
       try {
         repo = resolveRepoRoot(input.repo, options.cwd);
+        // Repaired now (the client may read the tree next) and again when a worker runs the job.
+        for (const line of recoverRepository(repo, options.env)) options.log?.(line);
       } catch (error) {
         const shape = toolErrorOf(error);
         throw new HttpProblem(422, shape.type, shape.message, shape.suggestion, "repo");

@@ -48,6 +48,7 @@ export async function serve(options: ServeOptions): Promise<void> {
         poolSize: size,
         env,
         cwd: options.cwd,
+        log: options.log,
       });
       close = running.close;
       options.log(

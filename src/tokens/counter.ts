@@ -10,4 +10,11 @@ export interface TokenCounter {
    * certainly count; `count` stays exact and synchronous either way.
    */
   prepare?(): void;
+  /**
+   * A sound upper bound of `count(text)` computed without the tokenizer (real tokenizers only:
+   * `tokenUpperBound` in real-tokenizers.ts). Callers that only need to know that a text fits a
+   * budget use it first and count exactly only when the bound does not settle the question, so a
+   * small prompt never waits for a vocabulary to load.
+   */
+  atMost?(text: string): number;
 }

@@ -2,5 +2,5 @@
 export type { TokenCounter } from "./counter.js";
 export { type CountResult, countTokensExact } from "./exact-count.js";
 export { estimateTokens, heuristicCounter } from "./heuristic.js";
-export { encodeWith, realTokenizer, type TokenizerId } from "./real-tokenizers.js";
+export { encodeWith, realTokenizer, type TokenizerId, tokenUpperBound } from "./real-tokenizers.js";
 export { claudeScale, defaultTokenCounter, tokenCounterFor } from "./select.js";

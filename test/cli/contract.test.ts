@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runFailure } from "../../src/cli/commands/run.js";
 import { ExitCode } from "../../src/errors.js";
 import { cli, sandboxHome } from "../app/cli-harness.js";
 
@@ -40,6 +41,7 @@ mkdirSync(plain);
 const usageErrors: Array<[what: string, argv: string[], message: RegExp]> = [
   ["an unknown command", ["frob"], /unknown command 'frob'/],
   ["an unknown option", ["doctor", "--bogus"], /unknown option '--bogus'/],
+  ["help for an unknown command", ["help", "frob"], /unknown command 'frob'/],
   ["a word for a number", ["workers", "suggest", "--context", "abc"], /--context <tokens>.*'abc' is invalid/],
   ["a word for seconds", ["doctor", "--timeout", "abc"], /--timeout <seconds>.*'abc' is invalid/],
   ["zero seconds", ["doctor", "--timeout", "0"], /--timeout <seconds>.*'0' is invalid/],
@@ -52,6 +54,13 @@ const usageErrors: Array<[what: string, argv: string[], message: RegExp]> = [
     /not a file inside the repository/,
   ],
   ["--repo on a missing folder", ["plan", "-t", "x", "--repo", join(scratch, "nope")], /is not a folder/],
+  ["plan --write into .git/", ["plan", "-t", "x", "--write", ".git/HEAD"], /path inside \.git refused/],
+  ["worker --max-tokens 0", ["worker", "--max-tokens", "0", "hi"], /--max-tokens expects a whole number/],
+];
+// Run in a folder outside any git repository (the repository commands refuse it, like run does).
+const outsideGit: Array<[what: string, argv: string[]]> = [
+  ["repo map", ["repo", "map"]],
+  ["repo symbols", ["repo", "symbols", "--json"]],
 ];
 
 describe("CLI contract", () => {
@@ -74,6 +83,14 @@ describe("CLI contract", () => {
     });
   }
 
+  for (const [what, argv] of outsideGit) {
+    it(`${what} outside a git repository: exit 2, nothing indexed`, async () => {
+      const result = await cli(argv, env, plain);
+      expect(result.code, result.stderr).toBe(ExitCode.usage);
+      expect(result.stderr + result.stdout).toMatch(/not inside a git repository/);
+    });
+  }
+
   it("a config error brings a hint too", async () => {
     const broken = sandboxHome();
     afterAll(() => rmSync(join(broken.home, ".."), { recursive: true, force: true }));
@@ -93,6 +110,48 @@ describe("CLI contract", () => {
       ok: false,
       errors: [expect.stringContaining("missing.yaml")],
     });
+  });
+
+  // Reports that fail (doctor, config validate, patch apply, run, draft) keep their own fields and
+  // carry the same error object as every other failure.
+  const staleReply = join(scratch, "stale-reply.txt");
+  writeFileSync(
+    staleReply,
+    "src/a.py\n<<<<<<< SEARCH\n    return 2\n=======\n    return 3\n>>>>>>> REPLACE\n",
+  );
+  const failedReports: Array<[argv: string[], exit: number, code: string]> = [
+    [["doctor", "--json", "--timeout", "2"], ExitCode.checksFailed, "checks_failed"],
+    [["config", "validate", "--json", "-c", join(scratch, "missing.yaml")], ExitCode.config, "config"],
+    [["config", "show", "--json", "-c", join(scratch, "missing.yaml")], ExitCode.config, "config"],
+    [["patch", "apply", "--json", staleReply], ExitCode.editsFailed, "edits_failed"],
+  ];
+  for (const [argv, exit, code] of failedReports) {
+    it(`${argv
+      .filter((arg) => arg !== "--json")
+      .slice(0, 2)
+      .join(" ")} --json that fails: ok false with error {code, message, hint}`, async () => {
+      const result = await cli(argv, env, repo);
+      expect(result.code, result.stderr).toBe(exit);
+      const parsed = JSON.parse(result.stdout) as { ok: boolean; error?: Record<string, string> };
+      expect(parsed.ok).toBe(false);
+      expect(parsed.error).toEqual({ code, message: expect.any(String), hint: expect.any(String) });
+      expect(parsed.error?.message?.length).toBeGreaterThan(10);
+    });
+  }
+
+  it("run --json: the error follows the exit code (unwritten 9 > units not accepted 12 > unverified 11)", () => {
+    const clean = { failed: [], skipped: [], verification: { unverifiedUnits: [] } };
+    expect(runFailure(clean, 0)).toBeUndefined();
+    expect(runFailure({ ...clean, verification: { unverifiedUnits: ["u2"] } }, 0)).toMatchObject({
+      code: "verify_failed",
+      message: expect.stringContaining("u2"),
+    });
+    expect(runFailure({ ...clean, failed: ["u1"], skipped: ["u3"] }, 0)).toMatchObject({
+      code: "units_failed",
+      message: "units not accepted: u1, u3",
+      hint: expect.any(String),
+    });
+    expect(runFailure({ ...clean, failed: ["u1"] }, 2)).toMatchObject({ code: "edits_failed" });
   });
 
   const successes: string[][] = [

@@ -149,6 +149,31 @@ describe("progress view", () => {
     expect(stream.text).not.toContain("\u001b[");
   });
 
+  it("shows the planner's redirect: its phase, then the line with its tokens and direction", () => {
+    const stream = new Collect();
+    const view = new ProgressView({ stream, live: false, paint: noColour(), now: () => 0 });
+    const usage = { inputTokens: 900, outputTokens: 23, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const events: PipelineEvent[] = [
+      { type: "unit-started", unitId: "u1", goal: "g" },
+      { type: "call-started", role: "planner", model: "claude-opus-4-8", purpose: "redirect", unitId: "u1" },
+      {
+        type: "redirect",
+        unitId: "u1",
+        reason: "low confidence",
+        direction: "Keep add.\nMore.",
+        usage,
+        truncated: false,
+      },
+      { type: "call-started", role: "drafter", model: "qwen2.5-coder:7b", purpose: "draft 2", unitId: "u1" },
+    ];
+    for (const event of events) view.handle(event);
+    view.stop();
+    const lines = stream.text.trimEnd().split("\n");
+    expect(lines).toContain("u1 redirecting (claude-opus-4-8)");
+    expect(lines).toContain("u1: planner redirect (23 tokens): Keep add.");
+    expect(lines, lines.join("\n")).toContain("u1 revising r1");
+  });
+
   it("on a terminal redraws one panel in place, with findings kept above it", async () => {
     const stream = new Collect();
     stream.isTTY = true;
@@ -246,5 +271,83 @@ describe("a panel taller than the terminal", () => {
     expect(lines.some((line) => /u21 +drafting/.test(line))).toBe(true);
     expect(lines.some((line) => /u1 +accepted/.test(line))).toBe(false);
     expect(lines).toContain("  … 22 more: 20 accepted, 0 failed, 0 skipped, 2 queued");
+  });
+});
+
+describe("complexity and the routed drafter in the view", () => {
+  const routed = (
+    unitId: string,
+    complexity: number,
+    mode: "fixed" | "matrix" | "learned",
+    model: string,
+  ): PipelineEvent => ({
+    type: "unit-routed",
+    unitId,
+    complexity,
+    band: complexity < 2 ? "trivial" : "simple",
+    kind: "edit",
+    provider: model.startsWith("claude") ? "api" : "local",
+    model,
+    mode,
+    routed: model.startsWith("claude"),
+    reason: "matrix: …",
+  });
+  const plan: PipelineEvent = {
+    type: "plan-ready",
+    plan: { summary: "s", units: [unit("u1", ["a.ts"]), unit("u2", ["b.ts"])] },
+    fromCache: false,
+    fromLog: false,
+  };
+  const apiDraft: PipelineEvent = {
+    type: "call-started",
+    role: "drafter",
+    model: "claude-haiku-4-5",
+    purpose: "draft 1",
+    unitId: "u1",
+  };
+
+  it("the panel shows each unit's complexity and the drafter the router chose", async () => {
+    const stream = new Collect();
+    stream.isTTY = true;
+    const view = new ProgressView({ stream, live: true, paint: noColour(), now: () => 1000 });
+    for (const event of [
+      plan,
+      routed("u1", 3.2, "matrix", "claude-haiku-4-5"),
+      { type: "unit-started", unitId: "u1", goal: "goal u1" } as PipelineEvent,
+      apiDraft,
+      routed("u2", 0.4, "matrix", "qwen2.5-coder:7b"),
+      { type: "unit-started", unitId: "u2", goal: "goal u2" } as PipelineEvent,
+    ])
+      view.handle(event);
+    view.render();
+    const screen = await emulate(stream.text);
+    view.stop();
+    expect(screen).toMatch(/u1 +drafting +\S+ +c3\.2 → claude-haiku-4-5 +goal u1/);
+    expect(screen).toMatch(/u2 +drafting +\S+ +c0\.4 → qwen2\.5-coder:7b +goal u2/);
+  });
+
+  it("off a terminal: one routing line per unit, and the drafting line names the routed model", () => {
+    const stream = new Collect();
+    const view = new ProgressView({ stream, live: false, paint: noColour(), now: () => 0 });
+    for (const event of [
+      plan,
+      routed("u1", 3.2, "learned", "claude-haiku-4-5"),
+      { type: "unit-started", unitId: "u1", goal: "goal u1" } as PipelineEvent,
+      apiDraft,
+      // A redo after failing tests routes the unit again: no second routing line.
+      routed("u1", 3.2, "learned", "claude-haiku-4-5"),
+      routed("u2", 0.4, "fixed", "qwen2.5-coder:7b"),
+      { type: "unit-started", unitId: "u2", goal: "goal u2" } as PipelineEvent,
+    ])
+      view.handle(event);
+    view.stop();
+    expect(stream.text.trimEnd().split("\n")).toEqual([
+      "plan: 2 unit(s)",
+      "u1 complexity 3.2 (simple, edit) → api/claude-haiku-4-5",
+      "u1 drafting (claude-haiku-4-5)",
+      // fixed mode: the complexity only, the role's own model drafts.
+      "u2 complexity 0.4 (trivial, edit)",
+      "u2 drafting (qwen2.5-coder:7b)",
+    ]);
   });
 });

@@ -90,7 +90,9 @@ describe("config loading", () => {
       "claude_pro",
     );
     const missing = loadConfig({ env: { ...env, HIEROCODE_CONFIG: join(home, "nope.yaml") } });
-    expect(missing.errors[0]).toMatch(/HIEROCODE_CONFIG: file .*nope\.yaml does not exist/);
+    expect(missing.errors[0]).toMatch(
+      /config file .*nope\.yaml does not exist \(named by --config or HIEROCODE_CONFIG\)/,
+    );
   });
 
   it("ignores v0.1 legacy keys with a warning, and warns on unknown keys", () => {

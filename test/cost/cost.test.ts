@@ -117,6 +117,24 @@ describe("estimateRun", () => {
     expect(estimate.totals.worstUsd).toBeGreaterThan(estimate.totals.expectedUsd ?? 0);
   });
 
+  it("counts a 50-token redirect, one more draft and one more review before each worst-case escalation", () => {
+    const units = [{ est_input_tokens: 1000 }, { est_input_tokens: 3000 }];
+    const without = estimateRun({ ...base, units }, builtinPriceTable);
+    const withRedirects = estimateRun(
+      {
+        ...base,
+        units,
+        policy: { ...base.policy, redirect_before_escalation: true, redirect_max_output_tokens: 50 },
+      },
+      builtinPriceTable,
+    );
+    expect(withRedirects.worst.planner.calls).toBe(without.worst.planner.calls + 2);
+    expect(withRedirects.worst.planner.outputTokens).toBe(without.worst.planner.outputTokens + 2 * 50);
+    expect(withRedirects.worst.drafter.calls).toBe(without.worst.drafter.calls + 2);
+    expect(withRedirects.worst.reviewer.calls).toBe(without.worst.reviewer.calls + 2);
+    expect(withRedirects.expected.planner.calls).toBe(without.expected.planner.calls);
+  });
+
   it("costs zero planner calls on a cache hit and counts subscription messages for CLI roles", () => {
     const estimate = estimateRun(
       {

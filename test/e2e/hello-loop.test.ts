@@ -40,7 +40,8 @@ const plan = {
 const schemaOf = (request: ScriptRequest) =>
   JSON.stringify((request.body as { format?: unknown }).format ?? {});
 const isPlanner = (request: ScriptRequest) => schemaOf(request).includes('"units"');
-const isReviewer = (request: ScriptRequest) => schemaOf(request).includes('"action"');
+// The full verdict's schema has "action", the compact checkpoint's (the default) "escalate".
+const isReviewer = (request: ScriptRequest) => /"action"|"escalate"/.test(schemaOf(request));
 const verdict = (action: string, feedback = "") => ({
   json: { action, feedback, issues: [], confidence: 0.9, sub_units: [] },
 });

@@ -277,7 +277,7 @@ describe("hierocode run (built CLI, fake servers)", { timeout: 60_000 }, () => {
   });
 
   it("escalates to the planner with the feedback and the failed attempt when confirmed (--yes)", async () => {
-    setup();
+    setup({ redirect_before_escalation: false }); // the redirect: compact-checkpoints.test.ts
     anthropic.script
       .on(
         { system: "You are the planner" },
@@ -311,7 +311,7 @@ describe("hierocode run (built CLI, fake servers)", { timeout: 60_000 }, () => {
   });
 
   it("declines escalation without a terminal or --yes, and exits 12", async () => {
-    setup();
+    setup({ redirect_before_escalation: false });
     anthropic.script.on(
       { system: "You are the planner" },
       { json: { summary: "s", units: [unit("u1", ["src/app/math.ts"])] } },

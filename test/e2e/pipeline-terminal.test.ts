@@ -84,7 +84,10 @@ describe("hierocode run in a terminal", { timeout: 60_000 }, () => {
       { text: searchReplace("src/app/strings.ts", "  return text.toUpperCase();", "  return text.trim();") },
     );
     const sandbox = makeSandbox(
-      roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl }),
+      roleConfig(
+        { anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl },
+        { redirect_before_escalation: false }, // straight to the consent prompt
+      ),
       {},
     );
     const run = await runInTerminal(

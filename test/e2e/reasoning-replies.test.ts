@@ -120,9 +120,10 @@ describe("reasoning models through the built CLI", { timeout: 60_000 }, () => {
     const budgets = reviewerRequests().map(
       (request) => (request.body.max_tokens ?? request.body.max_completion_tokens) as number,
     );
-    // Cut off at 400 while thinking, asked again with room; later reviews get the room at once.
-    expect(budgets[0]).toBe(400);
-    expect(budgets[1]).toBeGreaterThan(400 + Math.ceil(long.length / 4));
+    // Cut off at the compact verdict's 100 while thinking, asked again with room; later reviews
+    // get the room at once.
+    expect(budgets[0]).toBe(100);
+    expect(budgets[1]).toBeGreaterThan(100 + Math.ceil(long.length / 4));
     expect(budgets.slice(2).every((budget) => budget === budgets[1])).toBe(true);
     expect(budgets).toHaveLength(3);
   });

@@ -2,9 +2,14 @@
  * A fake Ollama server speaking the native REST API as protocols.md §2 describes it: NDJSON
  * streaming on by default (when `stream` is absent), nanosecond durations, optional metrics,
  * `/api/tags`, `/api/show`, `/api/ps`, `/api/version`, and 404 `model 'x' not found` for
- * models that are not in its pulled list. Replies come from a Script.
+ * models that are not in its pulled list. Replies come from a Script. `/api/embed` answers as
+ * Ollama's EmbedHandler does (server/routes.go): one L2-normalized vector per input (see
+ * embedding.ts), an empty list for a missing or empty input, 400 `invalid input type`, 404
+ * `model "x" not found, try pulling it first`, 501 for a model without the `embedding` capability,
+ * and 400 when `truncate: false` meets an input longer than the model's context.
  */
 import type { ServerResponse } from "node:http";
+import { fakeEmbedding, fakeEmbeddingTokens } from "./embedding.js";
 import {
   applyEndpointRule,
   type FakeServer,
@@ -39,6 +44,8 @@ export interface FakeOllamaModel {
   contextLength?: number;
   sizeBytes?: number;
   capabilities?: string[];
+  /** Embedding dimensions of a model with the `embedding` capability (default 768). */
+  dims?: number;
 }
 
 export interface FakeOllamaOptions {
@@ -61,6 +68,22 @@ export interface FakeOllama extends FakeServer {
   runners: { loads: number; reloads: number; clamped: number; numCtxSeen: Map<string, number[]> };
   /** Pretends a runner is already loaded with this context (a previous run's), as /api/ps reports it. */
   preload(model: string, numCtx: number): void;
+}
+
+/** An embedding model as `ollama pull nomic-embed-text` gives it (768 dimensions, 2048-token context). */
+export function nomicEmbedModel(): FakeOllamaModel {
+  return {
+    name: "nomic-embed-text:latest",
+    family: "nomic-bert",
+    architecture: "nomic-bert",
+    parameterSize: "137M",
+    parameterCount: 136_727_040,
+    quantization: "F16",
+    contextLength: 2048,
+    sizeBytes: 274_302_450,
+    capabilities: ["embedding"],
+    dims: 768,
+  };
 }
 
 export function defaultOllamaModels(): FakeOllamaModel[] {
@@ -331,6 +354,38 @@ export async function startFakeOllama(
     response.end(`${JSON.stringify(final)}\n`);
   };
 
+  const serveEmbed = (request: RecordedRequest, response: ServerResponse) => {
+    if (request.rawBody.length === 0) return sendJson(response, 400, { error: "missing request body" });
+    if (request.body === undefined || request.body === null || typeof request.body !== "object")
+      return sendJson(response, 400, { error: "invalid character in request body" });
+    const body = request.body as { model?: unknown; input?: unknown; truncate?: unknown };
+    let input: string[];
+    if (typeof body.input === "string") input = body.input.length > 0 ? [body.input] : [];
+    else if (Array.isArray(body.input)) {
+      if (!body.input.every((item) => typeof item === "string"))
+        return sendJson(response, 400, { error: "invalid input type" });
+      input = body.input as string[];
+    } else if (body.input === undefined || body.input === null) input = [];
+    else return sendJson(response, 400, { error: "invalid input type" });
+    const name = typeof body.model === "string" ? body.model : "";
+    const model = find(name);
+    if (!model) return sendJson(response, 404, { error: `model "${name}" not found, try pulling it first` });
+    if (!(model.capabilities ?? []).includes("embedding"))
+      return sendJson(response, 501, { error: "This server does not support embeddings." });
+    if (input.length === 0) return sendJson(response, 200, { model: name, embeddings: [] });
+    const window = model.contextLength ?? 2048;
+    if (body.truncate === false && input.some((text) => fakeEmbeddingTokens([text]) > window))
+      return sendJson(response, 400, { error: "input length exceeds maximum context length" });
+    const dims = model.dims ?? 768;
+    return sendJson(response, 200, {
+      model: name,
+      embeddings: input.map((text) => fakeEmbedding(text, dims)),
+      total_duration: 14_143_917,
+      load_duration: 1_019_500,
+      prompt_eval_count: input.reduce((sum, text) => sum + Math.min(window, fakeEmbeddingTokens([text])), 0),
+    });
+  };
+
   const server = await startFakeServer(
     resolvedScript,
     async (request, response) => {
@@ -339,6 +394,7 @@ export async function startFakeOllama(
       if (isGeneration) return serveGeneration(request, response, scriptReq);
       const faultBody = (status: number) => ({ error: `fake fault ${status}` });
       if (await applyEndpointRule(resolvedScript, scriptReq, response, faultBody)) return;
+      if (request.path === "/api/embed" && request.method === "POST") return serveEmbed(request, response);
       serveMetadata(request, response);
     },
     options.port,

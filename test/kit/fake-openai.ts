@@ -3,8 +3,13 @@
  * `chat.completion` objects, `chat.completion.chunk` SSE with `stream_options.include_usage`
  * (last chunk has `choices: []` and the usage) ending in `data: [DONE]`, `/v1/models` with
  * vLLM's `max_model_len`, and both error shapes (`{"error":{…}}` and vLLM's older `{"object":"error",…}`).
+ * `/v1/embeddings` answers `{object: "list", data: [{object: "embedding", embedding, index}], model,
+ * usage}` for models marked `embedding` (vectors from embedding.ts; base64 on request), and
+ * rejects as OpenAI does: a missing `input` (`'input' is a required property`), an empty string
+ * or list (`'$.input' is invalid…`), an unknown model (404 model_not_found), a chat model (400).
  */
 import type { ServerResponse } from "node:http";
+import { fakeEmbedding, fakeEmbeddingTokens } from "./embedding.js";
 import {
   applyEndpointRule,
   type FakeServer,
@@ -32,6 +37,9 @@ export interface FakeOpenAiModel {
   /** vLLM reports the served context length as `max_model_len`. */
   maxModelLen?: number;
   ownedBy?: string;
+  /** An embedding model (served by /v1/embeddings only), with its dimensions (default 1536). */
+  embedding?: boolean;
+  dims?: number;
 }
 
 export interface FakeOpenAiOptions {
@@ -321,6 +329,51 @@ export async function startFakeOpenAI(
       })),
     });
 
+  const serveEmbeddings = (request: RecordedRequest, response: ServerResponse) => {
+    const body = (request.body ?? {}) as { model?: unknown; input?: unknown; encoding_format?: unknown };
+    if (typeof body.model !== "string" || body.model === "")
+      return fail(response, 400, "you must provide a model parameter", null, "model");
+    if (body.input === undefined) return fail(response, 400, "'input' is a required property");
+    const invalid = () =>
+      fail(
+        response,
+        400,
+        "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+      );
+    const input = typeof body.input === "string" ? [body.input] : body.input;
+    if (
+      !Array.isArray(input) ||
+      input.length === 0 ||
+      !input.every((item) => typeof item === "string" && item !== "")
+    )
+      return invalid();
+    const model = models.find((entry) => entry.id === body.model);
+    if (!model)
+      return fail(
+        response,
+        404,
+        `The model \`${body.model}\` does not exist or you do not have access to it.`,
+        "model_not_found",
+      );
+    if (!model.embedding)
+      return fail(response, 400, `The model \`${body.model}\` does not support embeddings.`, null, "model");
+    const base64 = body.encoding_format === "base64";
+    const tokens = fakeEmbeddingTokens(input as string[]);
+    return sendJson(response, 200, {
+      object: "list",
+      data: (input as string[]).map((text, index) => {
+        const vector = fakeEmbedding(text, model.dims ?? 1536);
+        return {
+          object: "embedding",
+          index,
+          embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString("base64") : vector,
+        };
+      }),
+      model: body.model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
+  };
+
   const server = await startFakeServer(
     resolvedScript,
     async (request, response) => {
@@ -338,6 +391,8 @@ export async function startFakeOpenAI(
       const faultBody = (status: number) => openAiErrorBody(status, "fake fault", null, shape);
       if (await applyEndpointRule(resolvedScript, scriptReq, response, faultBody)) return;
       if (request.path === `${basePath}/models` && request.method === "GET") return serveModels(response);
+      if (request.path === `${basePath}/embeddings` && request.method === "POST")
+        return serveEmbeddings(request, response);
       return fail(response, 404, `Unknown request URL: ${request.method} ${request.path}`, "unknown_url");
     },
     options.port,

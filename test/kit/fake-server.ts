@@ -39,6 +39,11 @@ export interface FakeServer {
   lastRequest(path?: string): RecordedRequest;
   /** Resolves once at least `count` requests (to `path`, when given) have arrived. */
   waitForRequests(count: number, path?: string): Promise<RecordedRequest[]>;
+  /**
+   * The most requests matching `filter` that were open at the same time: from arrival until the
+   * reply ended or the client went away (concurrency as the server saw it).
+   */
+  peakInFlight(filter?: (request: RecordedRequest) => boolean): number;
   close(): Promise<void>;
 }
 
@@ -72,6 +77,9 @@ export async function startFakeServer(
   port = 0,
 ): Promise<StartedServer> {
   const requests: RecordedRequest[] = [];
+  // Arrival and end of every request on one counter (ordering only, no clock).
+  let sequence = 0;
+  const spans = new Map<RecordedRequest, { start: number; end?: number }>();
   const waiters: Array<{
     count: number;
     path: string | undefined;
@@ -108,8 +116,11 @@ export async function startFakeServer(
         rawBody,
         aborted: false,
       };
+      const span: { start: number; end?: number } = { start: sequence++ };
+      spans.set(recorded, span);
       response.on("close", () => {
         if (!response.writableFinished) recorded.aborted = true;
+        span.end = sequence++;
       });
       requests.push(recorded);
       wake();
@@ -146,6 +157,22 @@ export async function startFakeServer(
         waiters.push({ count, path, resolve });
         wake();
       });
+    },
+    peakInFlight(filter) {
+      const steps: Array<[number, number]> = [];
+      for (const [request, span] of spans) {
+        if (filter && !filter(request)) continue;
+        steps.push([span.start, 1]);
+        if (span.end !== undefined) steps.push([span.end, -1]);
+      }
+      steps.sort((a, b) => a[0] - b[0]);
+      let open = 0;
+      let peak = 0;
+      for (const [, change] of steps) {
+        open += change;
+        peak = Math.max(peak, open);
+      }
+      return peak;
     },
     close() {
       return new Promise<void>((resolve) => {

@@ -4,7 +4,15 @@
  * progress during a slow draft, cancellation reaching the model server, path refusals,
  * usage_summary against the ledger, submit_task + task_status.
  */
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/client";
@@ -17,6 +25,7 @@ import { type FakeOpenAi, startFakeOpenAI } from "../kit/fake-openai.js";
 import {
   cliPath,
   gitIn,
+  leaveHalfWrittenTree,
   makeSandbox,
   roleConfig,
   runCliProcess,
@@ -140,6 +149,39 @@ describe("hierocode mcp (stdio, official client)", { timeout: 60_000 }, () => {
     expect(updates.some((update) => /drafter/.test(update.message ?? ""))).toBe(true);
     const prompt = JSON.stringify(ollama.lastRequest("/api/chat").body.messages);
     expect(prompt).toContain("double() returns 2 * x");
+  });
+
+  it("draft_code first completes a write a killed hierocode left half done, then drafts against it", async () => {
+    const newStrings =
+      'export function shout(text: string): string {\n  return text.toUpperCase() + "!";\n}\n';
+    const newUtil = "def double(x):\n    return x + x\n";
+    await leaveHalfWrittenTree(sandbox, {
+      "src/app/strings.ts": newStrings,
+      "lib/deep/nested/util.py": newUtil,
+    });
+    // the drafter edits the NEW content of the file the crash had not written yet
+    ollama.script.on(
+      { user: "lib/deep/nested/util.py" },
+      { text: searchReplace("lib/deep/nested/util.py", "    return x + x", "    return 2 * x") },
+    );
+    const mcp = await connect();
+    const result = await mcp.callTool({
+      name: "draft_code",
+      arguments: { goal: "write 2 * x", target_file: "lib/deep/nested/util.py" },
+    });
+    const draft = result.structuredContent as DraftResult;
+    expect(draft.status, `${JSON.stringify(draft)}\n${stderr}`).toBe("ok");
+    expect(draft.diff).toContain("-    return x + x");
+    expect(draft.warnings.join("\n")).toMatch(/interrupted write .* was completed: 2 file\(s\)/);
+    // all-new, no journal, no temp files
+    expect(readFileSync(join(sandbox.repo, "src/app/strings.ts"), "utf8")).toBe(newStrings);
+    expect(readFileSync(join(sandbox.repo, "lib/deep/nested/util.py"), "utf8")).toBe(newUtil);
+    const journals = join(sandbox.env.HIEROCODE_STATE_DIR ?? "", "journal");
+    for (const folder of existsSync(journals) ? readdirSync(journals) : [])
+      expect(readdirSync(join(journals, folder))).toEqual([]);
+    expect(gitIn(sandbox, ["status", "--porcelain", "--untracked-files=all"]).stdout).toBe(
+      " M lib/deep/nested/util.py\n M src/app/strings.ts\n",
+    );
   });
 
   it("cancelling the call aborts the model request", async () => {

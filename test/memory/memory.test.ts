@@ -107,8 +107,8 @@ describe("memory", { timeout: 90_000 }, () => {
     const memoryRecords = logRecords(sandbox).filter((record) => record.type === "memory");
     expect(memoryRecords).toHaveLength(1);
     expect(memoryRecords[0]?.notes).toEqual([
-      { id: 2, kind: "preference", scope: "global" },
-      { id: 1, kind: "note", scope: "global" },
+      { id: 2, kind: "preference", scope: "global", via: "preference" },
+      { id: 1, kind: "note", scope: "global", via: "fts" },
     ]);
     expect(String(memoryRecords[0]?.text)).toContain("arrow functions");
   });

@@ -48,6 +48,33 @@ describe("runGraph", () => {
     expect(h.maxActive()).toBe(2);
   });
 
+  it("keeps each lane to its own limit, and a full lane does not hold up another lane's nodes", async () => {
+    const h = harness();
+    const lane: Record<string, string> = {
+      l1: "local",
+      l2: "local",
+      l3: "local",
+      r1: "remote",
+      r2: "remote",
+    };
+    const done = runGraph({
+      nodes: ["l1", "l2", "l3", "r1", "r2"].map((id) => node(id)),
+      concurrency: 5,
+      lanes: { of: (graphNode) => lane[graphNode.id] ?? "local", limits: { local: 1, remote: 4 } },
+      run: h.run,
+    });
+    await tick();
+    // l2 and l3 wait for the local lane; the remote nodes behind them start at once.
+    expect(h.started).toEqual(["l1", "r1", "r2"]);
+    await h.finish("r1");
+    expect(h.started).toEqual(["l1", "r1", "r2"]);
+    await h.finish("l1");
+    expect(h.started).toEqual(["l1", "r1", "r2", "l2"]);
+    for (const id of ["r2", "l2", "l3"]) await h.finish(id);
+    await done;
+    expect(h.started).toEqual(["l1", "r1", "r2", "l2", "l3"]);
+  });
+
   it("waits for dependencies and orders units that share a file", async () => {
     const h = harness();
     const done = runGraph({

@@ -18,9 +18,10 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planJsonSchema } from "../../src/pipeline/plan-schema.js";
 import { verdictJsonSchema } from "../../src/pipeline/review-schema.js";
-import { claudeArguments } from "../../src/providers/claude-code-cli.js";
+import { claudeArguments, claudeEnvironment } from "../../src/providers/claude-code-cli.js";
 import { codexArguments } from "../../src/providers/codex-cli.js";
 import type { GenerateRequest } from "../../src/providers/spec.js";
+import { startFakeAnthropic } from "../kit/fake-anthropic.js";
 
 const bin = resolve(import.meta.dirname, "../../node_modules/.bin");
 const realClaude = join(bin, "claude");
@@ -133,6 +134,11 @@ function requests(): Array<{ name: string; request: GenerateRequest }> {
       name: "review, structured",
       request: { ...base, system: "review", maxOutputTokens: 1024, jsonSchema: verdictJsonSchema() },
     },
+    {
+      name: "review, compact checkpoint, 100-token cap",
+      request: { ...base, system: "review", maxOutputTokens: 100, jsonSchema: verdictJsonSchema("compact") },
+    },
+    { name: "redirect, text, 50-token cap", request: { ...base, system: "redirect", maxOutputTokens: 50 } },
     { name: "escalation, text", request: { ...base, system: "escalate", maxOutputTokens: 8000 } },
     { name: "default model, no system", request: { ...base, model: "default", maxOutputTokens: 100 } },
     {
@@ -159,7 +165,11 @@ describe("the real claude CLI accepts every argument vector hierocode builds", (
           writeFileSync(systemFile, request.system);
         }
         const args = claudeArguments(request, format, systemFile);
-        const outcome = await runUntil(realClaude, args, { env, input: "Task: add a test", cwd: repo });
+        const outcome = await runUntil(realClaude, args, {
+          env: claudeEnvironment(request, env),
+          input: "Task: add a test",
+          cwd: repo,
+        });
         const transcript = `argv: ${JSON.stringify(args).slice(0, 400)}\nstdout: ${outcome.stdout.slice(0, 600)}\nstderr: ${outcome.stderr.slice(0, 600)}`;
         expect(outcome.stderr, transcript).not.toMatch(
           /unknown option|not a valid JSON Schema|invalid|error:/i,
@@ -174,6 +184,46 @@ describe("the real claude CLI accepts every argument vector hierocode builds", (
       }, 45_000);
     }
   }
+
+  it("sends the output cap as max_tokens, with thinking off under 1,025 tokens (real claude → fake API)", async () => {
+    // A dummy key and ANTHROPIC_BASE_URL: the real binary talks to the fake Anthropic server,
+    // whose recorded requests show what Claude Code sent for CLAUDE_CODE_MAX_OUTPUT_TOKENS.
+    const api = await startFakeAnthropic(undefined, { apiKey: "sk-ant-contract-test" });
+    try {
+      api.script.setDefault({ text: "Keep add; write mul as a new export." });
+      const request: GenerateRequest = {
+        model: "claude-sonnet-4-6",
+        system: "You direct a small drafter model (contract test).",
+        messages: [{ role: "user", content: "Redirect the drafter." }],
+        maxOutputTokens: 50,
+      };
+      const outcome = await runUntil(realClaude, claudeArguments(request, "json"), {
+        env: claudeEnvironment(request, {
+          ...env,
+          ANTHROPIC_API_KEY: "sk-ant-contract-test",
+          ANTHROPIC_BASE_URL: api.url,
+        }),
+        input: "Redirect the drafter.",
+        cwd: repo,
+      });
+      const main = api
+        .requestsTo("/v1/messages")
+        .map(
+          (recorded) =>
+            recorded.body as { max_tokens?: number; thinking?: { type?: string }; system?: unknown },
+        )
+        .filter((body) => JSON.stringify(body.system ?? "").includes("contract test"));
+      const transcript = `stdout: ${outcome.stdout.slice(0, 600)}\nstderr: ${outcome.stderr.slice(0, 600)}`;
+      expect(main.length, transcript).toBeGreaterThan(0);
+      for (const body of main) {
+        expect(body.max_tokens, transcript).toBe(50);
+        expect(body.thinking?.type ?? "disabled", transcript).not.toMatch(/enabled|adaptive/);
+      }
+      expect(outcome.stdout, transcript).toContain("Keep add; write mul");
+    } finally {
+      await api.close();
+    }
+  }, 45_000);
 
   it("rejects a schema that carries $schema (what the fake must model too)", async () => {
     const schema = { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object" };
@@ -221,6 +271,20 @@ describe("the real codex CLI accepts every argument vector hierocode builds", ()
       expect(outcome.stderr, transcript).not.toMatch(
         /unexpected argument|Error loading config|Failed to read output schema/,
       );
+    }, 45_000);
+  }
+
+  for (const key of ["model_max_output_tokens", "max_output_tokens"]) {
+    it(`has no output cap to send: -c ${key} is an unknown field under --strict-config`, async () => {
+      // Why the codex provider sends no max tokens (README, "Output caps"): 0.171.0 knows no such
+      // key. Should a release add one, this fails and the provider should start sending it.
+      const outcome = await runUntil(
+        realCodex,
+        ["exec", "--json", "--skip-git-repo-check", "--strict-config", "-c", `${key}=100`, "-"],
+        { env, input: "x", cwd: repo, stopWhen: (stdout) => stdout.includes('"thread.started"') },
+      );
+      expect(outcome.stdout).not.toContain('"thread.started"');
+      expect(outcome.stderr).toContain(`unknown configuration field \`${key}\``);
     }, 45_000);
   }
 

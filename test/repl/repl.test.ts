@@ -310,6 +310,27 @@ describe("the REPL in a terminal", { timeout: 90_000 }, () => {
       "error: not undone: changed since /apply wrote them: src/app/strings.ts",
     );
     expect(read("src/app/math.ts")).toContain("return b + a;");
+    // /diff says what the disk holds, not what the session remembers: util.py reverted by hand
+    // is "not applied" (and /apply offers it again), strings.ts edited by hand is neither.
+    writeFileSync(join(sandbox.repo, "lib/deep/nested/util.py"), files["lib/deep/nested/util.py"] ?? "");
+    const compared = await entry(pty, "/diff");
+    expect(compared).toContain("(applied on disk: src/app/math.ts)");
+    expect(compared).toContain("(not applied: lib/deep/nested/util.py — /apply writes them)");
+    expect(compared).toContain(
+      "(changed on disk since the run, neither before nor after it: src/app/strings.ts)",
+    );
+    expect(compared).not.toContain("already applied");
+    since = pty.mark();
+    pty.type("/apply\r");
+    await answer(
+      pty,
+      /1 accepted file\(s\) from run [\s\S]*lib\/deep\/nested\/util\.py[\s\S]*\[y\/r\/n\/a\]$/,
+      "y",
+      since,
+    );
+    await pty.waitFor(/wrote lib\/deep\/nested\/util\.py\nhierocode>$/, { since });
+    expect(read("lib/deep/nested/util.py")).toContain("return 2 * x");
+    expect(read("src/app/strings.ts")).toBe("changed by hand\n");
     pty.type(ctrl.d);
     expect(await pty.exited).toBe(0);
   });

@@ -2,7 +2,11 @@ import { statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { clearIndexCache, indexRepo } from "../../src/repo/index.js";
-import { closeAllDatabases } from "../../src/store/database.js";
+import { IndexStore } from "../../src/repo/index-store.js";
+import { repoKey } from "../../src/repo/indexer.js";
+import { writeSymbolsJson } from "../../src/repo/symbols-json.js";
+import { writeRepoSymbolsJson } from "../../src/repo/symbols-snapshot.js";
+import { closeAllDatabases, openIndexDatabase } from "../../src/store/database.js";
 import { type TempRepo, tempRepo } from "./helpers.js";
 
 let repo: TempRepo | undefined;
@@ -141,5 +145,91 @@ describe("incremental index", () => {
     expect(second.files.find((file) => file.path === "b.py")?.sha256).not.toBe(
       first.files.find((file) => file.path === "b.py")?.sha256,
     );
+  });
+});
+
+describe("a file the parser failed on", () => {
+  it("is cached as failed, listed by path and not read again while unchanged", async () => {
+    repo = tempRepo({ "bad.py": "def bad(:\n", "ok.py": "def ok():\n    pass\n" });
+    age(repo.root, ["bad.py", "ok.py"]);
+    const cold = await indexRepo(repo.root, { env: repo.env, now: later });
+    expect(cold.parsed).toBe(2);
+    // No input is known that makes web-tree-sitter throw (it recovers with ERROR nodes), so the
+    // row a throwing parse leaves (parse-file.ts: status "failed") is written as that run would.
+    const store = new IndexStore(openIndexDatabase(repo.env), repoKey(repo.root));
+    const row = store.loadAll().get("bad.py")!;
+    store.save([{ ...row, status: "failed", lines: 0, symbolsJson: "", refs: "" }], [], [], later());
+    const warm = await indexRepo(repo.root, { env: repo.env, now: later });
+    expect(warm).toMatchObject({ parsed: 0, reused: 2, unparsed: ["bad.py"] });
+    expect(warm.skipped.unparsable).toBe(1);
+    expect(warm.files.find((file) => file.path === "bad.py")).toMatchObject({ junk: null, symbols: [] });
+    // Once edited it is parsed again.
+    repo.write("bad.py", "def fixed():\n    pass\n");
+    const edited = await indexRepo(repo.root, { env: repo.env, now: later });
+    expect(edited).toMatchObject({ parsed: 1, unparsed: [] });
+  });
+});
+
+describe("repo symbols --json snapshot", () => {
+  const print = async (root: string, env: Record<string, string | undefined>, now = later) => {
+    const chunks: Array<string | Uint8Array> = [];
+    const run = await writeRepoSymbolsJson(root, { env, now }, (chunk) => chunks.push(chunk));
+    const text = chunks.map((chunk) =>
+      typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"),
+    );
+    return { ...run, text: text.join("") };
+  };
+  const expected = async (root: string, env: Record<string, string | undefined>) => {
+    const { files: indexed } = await indexRepo(root, { env, now: later });
+    let text = "";
+    writeSymbolsJson(indexed, (chunk) => {
+      text += chunk;
+    });
+    return text;
+  };
+
+  it("prints the stored output only while every source file keeps its identity", async () => {
+    repo = tempRepo({ ...files, "ünï/çode.py": "def naïve():\n    return 'é'\n" });
+    age(repo.root, [...Object.keys(files), "ünï/çode.py"]);
+    const first = await print(repo.root, repo.env);
+    expect(first.fromSnapshot).toBe(false);
+    expect(first.text).toBe(await expected(repo.root, repo.env));
+    expect(JSON.parse(first.text).symbols.map((row: { name: string }) => row.name)).toContain("naïve");
+    const second = await print(repo.root, repo.env);
+    expect(second).toEqual({ fromSnapshot: true, text: first.text });
+
+    // An edit: printed from the index, and the new symbols are there.
+    repo.write("b.py", "def beta():\n    return 2\n\ndef delta():\n    pass\n");
+    const edited = await print(repo.root, repo.env);
+    expect(edited.fromSnapshot).toBe(false);
+    expect(edited.text).toBe(await expected(repo.root, repo.env));
+    expect(edited.text).toContain('"name": "delta"');
+    expect((await print(repo.root, repo.env)).fromSnapshot).toBe(true);
+
+    // A new ignore rule changes the list of files, a deleted file too.
+    repo.write(".gitignore", "c.ts\n");
+    const ignored = await print(repo.root, repo.env);
+    expect(ignored.fromSnapshot).toBe(false);
+    expect(ignored.text).not.toContain("gamma");
+    const { rmSync } = await import("node:fs");
+    rmSync(join(repo.root, "a.py"));
+    const deleted = await print(repo.root, repo.env);
+    expect(deleted.fromSnapshot).toBe(false);
+    expect(deleted.text).not.toContain("alpha");
+    expect(deleted.text).toBe(await expected(repo.root, repo.env));
+  });
+
+  it("is not trusted for files written within the racy window of it, nor after the cache is cleared", async () => {
+    repo = tempRepo(files);
+    // Written "now" and printed "now": a same-size rewrite within the timestamp granularity would
+    // be invisible, so the snapshot is not used until the files are older than the window.
+    const now = () => Date.now();
+    expect((await print(repo.root, repo.env, now)).fromSnapshot).toBe(false);
+    expect((await print(repo.root, repo.env, now)).fromSnapshot).toBe(false);
+    age(repo.root, Object.keys(files));
+    expect((await print(repo.root, repo.env)).fromSnapshot).toBe(false);
+    expect((await print(repo.root, repo.env)).fromSnapshot).toBe(true);
+    clearIndexCache({ repoRoot: repo.root, env: repo.env });
+    expect((await print(repo.root, repo.env)).fromSnapshot).toBe(false);
   });
 });

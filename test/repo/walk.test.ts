@@ -57,6 +57,31 @@ describe("ignore-aware walk", () => {
     expect(await paths(repo.root)).toEqual([".gitignore", "notes/.gitignore", "notes/README.md"]);
   });
 
+  it("sourceOnly lists exactly the source files of the full walk, with the same verdicts", async () => {
+    repo = tempRepo({
+      ".gitignore": "gen/\n*.pyc\nskip_*.py\n",
+      ".gitattributes": "api/client.ts linguist-generated\n",
+      "src/app.ts": "export const a = 1;\n",
+      "src/skip_me.py": "x = 1\n",
+      "gen/out.ts": "export const b = 2;\n",
+      "api/client.ts": "export const c = 3;\n",
+      "docs/guide.md": "guide",
+      "data.txt": "plain text",
+      "logo.png": new Uint8Array([137, 80, 78, 71, 0, 1]),
+      "main.py": "def main():\n    pass\n",
+      "node_modules/lib/index.js": "module.exports = 1;",
+    });
+    const full = walkRepo(repo.root);
+    const only = walkRepo(repo.root, { sourceOnly: true });
+    const view = (files: typeof full.files) => files.map((file) => [file.path, file.language, file.junk]);
+    expect(view(only.files)).toEqual(view(full.files.filter((file) => file.language !== null)));
+    expect(view(only.files)).toEqual([
+      ["api/client.ts", "typescript", "generated"],
+      ["main.py", "python", null],
+      ["src/app.ts", "typescript", null],
+    ]);
+  });
+
   it("skips vendored folders, binaries and oversized files; lists generated files and lockfiles as junk", async () => {
     repo = tempRepo({
       "node_modules/lib/index.js": "module.exports = 1;",

@@ -1,65 +1,27 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ExitCode } from "../../src/errors.js";
 import { openLearningDatabase, outcomeStore } from "../../src/routing/outcome-store.js";
 import { closeAllDatabases } from "../../src/store/database.js";
-import { cli, sandboxHome } from "../app/cli-harness.js";
-import { type FakeAnthropic, type FakeOllama, startFakeAnthropic, startFakeOllama } from "../kit/index.js";
+import { cli } from "../app/cli-harness.js";
+import type { FakeOllama } from "../kit/index.js";
+import { type RouteSandbox, startRouteSandbox } from "../setup/route-sandbox.js";
 
+let sandbox: RouteSandbox;
 let ollama: FakeOllama;
-let anthropic: FakeAnthropic;
 let env: Record<string, string | undefined>;
 let home: string;
 let repo: string;
 
 beforeAll(async () => {
-  [ollama, anthropic] = await Promise.all([startFakeOllama(), startFakeAnthropic()]);
-  const sandbox = sandboxHome();
-  home = sandbox.home;
-  repo = join(home, "repo");
-  mkdirSync(join(repo, "src"), { recursive: true });
-  writeFileSync(join(repo, "src", "util.py"), "def add(a, b):\n    return a + b\n");
-  execFileSync("git", ["init", "-q", repo]);
-  const configFile = join(home, ".hierocode.yaml");
-  writeFileSync(
-    configFile,
-    stringify({
-      providers: {
-        local: { type: "ollama", base_url: ollama.url },
-        api: { type: "anthropic", base_url: anthropic.url, auth: { type: "none" } },
-      },
-      routing: {
-        planner: { provider: "api", model: "claude-sonnet-4-6" },
-        drafter: {
-          provider: "local",
-          model: "qwen2.5-coder:7b",
-          candidates: [{ provider: "api", model: "claude-haiku-4-5-20251001" }],
-        },
-      },
-      router: {
-        mode: "learned",
-        seed: 1,
-        exploration: 0.05,
-        weights: { usd: 1, seconds: 0.0001, messages: 0.05 },
-      },
-    }),
-  );
-  env = {
-    ...process.env,
-    ...sandbox.env,
-    HIEROCODE_CONFIG: configFile,
-    ANTHROPIC_API_KEY: "sk-ant-test-route-0123456789abcdef",
-    HIEROCODE_DATA_DIR: join(dirname(home), "data"),
-  };
+  sandbox = await startRouteSandbox();
+  ({ ollama, env, home, repo } = sandbox);
 });
 
 afterAll(async () => {
-  closeAllDatabases();
-  await Promise.all([ollama?.close(), anthropic?.close()]);
-  rmSync(dirname(home), { recursive: true, force: true });
+  await sandbox?.close();
 });
 
 const task = "add a docstring to add in src/util.py";

@@ -75,6 +75,15 @@ describe("routing inside hierocode run", { timeout: 60_000 }, () => {
     expect(run.code, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout) as { accepted: string[]; runId: string };
     expect(result.accepted).toEqual(["u1", "u2"]);
+    // The live view (plain off a terminal) shows each unit's complexity and the router's choice.
+    const stderrLines = run.stderr.split("\n");
+    expect(stderrLines).toContain(`u1 complexity 2.1 (simple, refactor) → api/${haiku}`);
+    expect(
+      stderrLines.some((line) =>
+        /^u2 complexity \d\.\d \(trivial, edit\) → local\/qwen2\.5-coder:7b$/.test(line),
+      ),
+    ).toBe(true);
+    expect(stderrLines).toContain(`u1 drafting (${haiku})`);
     const drafts = anthropic.requestsTo("/v1/messages").filter((request) => request.body.model === haiku);
     expect(drafts).toHaveLength(1);
     expect(JSON.stringify(drafts[0]?.body)).toContain("Unit u1:");
@@ -130,6 +139,9 @@ describe("routing inside hierocode run", { timeout: 60_000 }, () => {
     ).complexity;
     expect(complexity.features.map((feature) => feature.name)).toEqual(["length", "refactor_words"]);
     expect(complexity.score).toBe(2.1);
+    const estimateText = await runCliProcess(current, ["estimate", "-t", "refactor add and simplify double"]);
+    expect(estimateText.code, estimateText.stderr).toBe(0);
+    expect(estimateText.stdout).toMatch(/complexity 2\.1 \(simple\): length \+0\.1, refactor_words \+2/);
 
     const replay = await runCliProcess(current, ["route", "replay", "--json"]);
     expect(replay.code, replay.stderr).toBe(0);
@@ -149,6 +161,8 @@ describe("routing inside hierocode run", { timeout: 60_000 }, () => {
       anthropic.requestsTo("/v1/messages").filter((request) => request.body.model === haiku),
     ).toHaveLength(0);
     expect(ollama.requestsTo("/api/chat")).toHaveLength(2);
+    // Fixed mode: the view still shows complexity, with no router choice.
+    expect(run.stderr.split("\n")).toContain("u1 complexity 2.1 (simple, refactor)");
     const list = JSON.parse((await runCliProcess(current, ["outcome", "list", "--json"])).stdout) as {
       outcomes: Array<{ model: string }>;
     };

@@ -15,6 +15,7 @@ import { type FakeOllama, startFakeOllama } from "../kit/fake-ollama.js";
 import { type FakeOpenAi, startFakeOpenAI } from "../kit/fake-openai.js";
 import {
   gitIn,
+  leaveHalfWrittenTree,
   makeSandbox,
   roleConfig,
   runCliProcess,
@@ -218,6 +219,41 @@ describe("hierocode serve", { timeout: 90_000 }, () => {
     expect(gitIn(sandbox, ["apply", "--check", "-"], view.result.diffs[0]?.diff).status).toBe(0);
     expect(gitIn(sandbox, ["status", "--porcelain", "--ignored"]).stdout).not.toMatch(/\.haco|util\.py/);
     expect(anthropic.requestsTo("/v1/messages")).toHaveLength(1);
+  });
+
+  it("completes a write a killed hierocode left half done before a task reads the repository", async () => {
+    const newStrings =
+      'export function shout(text: string): string {\n  return text.toUpperCase() + "!";\n}\n';
+    const newUtil = "def double(x):\n    return x + x\n";
+    await leaveHalfWrittenTree(sandbox, {
+      "src/app/strings.ts": newStrings,
+      "lib/deep/nested/util.py": newUtil,
+    });
+    anthropic.script.on(
+      { system: "You are the planner" },
+      { json: { summary: "one step", units: [unit("u1", ["lib/deep/nested/util.py"])] } },
+    );
+    // the drafter edits the NEW content of the file the crash had not written yet
+    ollama.script.on(
+      { user: "lib/deep/nested/util.py" },
+      { text: searchReplace("lib/deep/nested/util.py", "    return x + x", "    return 2 * x") },
+    );
+    const serve = await start();
+    const created = await fetch(`${serve.url}/v1/tasks`, json({ task: "write 2 * x", repo: sandbox.repo }));
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    const view = (await waitForTask(serve.url, id)) as {
+      state: string;
+      result?: { diffs: Array<{ file: string; diff: string }> };
+    };
+    expect(view.state, `${JSON.stringify(view)}\n${serve.stderr()}`).toBe("succeeded");
+    expect(view.result?.diffs[0]?.diff).toContain("-    return x + x");
+    expect(serve.stderr()).toMatch(/interrupted write .* was completed: 2 file\(s\)/);
+    expect(readFileSync(join(sandbox.repo, "src/app/strings.ts"), "utf8")).toBe(newStrings);
+    expect(readFileSync(join(sandbox.repo, "lib/deep/nested/util.py"), "utf8")).toBe(newUtil);
+    expect(gitIn(sandbox, ["status", "--porcelain", "--untracked-files=all"]).stdout).toBe(
+      " M lib/deep/nested/util.py\n M src/app/strings.ts\n",
+    );
   });
 
   it("picks up ticket files from .haco/queue/ of a watched repository and writes the results beside them", async () => {

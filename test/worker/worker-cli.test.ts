@@ -115,6 +115,35 @@ describe("hierocode worker", () => {
     expect(unknown.code).toBe(ExitCode.usage);
   });
 
+  it("a reply cut off at --max-tokens is a failure (exit 7), never printed as the artifact", async () => {
+    fake = await startFakeOllama({ default: { text: chatty } });
+    const env = isolatedEnv({ OLLAMA_HOST: fake.url, HACO_WORKER_MODEL: "qwen2.5-coder:7b" });
+    const cut = await runInProcess(["worker", "--max-tokens", "5", "Write add."], env);
+    expect(cut.code).toBe(ExitCode.providerCall);
+    expect(cut.stdout).toBe("");
+    expect(cut.stderr).toContain("cut off at 5 output tokens");
+    const json = await runInProcess(["worker", "--json", "--max-tokens", "5", "Write add."], env);
+    expect(json.code).toBe(ExitCode.providerCall);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, output: "" });
+  });
+
+  it("checks its numbers before any call: --max-tokens and --retries whole, --timeout above 0 (exit 2)", async () => {
+    fake = await startFakeOllama({ default: { text: chatty } });
+    const env = isolatedEnv({ OLLAMA_HOST: fake.url, HACO_WORKER_MODEL: "qwen2.5-coder:7b" });
+    for (const flags of [
+      ["--max-tokens", "0"],
+      ["--max-tokens", "2.5"],
+      ["--retries", "1.5"],
+      ["--timeout", "0"],
+      ["--timeout", "abc"],
+    ]) {
+      const result = await runInProcess(["worker", ...flags, "Write add."], env);
+      expect(result.code, flags.join(" ")).toBe(ExitCode.usage);
+      expect(result.stderr).toMatch(new RegExp(`^error: ${flags[0]} `));
+    }
+    expect(fake.requestsTo("/api/chat")).toHaveLength(0);
+  });
+
   it("--warm with an empty prompt only loads the model and says so on stderr", async () => {
     fake = await startFakeOllama({ default: { text: chatty } });
     const env = isolatedEnv({ OLLAMA_HOST: fake.url, HACO_WORKER_MODEL: "qwen2.5-coder:7b" });

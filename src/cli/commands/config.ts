@@ -31,6 +31,7 @@ export function registerConfig(program: Command, context: CliContext): void {
           sources: loaded.sources,
           warnings: loaded.warnings,
           errors: loaded.errors,
+          ...configFailure(loaded.errors),
         });
       }
       output.print(`# sources: ${loaded.sources.length ? loaded.sources.join(", ") : "(defaults only)"}`);
@@ -52,6 +53,7 @@ export function registerConfig(program: Command, context: CliContext): void {
           errors: loaded.errors,
           warnings: loaded.warnings,
           sources: loaded.sources,
+          ...configFailure(loaded.errors),
         });
       else {
         for (const error of loaded.errors) output.print(`${output.paint.red("error:")} ${error}`);
@@ -81,4 +83,18 @@ export function registerConfig(program: Command, context: CliContext): void {
     .command("schema")
     .description("print the JSON Schema of the config file (for editor completion)")
     .action(() => context.output.print(JSON.stringify(configJsonSchema(), null, 2)));
+}
+
+/** Like every command, a failing `--json` answer carries `error: {code, message, hint}`. */
+function configFailure(errors: readonly string[]): {
+  error?: { code: string; message: string; hint: string };
+} {
+  if (errors.length === 0) return {};
+  return {
+    error: {
+      code: "config",
+      message: `${errors.length} problem${errors.length === 1 ? "" : "s"} in the configuration: ${errors[0]}`,
+      hint: "fix the file (errors[] lists every problem as path: message), or run `hierocode init --wizard --force` to write a fresh one",
+    },
+  };
 }

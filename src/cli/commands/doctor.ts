@@ -29,8 +29,22 @@ export function registerDoctor(program: Command, context: CliContext): void {
         timeoutMs: options.timeout * 1000,
       });
       const { output } = context;
-      if (output.json) output.printJson(report);
-      else {
+      if (output.json) {
+        // Like every command: a failing report carries {code, message, hint} in `error`.
+        const failed = report.checks.filter((check) => check.status === "fail");
+        output.printJson(
+          report.ok
+            ? report
+            : {
+                ...report,
+                error: {
+                  code: "checks_failed",
+                  message: `${failed.length} problem${failed.length === 1 ? "" : "s"}: some roles cannot work (${failed.map((check) => `${check.subject}: ${check.message}`)[0] ?? "see checks"})`,
+                  hint: failed.find((check) => check.hint)?.hint ?? "see checks[] for what to do",
+                },
+              },
+        );
+      } else {
         for (const check of report.checks) {
           const mark =
             check.status === "ok"

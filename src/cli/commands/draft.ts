@@ -31,7 +31,22 @@ export function registerDraft(program: Command, context: CliContext): void {
           signal,
         }),
       );
-      if (output.json) output.printJson({ file, ...outcome, totals });
+      if (output.json)
+        output.printJson({
+          file,
+          ...outcome,
+          totals,
+          // Like every command: a failure carries {code, message, hint} in `error`.
+          ...(outcome.ok
+            ? {}
+            : {
+                error: {
+                  code: "edits_failed",
+                  message: `no usable edit: ${outcome.reason}`,
+                  hint: "try again, or give the task more detail (--json: report shows what the drafter sent)",
+                },
+              }),
+        });
       else if (outcome.ok) output.print(outcome.diff.trimEnd());
       else {
         output.note(`${output.paint.red("no usable edit:")} ${outcome.reason}`);

@@ -2,9 +2,10 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
+import { adaptiveJudge, listAdaptiveTasks, type TaskJudge, toEvalTask } from "../../eval/adaptive.js";
 import { builtinTasks } from "../../eval/builtin.js";
 import { evalDir, listReports, modelTable, saveReport, trend } from "../../eval/report.js";
-import { parseCandidates, runEvaluation } from "../../eval/run.js";
+import { parseCandidates, runEvaluationWithSkips } from "../../eval/run.js";
 import { cronLine, installCron, installSystemd, systemdUnits } from "../../eval/schedule.js";
 import { type EvalTask, loadSuiteFile } from "../../eval/suite.js";
 import { type CassetteFlags, cassetteOptions } from "../cassette.js";
@@ -29,24 +30,44 @@ export function registerEval(program: Command, context: CliContext): void {
   cassetteOptions(evalCommand.command("run"))
     .description("draft every task with each model through the real drafting path and run the hidden tests")
     .option("--models <list>", "[provider/]model,… (default: the configured drafter)")
-    .option("--suite <suite>", "builtin, or a JSONL file of tasks", "builtin")
-    .option("--tasks <n>", "only the first N tasks")
+    .option(
+      "--suite <suite>",
+      "builtin, adaptive (your own accepted units, replayed), or a JSONL file of tasks",
+      "builtin",
+    )
+    .option("--tasks <n>", "only the first N tasks (adaptive: the newest N, default 30)")
     .option("--timeout <seconds>", "limit for each task's hidden test", "60")
     .option("--json", "machine-readable output")
     .action(async (flags: EvalRunFlags) => {
       const { output } = context;
       const config = context.loadConfig().config;
       const candidates = parseCandidates(flags.models, config);
-      let tasks: EvalTask[] =
-        flags.suite === "builtin" ? builtinTasks : loadSuiteFile(resolve(context.cwd, flags.suite));
-      if (flags.tasks !== undefined) tasks = tasks.slice(0, positiveInt(flags.tasks, "--tasks"));
+      const adaptive = flags.suite === "adaptive";
+      let tasks: EvalTask[];
+      let judge: TaskJudge | undefined;
+      if (adaptive) {
+        const stored = listAdaptiveTasks(context.env, {
+          limit: flags.tasks !== undefined ? positiveInt(flags.tasks, "--tasks") : 30,
+        });
+        if (stored.length === 0) {
+          throw new UsageError("no adaptive tasks yet", {
+            hint: "they are kept from `hierocode run --verify …` units that were accepted and verified (memory.adaptive)",
+          });
+        }
+        tasks = stored.map(toEvalTask);
+        judge = adaptiveJudge(context.env, stored);
+      } else {
+        tasks = flags.suite === "builtin" ? builtinTasks : loadSuiteFile(resolve(context.cwd, flags.suite));
+        if (flags.tasks !== undefined) tasks = tasks.slice(0, positiveInt(flags.tasks, "--tasks"));
+      }
       const timeout = positiveInt(flags.timeout, "--timeout");
-      const models = await withInterrupt((signal) =>
-        runEvaluation({
+      const { models, skipped } = await withInterrupt((signal) =>
+        runEvaluationWithSkips({
           config,
           env: context.env,
           candidates,
           tasks,
+          ...(judge ? { judge } : {}),
           testTimeoutSeconds: timeout,
           runtime: providerRuntime(context, flags),
           signal,
@@ -62,14 +83,15 @@ export function registerEval(program: Command, context: CliContext): void {
       const report = {
         version: 1 as const,
         at: new Date().toISOString(),
-        suite: flags.suite === "builtin" ? "builtin" : resolve(context.cwd, flags.suite),
+        suite: flags.suite === "builtin" || adaptive ? flags.suite : resolve(context.cwd, flags.suite),
         models,
       };
       const files = saveReport(context.env, report);
       if (output.json) {
-        output.printJson({ ok: true, at: report.at, suite: report.suite, report: files, models });
+        output.printJson({ ok: true, at: report.at, suite: report.suite, report: files, models, skipped });
         return;
       }
+      for (const item of skipped) output.note(output.paint.dim(`skipped ${item.id}: ${item.reason}`));
       output.print(modelTable(models));
       output.note(output.paint.dim(`report: ${files.markdown}`));
     });

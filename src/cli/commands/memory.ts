@@ -1,14 +1,8 @@
 /** `hierocode memory add|search|list|forget`: notes and preferences kept across projects. */
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import {
-  addNote,
-  forgetNote,
-  listNotes,
-  type MemoryNote,
-  memoryDatabasePath,
-  searchNotes,
-} from "../../memory/store.js";
+import { type Embedder, embedderFor, searchHybrid } from "../../memory/embeddings.js";
+import { addNote, forgetNote, listNotes, type MemoryNote, memoryDatabasePath } from "../../memory/store.js";
 import type { CliContext } from "../context.js";
 import { repositoryFor } from "../repository.js";
 
@@ -45,21 +39,35 @@ export function registerMemory(program: Command, context: CliContext): void {
 
   memory
     .command("search")
-    .description("full-text search (FTS5, BM25 ranking), best first")
+    .description(
+      "full-text search (FTS5, BM25 ranking), fused with embedding similarity when memory.embeddings is set; best first",
+    )
     .argument("<query...>", "words to look for")
     .option("--project", "only global notes and the current repository's")
     .option("--repo <dir>", "repository root (with --project)")
     .option("--limit <n>", "at most this many", "20")
     .option("--json", "machine-readable output")
-    .action((words: string[], flags: { project?: boolean; repo?: string; limit: string }) => {
+    .action(async (words: string[], flags: { project?: boolean; repo?: string; limit: string }) => {
       const limit = Number(flags.limit);
       if (!Number.isInteger(limit) || limit < 1)
         throw new UsageError(`--limit: '${flags.limit}' is not a positive integer`);
-      const notes = searchNotes(context.env, words.join(" "), {
+      const config = context.loadConfig().config;
+      let embedder: Embedder | undefined;
+      let warning: string | undefined;
+      try {
+        embedder = embedderFor(config, context.env);
+      } catch (error) {
+        warning = `memory embeddings not used, full-text search only: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      const found = await searchHybrid(context.env, words.join(" "), {
         ...(flags.project ? { project: repositoryFor(context, flags.repo) } : {}),
         limit,
+        ...(embedder ? { embedder, minSimilarity: config.memory.embeddings?.min_similarity ?? 0.5 } : {}),
       });
-      if (context.output.json) context.output.printJson({ ok: true, notes });
+      warning ??= found.warning;
+      if (warning) context.output.warn(warning);
+      const notes = found.notes;
+      if (context.output.json) context.output.printJson({ ok: true, method: found.method, notes });
       else if (notes.length === 0) context.output.print("no matching notes");
       else for (const note of notes) context.output.print(line(note));
     });

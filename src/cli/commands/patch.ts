@@ -115,10 +115,38 @@ export function registerPatch(program: Command, context: CliContext): void {
           })),
           problems: report.problems,
           diff: report.diff,
+          ...(report.ok ? {} : { error: patchFailure(report, flags.partial ?? false) }),
         });
       } else {
         printHuman(context, report, flags);
       }
       if (!report.ok) process.exitCode = ExitCode.editsFailed;
     });
+}
+
+/**
+ * Why `patch apply` failed, as the `error` of `--json` (`{code, message, hint}`, like every
+ * command): the first failed edit's reason, and whether the others were written (`--partial`).
+ */
+function patchFailure(
+  report: {
+    written: boolean;
+    outcomes: ReadonlyArray<{ file: string; status: string; reason?: string }>;
+    problems: ReadonlyArray<{ reason: string }>;
+  },
+  partial: boolean,
+): { code: string; message: string; hint: string } {
+  const failed = report.outcomes.filter((outcome) => outcome.status === "failed");
+  const first = failed[0];
+  const what =
+    failed.length > 0
+      ? `${failed.length} of ${report.outcomes.length} edit(s) failed to apply (${printablePath(first?.file ?? "")}: ${first?.reason ?? "failed"})`
+      : `the reply could not be read: ${report.problems[0]?.reason ?? "unreadable"}`;
+  return {
+    code: "edits_failed",
+    message: `${what}; ${report.written ? "the edits that applied were written (--partial)" : "nothing was written"}`,
+    hint: partial
+      ? "see edits[] for each failure; resend the failed blocks with text copied from the current file"
+      : "see edits[] for each failure; --partial writes the edits that applied",
+  };
 }

@@ -8,7 +8,7 @@ import { UsageError } from "../../errors.js";
 import { defaultMapTokens } from "../../repo/map-tokens.js";
 import type { TokenCounter } from "../../tokens/counter.js";
 import { findRepoRoot } from "../../util/repo-root.js";
-import type { CliContext } from "../context.js";
+import { type CliContext, loadsConfigItself } from "../context.js";
 
 // Heavier modules load inside the actions that use them: `repo symbols` on a warm index needs
 // neither the providers, the tokenizers nor the parser.
@@ -21,7 +21,14 @@ function repoRootFor(context: CliContext, option: string | undefined): string {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`no such folder: ${start}`);
   }
-  const root = option ? start : (findRepoRoot(start) ?? start);
+  // Without --repo, the repository of the current folder: a folder outside git is refused like
+  // every other command does, rather than indexing it (e.g. a whole home folder) as a repository.
+  const named = option ?? context.globals.repo;
+  const root = named ? start : findRepoRoot(start);
+  if (!root)
+    throw new UsageError("not inside a git repository", {
+      hint: "run it inside the repository or pass --repo DIR",
+    });
   // Like every command that works on a repository (src/cli/repository.ts): a write a killed
   // hierocode left half done is finished or rolled back before the tree is read.
   for (const report of recoverInterruptedWrites(root, context.env))
@@ -117,7 +124,7 @@ export function registerRepo(program: Command, context: CliContext): void {
       },
     );
 
-  repo
+  const symbols = repo
     .command("symbols")
     .description("list the symbols of files or folders (default: the whole repository)")
     .argument("[paths...]", "files or folders")
@@ -139,8 +146,19 @@ export function registerRepo(program: Command, context: CliContext): void {
           });
         return inside;
       });
+      if (context.output.json && wanted.length === 0) {
+        // The whole repository: printed from the last output's snapshot when no file changed.
+        const { writeRepoSymbolsJson } = await import("../../repo/symbols-snapshot.js");
+        await writeRepoSymbolsJson(repoRoot, { env: context.env }, (chunk) => context.output.write(chunk));
+        return;
+      }
       const { indexRepo } = await import("../../repo/indexer.js");
-      const { files } = await indexRepo(repoRoot, { env: context.env });
+      // Only source files matter here, and not their references: the cheapest walk and cache read.
+      const { files } = await indexRepo(repoRoot, {
+        env: context.env,
+        sourceOnly: true,
+        withReferences: false,
+      });
       const selected = files.filter(
         (file) =>
           wanted.length === 0 ||
@@ -150,7 +168,7 @@ export function registerRepo(program: Command, context: CliContext): void {
         // Streamed: a large repository's rows never exist as one string. One object with `ok`,
         // like every --json output: { "ok": true, "symbols": [ … ] } (written by writeSymbolsJson).
         const { writeSymbolsJson } = await import("../../repo/symbols-json.js");
-        writeSymbolsJson(selected, (chunk) => context.output.print(chunk));
+        writeSymbolsJson(selected, (chunk) => context.output.print(chunk, { exact: true }));
         return;
       }
       const rows = selected.flatMap((file) =>
@@ -168,15 +186,18 @@ export function registerRepo(program: Command, context: CliContext): void {
       for (const row of rows) {
         if (row.path !== current) {
           current = row.path;
-          context.output.print(context.output.paint.bold(row.path));
+          context.output.print(context.output.paint.bold(row.path), { exact: true });
         }
         const where = context.output.paint.dim(`${row.line}-${row.end_line}`.padEnd(10));
         const qualified = row.container ? `${row.container}.${row.name}` : row.name;
         context.output.print(
           `  ${where} ${row.kind.padEnd(9)} ${qualified}  ${context.output.paint.dim(row.signature)}`,
+          { exact: true },
         );
       }
     });
+  // No configuration is read: a warm `repo symbols` loads neither zod nor yaml.
+  loadsConfigItself.add(symbols);
 
   const tokens = program.command("tokens").description("token counting");
   tokens

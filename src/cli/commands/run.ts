@@ -341,11 +341,13 @@ export function registerRun(program: Command, context: CliContext): void {
         };
         if (output.json) {
           const applied = flags.apply ? await apply() : undefined;
+          const failure = runFailure(result, unwritten);
           output.printJson({
-            ok: result.failed.length === 0 && unwritten === 0,
+            ok: failure === undefined,
             logFile,
             ...result,
             ...(applied ? { applied } : {}),
+            ...(failure ? { error: failure } : {}),
           });
         } else {
           // The diff and the summary come first, so per-file questions follow what they ask about.
@@ -386,4 +388,40 @@ export function registerRun(program: Command, context: CliContext): void {
           process.exitCode = ExitCode.verifyFailed;
       });
     });
+}
+
+/**
+ * Why a finished run did not succeed, as the `error` of `--json` (`{ok: false, error: {code,
+ * message, hint}}`, like every command), in the order of its exit code: unwritten accepted work
+ * (9), units not accepted (12), accepted work that still fails verification (11). Undefined when
+ * the run exits 0.
+ */
+export function runFailure(
+  result: {
+    failed: readonly string[];
+    skipped: readonly string[];
+    verification?: { unverifiedUnits: readonly string[] } | undefined;
+  },
+  unwritten: number,
+): { code: string; message: string; hint: string } | undefined {
+  if (unwritten > 0)
+    return {
+      code: "edits_failed",
+      message: `${unwritten} accepted change(s) were not written (see applied)`,
+      hint: "resolve the conflicts or refusals listed in applied, then apply again",
+    };
+  if (result.failed.length > 0 || result.skipped.length > 0)
+    return {
+      code: "units_failed",
+      message: `units not accepted: ${[...result.failed, ...result.skipped].join(", ")}`,
+      hint: "see units[] for each unit's verdicts and the run log (logFile) for the replies",
+    };
+  const unverified = result.verification?.unverifiedUnits ?? [];
+  if (unverified.length > 0)
+    return {
+      code: "verify_failed",
+      message: `accepted units still fail verification: ${unverified.join(", ")}`,
+      hint: "see verification in the output and the run log",
+    };
+  return undefined;
 }

@@ -32,10 +32,21 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function positiveNumber(value: string, flag: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0)
-    throw new UsageError(`${flag} expects a non-negative number, got "${value}"`);
+/** A flag's number, checked before anything runs (exit 2): `whole` ≥ `min`, or any number above 0. */
+function numberFlag(
+  value: string,
+  flag: string,
+  rule: { whole: true; min: number } | { whole: false },
+): number {
+  const parsed = value.trim() === "" ? Number.NaN : Number(value);
+  const fits = rule.whole
+    ? Number.isInteger(parsed) && parsed >= rule.min
+    : Number.isFinite(parsed) && parsed > 0;
+  if (!fits)
+    throw new UsageError(
+      `${flag} expects ${rule.whole ? `a whole number of at least ${rule.min}` : "a number above 0"}, got "${value}"`,
+      { hint: `run 'hierocode worker --help' for usage` },
+    );
   return parsed;
 }
 
@@ -52,18 +63,24 @@ function resolveWorker(
   });
 }
 
+/** The worker's artifact is written into the files by the supervising agent: printed byte for byte. */
+const exact = { exact: true };
+
 function report(result: WorkerResult, context: CliContext, json: boolean): void {
   if (json) {
-    context.output.printJson({
-      ok: result.ok,
-      output: result.output,
-      ...(result.error !== undefined ? { error: result.error } : {}),
-      model: result.model,
-      provider: result.provider,
-      timing: result.timing,
-    });
+    context.output.printJson(
+      {
+        ok: result.ok,
+        output: result.output,
+        ...(result.error !== undefined ? { error: result.error } : {}),
+        model: result.model,
+        provider: result.provider,
+        timing: result.timing,
+      },
+      exact,
+    );
   } else if (result.ok) {
-    if (result.output) context.output.print(result.output);
+    if (result.output) context.output.print(result.output, exact);
     else if (result.timing.warm_ms !== undefined)
       context.output.note(`${result.model} is loaded (${result.timing.warm_ms} ms)`);
   } else {
@@ -102,6 +119,9 @@ export function registerWorker(program: Command, context: CliContext): void {
           throw new UsageError("no prompt: pass one as an argument or pipe it in (… | hierocode worker)");
       }
       if (!prompt.trim() && !flags.warm) throw new UsageError("the prompt is empty");
+      const timeoutSeconds = numberFlag(flags.timeout, "--timeout", { whole: false });
+      const retries = numberFlag(flags.retries, "--retries", { whole: true, min: 0 });
+      const maxOutputTokens = numberFlag(flags.maxTokens, "--max-tokens", { whole: true, min: 1 });
       const worker = resolveWorker(flags, context);
       const controller = new AbortController();
       const onSignal = () => controller.abort();
@@ -112,9 +132,9 @@ export function registerWorker(program: Command, context: CliContext): void {
           format: flags.format as WorkerFormat,
           provider: worker.provider,
           model: worker.model,
-          timeoutMs: positiveNumber(flags.timeout, "--timeout") * 1000,
-          retries: Math.floor(positiveNumber(flags.retries, "--retries")),
-          maxOutputTokens: Math.max(1, Math.floor(positiveNumber(flags.maxTokens, "--max-tokens"))),
+          timeoutMs: timeoutSeconds * 1000,
+          retries,
+          maxOutputTokens,
           ...(flags.warm ? { warm: true } : {}),
           ...(worker.keepAlive ? { keepAlive: worker.keepAlive } : {}),
           ...(worker.pinnedNumCtx ? { pinnedNumCtx: worker.pinnedNumCtx } : {}),

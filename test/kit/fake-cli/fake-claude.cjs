@@ -4,6 +4,12 @@
  * shared/reference/protocols.md §1a–1c. Outputs marked MODELLED are not in that document and
  * follow the SDK types / the real program's known wording as closely as we can.
  *
+ * Output cap (as in the 2.1.332 binary): CLAUDE_CODE_MAX_OUTPUT_TOKENS, a positive integer (else
+ * the default 32000), lowered to the model's 64000 limit; a reply longer than the cap is cut there
+ * with stop_reason "max_tokens" and no structured_output. MAX_THINKING_TOKENS=0 turns thinking
+ * off; with it on, a cap of 1,024 or less on a model with a fixed thinking budget (sonnet-4-5,
+ * haiku-4-5) fails like the API (400: max_tokens must be greater than thinking.budget_tokens).
+ *
  * Env: FAKE_CLAUDE_MODE = ok | not_logged_in | hang | hang_hard | crash | signal | slow
  *      FAKE_CLAUDE_SCRIPT = rules file, FAKE_CLAUDE_LOG = invocation log (JSONL),
  *      FAKE_CLAUDE_DELAY_MS = delay of "slow" (default 2000).
@@ -119,6 +125,19 @@ function resolveModel(requested) {
   if (aliases[requested]) return { id: aliases[requested], known: true };
   const id = requested.replace(/\[1m\]$/, "");
   return { id, known: /^claude-(opus|sonnet|haiku|fable)-/.test(id) };
+}
+
+/** CLAUDE_CODE_MAX_OUTPUT_TOKENS as the real binary reads it (invalid → default, above → limit). */
+function outputCap() {
+  const raw = process.env.CLAUDE_CODE_MAX_OUTPUT_TOKENS;
+  const value = raw ? Number.parseInt(raw, 10) : Number.NaN;
+  if (!Number.isFinite(value) || value <= 0) return 32000;
+  return Math.min(value, 64000);
+}
+
+function thinkingOn() {
+  const raw = process.env.MAX_THINKING_TOKENS;
+  return !(raw !== undefined && Number.parseInt(raw, 10) <= 0);
 }
 
 function priceOf(model) {
@@ -376,6 +395,8 @@ async function print(options, positionals) {
     allowedTools: options["--allowedTools"],
     permissionMode,
     maxTurns: options["--max-turns"],
+    maxOutputTokens: outputCap(),
+    thinking: thinkingOn(),
   };
 
   if (prompt.trim() === "") {
@@ -448,13 +469,35 @@ async function print(options, positionals) {
     );
   }
 
-  const structured = schema === undefined ? undefined : (rule.json ?? common.exampleFromSchema(schema));
-  const text =
+  const cap = outputCap();
+  if (cap <= 1024 && thinkingOn() && /(sonnet|haiku)-4-5/.test(model.id)) {
+    // MODELLED: Claude Code's fixed thinking budget (≥ 1,024) above max_tokens, rejected by the API.
+    const text = `API Error: 400 {"type":"error","error":{"type":"invalid_request_error","message":"\`max_tokens\` must be greater than \`thinking.budget_tokens\`"}}`;
+    return emit(
+      format,
+      sessionId,
+      model.id,
+      tools,
+      permissionMode,
+      { isError: true, apiErrorStatus: 400, result: text, terminalReason: "api_error", sessionId },
+      text,
+      "invalid_request",
+    );
+  }
+  let structured = schema === undefined ? undefined : (rule.json ?? common.exampleFromSchema(schema));
+  let text =
     rule.reply ??
     (structured !== undefined ? JSON.stringify(structured) : `fake claude reply to: ${prompt.slice(0, 60)}`);
+  let cutAtCap = false;
+  if (common.estimateTokens(text) > cap) {
+    // Cut at the cap like the API (4 bytes a token here); a cut structured answer is no answer.
+    text = Buffer.from(text, "utf8").subarray(0, cap * 4).toString("utf8");
+    structured = undefined;
+    cutAtCap = true;
+  }
   const tokens = rule.usage ?? {};
   const inputTokens = tokens.inputTokens ?? common.estimateTokens(prompt + system);
-  const outputTokens = tokens.outputTokens ?? common.estimateTokens(text);
+  const outputTokens = tokens.outputTokens ?? (cutAtCap ? cap : common.estimateTokens(text));
   const cacheRead = tokens.cacheReadInputTokens ?? 0;
   const cacheWrite = tokens.cacheCreationInputTokens ?? 0;
   const usedModel = rule.modelId ?? model.id;
@@ -484,7 +527,7 @@ async function print(options, positionals) {
   };
   const fields = {
     result: text,
-    stopReason: rule.stopReason ?? "end_turn",
+    stopReason: rule.stopReason ?? (cutAtCap ? "max_tokens" : "end_turn"),
     terminalReason: rule.terminalReason ?? "completed",
     durationMs: 1200 + delay,
     durationApiMs: 1100 + delay,

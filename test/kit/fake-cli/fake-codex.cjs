@@ -27,6 +27,7 @@ const bundledModels = [
   "gpt-6.1-sol",
   "gpt-6.1-terra",
 ];
+// No output-cap key: 0.171.0 rejects model_max_output_tokens / max_output_tokens (observed).
 const knownConfigKeys = [
   "developer_instructions",
   "model",

@@ -188,6 +188,36 @@ describe("fake claude", () => {
   });
 });
 
+describe("fake claude: the output cap (CLAUDE_CODE_MAX_OUTPUT_TOKENS, as read from the 2.1.332 binary)", () => {
+  const ask = (env: Record<string, string>, model = "sonnet") =>
+    JSON.parse(
+      run("claude", ["-p", "--output-format", "json", "--model", model], {
+        input: "x".repeat(400),
+        env: { FAKE_CLAUDE_SCRIPT: "", ...env },
+      }).stdout,
+    ) as { result: string; stop_reason: string; is_error: boolean; usage: { output_tokens: number } };
+
+  it("cuts a reply longer than the cap there, with stop_reason max_tokens", () => {
+    const line = ask({ CLAUDE_CODE_MAX_OUTPUT_TOKENS: "5", MAX_THINKING_TOKENS: "0" });
+    expect(line).toMatchObject({ is_error: false, stop_reason: "max_tokens", usage: { output_tokens: 5 } });
+    expect(line.result.length).toBe(20);
+  });
+
+  it("ignores an invalid value (the default applies), as the real binary does", () => {
+    const line = ask({ CLAUDE_CODE_MAX_OUTPUT_TOKENS: "abc" });
+    expect(line).toMatchObject({ is_error: false, stop_reason: "end_turn" });
+  });
+
+  it("fails a cap ≤ 1,024 with thinking on for a fixed-budget model, like the API", () => {
+    const line = ask({ CLAUDE_CODE_MAX_OUTPUT_TOKENS: "100" }, "claude-haiku-4-5");
+    expect(line.is_error).toBe(true);
+    expect(line.result).toContain("max_tokens` must be greater than `thinking.budget_tokens");
+    expect(ask({ CLAUDE_CODE_MAX_OUTPUT_TOKENS: "100", MAX_THINKING_TOKENS: "0" }, "claude-haiku-4-5").is_error).toBe(
+      false,
+    );
+  });
+});
+
 describe("fake codex", () => {
   it("--version", () => {
     expect(run("codex", ["--version"])).toEqual({ stdout: "codex-cli 0.169.0\n", stderr: "", status: 0 });
@@ -280,6 +310,14 @@ describe("fake codex", () => {
       stderr:
         "Error loading config.toml: unknown configuration field `bogus_key_xyz` in -c/--config override\n",
     });
+  });
+
+  it("has no output-cap config key (codex 0.171.0 rejects them under --strict-config)", () => {
+    for (const key of ["model_max_output_tokens", "max_output_tokens"]) {
+      const result = run("codex", ["exec", "--strict-config", "--skip-git-repo-check", "-c", `${key}=100`, "hi"]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`unknown configuration field \`${key}\``);
+    }
   });
 
   it("warns about PATH aliases on stderr when HOME is under a temporary folder", () => {

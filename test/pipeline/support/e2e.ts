@@ -147,3 +147,42 @@ export async function waitFor(condition: () => boolean, timeoutMs = 10_000): Pro
     await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
   }
 }
+
+/**
+ * Leaves `sandbox.repo` as a crash would: `hierocode patch apply` (the BUILT CLI) of whole-file
+ * changes to `edits` (repo-relative path → new content; the files must exist), SIGKILLed by
+ * HIEROCODE_FAULT_AT after the first rename of the commit phase (src/edits/journal.ts), so the
+ * first file holds the new content, the others the old, and a `committing` journal remains.
+ * Throws when the tree is not left mixed (the journal's step numbering changed).
+ */
+export async function leaveHalfWrittenTree(sandbox: Sandbox, edits: Record<string, string>): Promise<void> {
+  const entries = Object.entries(edits);
+  let diff = "";
+  for (const [file, after] of entries) {
+    const before = readFileSync(join(sandbox.repo, file), "utf8");
+    const lines = (text: string) => text.replace(/\n$/, "").split("\n");
+    const old = lines(before);
+    const next = lines(after);
+    diff += `--- a/${file}\n+++ b/${file}\n@@ -1,${old.length} +1,${next.length} @@\n`;
+    diff += `${old.map((line) => `-${line}`).join("\n")}\n${next.map((line) => `+${line}`).join("\n")}\n`;
+  }
+  const patch = join(sandbox.home, "half-written.diff");
+  writeFileSync(patch, diff);
+  // steps: start, one original each, journal, one temp each, commit, then one rename each
+  const afterFirstRename = 1 + entries.length + 1 + entries.length + 1 + 2;
+  const child = spawn(process.execPath, [cliPath, "patch", "apply", patch], {
+    cwd: sandbox.repo,
+    env: { ...sandbox.env, HIEROCODE_FAULT_AT: String(afterFirstRename) },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const signal = await new Promise<NodeJS.Signals | null>((resolvePromise) =>
+    child.on("close", (_code, killed) => resolvePromise(killed)),
+  );
+  const state = entries.map(([file, after]) => readFileSync(join(sandbox.repo, file), "utf8") === after);
+  if (signal !== "SIGKILL" || state.filter(Boolean).length !== 1 || state[0] !== true)
+    throw new Error(`patch apply was not killed mid-commit (signal ${signal}, new: ${state}):\n${stderr}`);
+}

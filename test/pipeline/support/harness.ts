@@ -34,6 +34,10 @@ export const defaultPolicy: PipelinePolicy = {
   warnBeforeEscalation: false,
   confidenceThreshold: 0.7,
   reviewMaxOutputTokens: 400,
+  reviewCheckpoint: "compact",
+  // The redirect has its own tests (compact-checkpoints); the older ones script no redirect.
+  redirectBeforeEscalation: false,
+  redirectMaxOutputTokens: 50,
   maxUnits: 24,
   maxSplitDepth: 2,
   maxEditRetries: 1,
