@@ -91,13 +91,26 @@ export function embedderFor(
       const out: number[][] = [];
       for (let start = 0; start < texts.length; start += batchSize) {
         const input = texts.slice(start, start + batchSize);
-        const result = await embed({ model: settings.model, input, ...(signal ? { signal } : {}) });
+        // A hung embedding server must not hold up planning: each batch gets embedTimeoutMs, then
+        // the search goes on with full-text search alone (the caller's warning says so).
+        const timeout = AbortSignal.timeout(embedTimeoutMs);
+        const result = await embed({
+          model: settings.model,
+          input,
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
         out.push(...result.vectors);
       }
       return out;
     },
   };
 }
+
+/**
+ * How long one embedding request may take (ms) before retrieval falls back to FTS5: long enough
+ * for Ollama to load a small embedding model cold, short enough not to stall a plan.
+ */
+export const embedTimeoutMs = 30_000;
 
 /** A configuration problem of `memory.embeddings` (reported like a server failure: FTS5 goes on). */
 export class EmbeddingError extends Error {}
@@ -244,7 +257,7 @@ export async function searchHybrid(
       .sort((a, b) => b.similarity - a.similarity || b.note.id - a.note.id)
       .slice(0, Math.max(limit, 20));
   } catch (error) {
-    if ((error as Error).name === "AbortError" || options.signal?.aborted) throw error;
+    if (options.signal?.aborted) throw error;
     const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0];
     return ftsOnly(`memory embeddings (${options.embedder.key}) failed, full-text search only: ${reason}`);
   }
