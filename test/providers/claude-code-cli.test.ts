@@ -82,6 +82,17 @@ describe("ClaudeCodeCliProvider.generate", () => {
     expect(call.argv).not.toContain("--max-turns");
   });
 
+  it("sends the output cap as CLAUDE_CODE_MAX_OUTPUT_TOKENS; thinking off at ≤ 1,024; a reply cut there is 'length'", async () => {
+    const { provider, fakes: kit } = setup({ claudeScript: [{ reply: "word ".repeat(200) }] });
+    const cut = await provider.generate(request({ model: "claude-haiku-4-5", maxOutputTokens: 100 }));
+    expect(lastCall(kit)).toMatchObject({ maxOutputTokens: 100, thinking: false });
+    expect(cut.finishReason).toBe("length");
+    expect(cut.usage.outputTokens).toBe(100);
+    const roomy = await provider.generate(request({ maxOutputTokens: 8000 }));
+    expect(lastCall(kit)).toMatchObject({ maxOutputTokens: 8000, thinking: true });
+    expect(roomy.finishReason).toBe("stop");
+  });
+
   it("returns structured_output as json and passes the schema with --json-schema", async () => {
     const schema = { type: "object", properties: { units: { type: "array" } }, required: ["units"] };
     const { provider, fakes: kit } = setup({

@@ -119,6 +119,23 @@ describe("CodexCliProvider.generate", () => {
     });
   });
 
+  it("sends no output cap (codex has none) and notes an answer over it; reasoning tokens do not count", async () => {
+    const usage = {
+      input_tokens: 900,
+      cached_input_tokens: 0,
+      output_tokens: 400,
+      reasoning_output_tokens: 250,
+    };
+    const { provider, fakes: kit } = setup({ codexScript: [{ usage, reply: "a long verdict" }] });
+    const over = await provider.generate(request({ maxOutputTokens: 100 }));
+    expect(over.warnings).toContain(
+      "codex_plus: codex has no output cap; the answer used 150 output tokens of the 100 asked for",
+    );
+    expect(lastExec(kit).argv.join(" ")).not.toMatch(/max_output_tokens|max_tokens/);
+    const within = await provider.generate(request({ maxOutputTokens: 150 }));
+    expect(within.warnings.some((warning) => warning.includes("no output cap"))).toBe(false);
+  });
+
   it("treats a missing cache_write_input_tokens as 0", async () => {
     const { provider } = setup({
       codexScript: [{ usage: { input_tokens: 10, cached_input_tokens: 0, output_tokens: 2 } }],
