@@ -55,6 +55,11 @@ const usageErrors: Array<[what: string, argv: string[], message: RegExp]> = [
     /not a file inside the repository/,
   ],
   ["--repo on a missing folder", ["plan", "-t", "x", "--repo", join(scratch, "nope")], /is not a folder/],
+  [
+    "trust --repo on a missing folder",
+    ["trust", "--repo", join(scratch, "nope")],
+    /--repo .*nope is not a folder/,
+  ],
   ["draft --file on a folder", ["draft", "-t", "x", "--file", "src"], /--file src is a folder/],
   ["draft --file in .git/", ["draft", "-t", "x", "--file", ".git/config"], /path inside \.git refused/],
   [

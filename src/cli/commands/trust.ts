@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { readYamlFile } from "../../config/load.js";
@@ -35,6 +35,10 @@ export function registerTrust(program: Command, context: CliContext): void {
     .action((options: { repo?: string; revoke?: boolean }) => {
       const { output, env } = context;
       const start = resolve(context.cwd, options.repo ?? context.globals.repo ?? ".");
+      if (!statSync(start, { throwIfNoEntry: false })?.isDirectory())
+        throw new UsageError(`--repo ${options.repo ?? context.globals.repo} is not a folder`, {
+          hint: "pass the folder of a git repository (relative to the current folder)",
+        });
       const repoRoot = findRepoRoot(start);
       if (!repoRoot)
         throw new UsageError(`${start} is not inside a git repository`, {
