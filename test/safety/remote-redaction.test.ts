@@ -248,3 +248,25 @@ describe("review --file .env with a remote reviewer", { timeout: 60_000 }, () =>
     expect(servers.anthropic.requests.filter((request) => request.path.includes("/messages"))).toEqual([]);
   });
 });
+
+describe("hierocode worker on a remote provider", { timeout: 60_000 }, () => {
+  it("sends placeholders and prints the artifact with the real value back", async () => {
+    const servers = await fakes();
+    const sandbox = sandboxFor(servers, {});
+    servers.anthropic.script.setDefault({ text: 'CLIENT_TOKEN = "[REDACTED_SECRET_1]"\n' });
+    const worker = await runCliProcess(sandbox, [
+      "worker",
+      "--provider",
+      "api",
+      "--model",
+      "claude-sonnet-4-6",
+      `Rename the variable in: ${settings}`,
+    ]);
+    expect(worker.code, worker.stderr).toBe(0);
+    const sent = sentTo(servers.anthropic);
+    expect(sent).toContain("Rename the variable");
+    expect(sent).not.toContain(token);
+    expect(sent).toContain("[REDACTED_SECRET_1]");
+    expect(worker.stdout).toContain(`CLIENT_TOKEN = "${token}"`);
+  });
+});
