@@ -270,3 +270,25 @@ describe("hierocode worker on a remote provider", { timeout: 60_000 }, () => {
     expect(worker.stdout).toContain(`CLIENT_TOKEN = "${token}"`);
   });
 });
+
+describe("tokens count through Anthropic's count_tokens", { timeout: 60_000 }, () => {
+  it("sends the text as a remote prompt carries it", async () => {
+    const servers = await fakes();
+    const sandbox = sandboxFor(servers, { "src/settings.py": settings });
+    sandbox.env.ANTHROPIC_BASE_URL = servers.anthropic.url;
+    sandbox.env.ANTHROPIC_API_KEY = "sk-ant-test-e2e-0123456789abcdef";
+    const count = await runCliProcess(sandbox, [
+      "tokens",
+      "count",
+      "--model",
+      "claude-sonnet-4-6",
+      "src/settings.py",
+      "--json",
+    ]);
+    expect(count.code, count.stderr).toBe(0);
+    expect(JSON.parse(count.stdout)).toMatchObject({ estimator: "anthropic-count_tokens", exact: true });
+    const sent = sentTo(servers.anthropic);
+    expect(sent).toContain("DEBUG = False");
+    expect(sent).not.toContain(token);
+  });
+});
