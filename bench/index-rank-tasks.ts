@@ -1,17 +1,30 @@
 /**
- * Ranking tasks for `npm run bench:rank`: a task as a user would type it, over code that is
- * stable on this machine, with the files a planner must see to do it and the definitions in them
- * that it needs. Chosen so that the right files are unambiguous (one implementation, not a copy
- * in another build folder). Each task belongs to the tuning or the held-out set by a hash of its
- * text (see `taskSet`).
+ * Ranking tasks for `npm run bench:rank`, from two sources:
+ * - "written": 40 tasks as a user would type them over code that is stable on this machine (the
+ *   CPython stdlib and four npm packages in node_modules), with the files a planner must see and
+ *   the definitions in them it needs. Written by hand while the ranker was being built, and easy
+ *   for plain BM25 (it places the right file first on nearly all of them).
+ * - "history": 120 tasks taken mechanically from the real commits of pylint, vite, tokio and hugo
+ *   (bench/index-rank-history.ts, .json): the commit's subject is the task, the source files it
+ *   modified are the files to find. Chosen and fixed before either ranker was run on them.
+ * Each task belongs to the tuning or the held-out set by a hash of its dataset and text (see
+ * `taskSet`).
  */
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { type HistoryTask, historyRepos } from "./index-rank-history.js";
 
 export interface RankDataset {
   id: string;
-  /** "stdlib" is resolved through python3; anything else is relative to the project root. */
+  /**
+   * "stdlib" is resolved through python3; "sources:NAME" is the checkout NAME under the sources
+   * folder (BENCH_RANK_SOURCES); anything else is relative to the project root.
+   */
   root: string;
   exclude?: string[];
+  /** For a checkout: the commit it must be at, and where to get it. */
+  commit?: string;
+  url?: string;
 }
 
 export interface RankTask {
@@ -21,6 +34,9 @@ export interface RankTask {
   files: string[];
   /** Definitions (by name) that should be visible in the rendered map, in one of `files`. */
   symbols: string[];
+  origin: "written" | "history";
+  /** History tasks: the commit the task and its files come from. */
+  commit?: string;
 }
 
 export const rankDatasets: RankDataset[] = [
@@ -30,9 +46,16 @@ export const rankDatasets: RankDataset[] = [
   { id: "yaml", root: "node_modules/yaml/dist", exclude: ["*.d.ts"] },
   { id: "diff", root: "node_modules/diff/libesm", exclude: ["*.d.ts", "*.d.ts.map"] },
   { id: "zod", root: "node_modules/zod/src/v4", exclude: ["mini/", "tests/", "locales/"] },
+  ...historyRepos.map((repo) => ({
+    id: repo.name,
+    root: `sources:${repo.name}`,
+    commit: repo.commit,
+    url: repo.url,
+    ...(repo.exclude ? { exclude: repo.exclude } : {}),
+  })),
 ];
 
-export const rankTasks: RankTask[] = [
+const writtenTasks: Array<Omit<RankTask, "origin">> = [
   {
     dataset: "stdlib",
     task: "make json.dumps sort keys by default",
@@ -275,7 +298,22 @@ export const rankTasks: RankTask[] = [
   },
 ];
 
-/** Even positions tune, odd positions are held out (fixed before tuning). */
+const historyTasks: HistoryTask[] = JSON.parse(
+  readFileSync(new URL("./index-rank-history.json", import.meta.url), "utf8"),
+);
+
+export const rankTasks: RankTask[] = [
+  ...writtenTasks.map((task) => ({ ...task, origin: "written" as const })),
+  ...historyTasks.map((task) => ({
+    dataset: task.dataset,
+    task: task.task,
+    files: task.files,
+    symbols: [],
+    origin: "history" as const,
+    commit: task.commit,
+  })),
+];
+
 /**
  * Which set a task belongs to, decided by its text alone (the first byte of its SHA-256 is even:
  * tuning), not by where it was placed in this list: nobody can put an easy task into the held-out

@@ -8,6 +8,7 @@
 import { identifierBm25 } from "./identifier-bm25.js";
 import { kindWeight, taskRelevance } from "./task-relevance.js";
 import type { TaskTerms } from "./task-terms.js";
+import { textBm25 } from "./text-bm25.js";
 import type { IndexedFile, RepoSymbol } from "./types.js";
 
 export interface RankRequest {
@@ -19,6 +20,11 @@ export interface RankRequest {
   mentionedPaths?: ReadonlySet<string>;
   /** The task's words (see task-terms.ts): matched against paths and definition names. */
   taskTerms?: TaskTerms;
+  /**
+   * Each file's text, same order as `files` ("" when not read; see text-bm25.ts `readTexts`):
+   * the task's words are also matched against it. Without it, only names and paths count.
+   */
+  texts?: readonly string[];
 }
 
 export interface RankedEntry {
@@ -37,8 +43,13 @@ export interface RankResult {
 const damping = 0.85;
 const lexicalWeight = 10;
 const lexicalSharpness = 3;
-/** Share of the identifier-bag BM25 (identifier-bm25.ts) in the lexical score; the rest is task-relevance.ts. */
-const identifierShare = 0.5;
+/**
+ * Shares of the lexical score: task-relevance.ts (names and paths), identifier-bm25.ts (every
+ * name a file defines or uses) and text-bm25.ts (its full text, when given). Tuned on the tuning
+ * half of bench:rank (names/identifiers/text 0.5/0.3/0.2 … 0.3/0.3/0.4 all within 0.03 MRR).
+ */
+const sharesWithText = { names: 0.4, identifiers: 0.2, text: 0.4 };
+const sharesWithoutText = { names: 0.5, identifiers: 0.5, text: 0 };
 /** How much of the best entry's rank the best lexical match adds to its file's lead entry. */
 const fileBoost = 1;
 const fileBoostSharpness = 2;
@@ -76,13 +87,30 @@ function qualifiedName(symbol: RepoSymbol): string {
   return symbol.container ? `${symbol.container}.${symbol.name}` : symbol.name;
 }
 
-/** Tests and fixtures: still shown, but after the code they exercise. */
+/**
+ * Tests and fixtures: still shown, but after the code they exercise. `playground/` is where
+ * JavaScript monorepos (vite, vitest, vue) keep the example projects their end-to-end tests run.
+ */
 export function isTestPath(path: string): boolean {
   return (
-    /(^|\/)(test|tests|__tests__|spec|fixtures|testdata)\//.test(path) ||
+    /(^|\/)(test|tests|__tests__|spec|fixtures|testdata|playground)\//.test(path) ||
     /(\.test|\.spec|_test)\.[a-z]+$/.test(path) ||
     /(^|\/)test_[^/]+\.py$/.test(path)
   );
+}
+
+/**
+ * Documentation and examples, by GitHub Linguist's documentation rules (lib/linguist/
+ * documentation.yml: `docs/`, `doc/`, `examples/`, `demo/` at the top, `documentation/`
+ * anywhere): code there illustrates the project rather than implements it.
+ */
+export function isDocumentationPath(path: string): boolean {
+  return /^([Dd]ocs?|[Ee]xamples|[Dd]emos?|[Mm]an)\/|(^|\/)[Dd]ocumentation\//.test(path);
+}
+
+/** Tests, fixtures, documentation and examples: ranked after the code a task is about. */
+export function isAsidePath(path: string): boolean {
+  return isTestPath(path) || isDocumentationPath(path);
 }
 
 export function rankRepo(request: RankRequest): RankResult {
@@ -143,18 +171,30 @@ export function rankRepo(request: RankRequest): RankResult {
   const relevance = request.taskTerms
     ? taskRelevance(files, request.taskTerms)
     : taskRelevance(files, { words: new Set(), wholes: new Set(), qualified: [] });
-  const bag = identifierBm25(files, request.taskTerms?.words ?? new Set());
+  const words = request.taskTerms?.words ?? new Set<string>();
+  const bag = identifierBm25(files, words);
+  const text = request.texts ? textBm25(request.texts, words) : null;
+  const shares = text ? sharesWithText : sharesWithoutText;
+  // Maxima over the code a task is about: a test or an example that matches best sets no scale.
   let bestName = 0;
   let bestBag = 0;
-  for (const score of relevance.fileScores) if (score > bestName) bestName = score;
-  for (const score of bag) if (score > bestBag) bestBag = score;
+  let bestText = 0;
+  files.forEach((file, position) => {
+    if (isAsidePath(file.path)) return;
+    bestName = Math.max(bestName, relevance.fileScores[position]!);
+    bestBag = Math.max(bestBag, bag[position]!);
+    if (text) bestText = Math.max(bestText, text[position]!);
+  });
   const lexical = new Float64Array(files.length);
   for (let position = 0; position < files.length; position++)
     lexical[position] =
-      (1 - identifierShare) * (bestName > 0 ? relevance.fileScores[position]! / bestName : 0) +
-      identifierShare * (bestBag > 0 ? bag[position]! / bestBag : 0);
+      shares.names * (bestName > 0 ? relevance.fileScores[position]! / bestName : 0) +
+      shares.identifiers * (bestBag > 0 ? bag[position]! / bestBag : 0) +
+      shares.text * (text && bestText > 0 ? text[position]! / bestText : 0);
   let bestLexical = 0;
-  for (const score of lexical) if (score > bestLexical) bestLexical = score;
+  files.forEach((file, position) => {
+    if (!isAsidePath(file.path) && lexical[position]! > bestLexical) bestLexical = lexical[position]!;
+  });
   const personal = new Float64Array(files.length);
   let personalTotal = 0;
   files.forEach((file, position) => {
@@ -162,7 +202,7 @@ export function rankRepo(request: RankRequest): RankResult {
     if (focus.has(file.path)) weight += 10;
     if (mentionedPaths.has(file.path)) weight += 10;
     // Tests mention everything they test; they are shown, but the task rarely points at them.
-    if (bestLexical > 0 && !isTestPath(file.path))
+    if (bestLexical > 0 && !isAsidePath(file.path))
       weight += lexicalWeight * (lexical[position]! / bestLexical) ** lexicalSharpness;
     // Files defining what the task names are where the work is likely to happen.
     for (const name of mentionedHere(file)) {
@@ -234,7 +274,7 @@ export function rankRepo(request: RankRequest): RankResult {
     }
     const base = (fileRank * 0.1) / file.symbols.length;
     const topLevel = Math.max(1, file.symbols.filter((symbol) => !symbol.container).length);
-    const testLike = isTestPath(file.path);
+    const testLike = isAsidePath(file.path);
     const kindOf = new Map(file.symbols.map((symbol) => [qualifiedName(symbol), symbol.kind]));
     for (const symbol of file.symbols) {
       let value = (definitionRank.get(`${position}\u0000${symbol.name}`) ?? 0) + base;
@@ -271,7 +311,7 @@ export function rankRepo(request: RankRequest): RankResult {
     }
     const positionOf = new Map(files.map((file, position) => [file.path, position]));
     for (const [path, entry] of bestEntry) {
-      if (isTestPath(path)) continue;
+      if (isAsidePath(path)) continue;
       const share = lexical[positionOf.get(path)!]! / bestLexical;
       entry.rank += top * fileBoost * share ** fileBoostSharpness;
     }

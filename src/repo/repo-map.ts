@@ -10,6 +10,7 @@ import { type RankResult, rankRepo } from "./rank.js";
 import { fitToBudget } from "./render-map.js";
 import { hashFile } from "./safe-read.js";
 import { taskTerms } from "./task-terms.js";
+import { readTexts } from "./text-bm25.js";
 import type { IndexedFile } from "./types.js";
 
 export interface RepoMapRequest {
@@ -75,10 +76,14 @@ export function mentionsIn(
   return { identifiers, paths };
 }
 
-/** The ranking `buildRepoMap` renders, for an already indexed repository (benchmarks, tools). */
+/**
+ * The ranking `buildRepoMap` renders, for an already indexed repository (benchmarks, tools).
+ * `texts`: each file's text in `files` order (text-bm25.ts `readTexts`), matched against the
+ * task's words; without them only names and paths are.
+ */
 export function rankForTask(
   files: IndexedFile[],
-  request: { task?: string; focusFiles?: string[] } = {},
+  request: { task?: string; focusFiles?: string[]; texts?: readonly string[] } = {},
 ): RankResult {
   const mentions = mentionsIn(request.task ?? "", files);
   const focusFiles = (request.focusFiles ?? []).map((path) => path.replace(/^\.\//, ""));
@@ -88,6 +93,7 @@ export function rankForTask(
     mentionedIdentifiers: mentions.identifiers,
     mentionedPaths: mentions.paths,
     taskTerms: taskTerms(request.task ?? ""),
+    ...(request.texts ? { texts: request.texts } : {}),
   });
 }
 
@@ -96,7 +102,9 @@ export async function buildRepoMap(request: RepoMapRequest): Promise<RepoMap> {
   const indexed = await indexRepo(request.repoRoot, request.index ?? {});
   const files = indexed.files;
   const byPath = new Map(files.map((file) => [file.path, file]));
-  const ranked = rankForTask(files, request);
+  // The files' text only matters for a task's words; without a task the graph alone ranks.
+  const texts = request.task?.trim() ? readTexts(request.repoRoot, files) : undefined;
+  const ranked = rankForTask(files, { ...request, ...(texts ? { texts } : {}) });
   const fitted = fitToBudget(ranked.entries, byPath, request.tokens, counter);
   const shown = new Set(ranked.entries.slice(0, fitted.included).map((entry) => entry.file));
   const shownFiles: Array<{ path: string; sha256: string }> = [];
