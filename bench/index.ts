@@ -11,7 +11,9 @@
  * - peak RSS (cold) ≤ 4 × the bytes of source indexed
  *
  * The process exits 1 when any goal is missed, 2 when the sources are missing. `node -e 0` and
- * `hierocode --version` are measured in the same rounds, to show what start-up alone costs.
+ * `hierocode --version` are measured in the same rounds, to show what start-up alone costs; peak
+ * RSS is also shown above `node -e 0`'s (the runtime alone is ~43 MB, more than 4× a small
+ * source tree), but the goal is judged on the raw figure.
  * Symbol recall/precision against ctags per language is printed from the cold run's output.
  *
  * Sources: BENCH_INDEX_SOURCES (default /tmp/hierocode-bench-sources) holding checkouts named
@@ -27,7 +29,8 @@ import { walkRepo } from "../src/repo/walk.js";
 import { type CategoryStats, type CtagsTag, compareWithCtags, type OurSymbolRow } from "./index-compare.js";
 
 const projectRoot = new URL("..", import.meta.url).pathname;
-const cli = join(projectRoot, "dist", "cli", "main.js");
+// The binary users run (`hierocode`): it also turns on Node's module compile cache.
+const cli = join(projectRoot, "dist", "cli", "bin.js");
 const sources = process.env.BENCH_INDEX_SOURCES ?? join(tmpdir(), "hierocode-bench-sources");
 const rounds = Math.max(1, Number(process.env.BENCH_INDEX_ROUNDS ?? "5"));
 const only = process.env.BENCH_INDEX_ONLY;
@@ -129,8 +132,8 @@ function main(): number {
   execFileSync("npm", ["run", "build"], { cwd: projectRoot, stdio: ["ignore", "ignore", "inherit"] });
   const version = execFileSync("ctags", ["--version"], { encoding: "utf8" }).split("\n")[0];
   const timing = [
-    "| dataset | source files | source MB | cold CPU ÷ ctags | warm CPU ÷ ctags | warm wall ÷ ctags | CPU s: cold / warm / ctags | wall s: cold / warm / ctags | peak RSS MB: cold / warm / ctags | cold RSS ÷ source |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| dataset | source files | source MB | cold CPU ÷ ctags | warm CPU ÷ ctags | warm wall ÷ ctags | CPU s: cold / warm / ctags | wall s: cold / warm / ctags | peak RSS MB: cold / warm / ctags / node -e 0 | cold RSS ÷ source | (cold RSS − node -e 0) ÷ source |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   const startup = [
     "| dataset | CPU s: node -e 0 / hierocode --version | warm CPU minus --version |",
@@ -191,6 +194,7 @@ function main(): number {
     const warmWallRatio = m((s) => s.warm.wall / s.ctags.wall);
     const coldRss = m((s) => s.cold.rssMb);
     const rssRatio = (coldRss * 1024 * 1024) / sourceBytes;
+    const rssAboveNodeRatio = (m((s) => s.cold.rssMb - s.node.rssMb) * 1024 * 1024) / sourceBytes;
     timing.push(
       `| ${dataset.name} | ${parsed.length} | ${fixed(sourceBytes / 1e6, 1)} | ${fixed(coldRatio, 1)}× | ${fixed(warmRatio)}× | ${fixed(warmWallRatio)}× | ${fixed(m((s) => s.cold.cpu))} / ${fixed(m((s) => s.warm.cpu))} / ${fixed(m((s) => s.ctags.cpu))} | ${fixed(m((s) => s.cold.wall))} / ${fixed(m((s) => s.warm.wall))} / ${fixed(m((s) => s.ctags.wall))} | ${fixed(coldRss, 0)} / ${fixed(
         m((s) => s.warm.rssMb),
@@ -198,7 +202,10 @@ function main(): number {
       )} / ${fixed(
         m((s) => s.ctags.rssMb),
         0,
-      )} | ${fixed(rssRatio, 1)}× |`,
+      )} / ${fixed(
+        m((s) => s.node.rssMb),
+        0,
+      )} | ${fixed(rssRatio, 1)}× | ${fixed(rssAboveNodeRatio, 1)}× |`,
     );
     startup.push(
       `| ${dataset.name} | ${fixed(m((s) => s.node.cpu))} / ${fixed(m((s) => s.version.cpu))} | ${fixed(m((s) => s.warm.cpu - s.version.cpu))} s |`,

@@ -4,12 +4,14 @@
  * GPU, then builds a tailored config. Detection never spends money.
  */
 import { detectClaude, detectCodex } from "../providers/cli-detect.js";
+import { llamaCppStatus } from "../providers/llama-cpp-runtime.js";
 import { lmStudioBaseUrl } from "../providers/lmstudio.js";
 import { ollamaBaseUrl } from "../providers/ollama.js";
 import { createProvider } from "../providers/registry.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
 import type { ModelInfo } from "../providers/spec.js";
 import { GiB, type HostResources, parseParameterSize } from "../system/resources.js";
+import { findGgufFiles, type GgufFile } from "./gguf-scan.js";
 import { looksLikeCoder, looksLikeEmbedding } from "./model-names.js";
 
 type Plain = Record<string, unknown>;
@@ -62,6 +64,10 @@ export interface Detection {
   ollama: LocalServer;
   lmstudio: LocalServer;
   host: HostResources;
+  /** GGUF files found on disk (src/app/gguf-scan.ts), offered as an in-process drafter. */
+  gguf?: GgufFile[];
+  /** Whether node-llama-cpp is installed (`hierocode local install`). */
+  llamaCppInstalled?: boolean;
 }
 
 async function probeServer(
@@ -103,14 +109,39 @@ export async function detectEnvironment(options: {
     ollama,
     lmstudio,
     host: options.host,
+    gguf: findGgufFiles(env),
+    llamaCppInstalled: llamaCppStatus(env).installed,
   };
 }
 
 export interface DrafterChoice {
-  provider: "local_ollama" | "lmstudio";
+  /** `gguf`: a GGUF file run in-process (`type: llama_cpp`), from `modelPath` or `ollamaModel`. */
+  provider: "local_ollama" | "lmstudio" | "gguf";
   model: string;
   pulled: boolean;
   reason: string;
+  modelPath?: string;
+  ollamaModel?: string;
+}
+
+/** The wizard's drafter choice for a GGUF file found on disk (an Ollama blob by its model name). */
+export function ggufDrafterChoice(file: GgufFile): DrafterChoice {
+  const size = `${(file.sizeBytes / GiB).toFixed(1)} GiB`;
+  return file.ollamaModel
+    ? {
+        provider: "gguf",
+        model: file.ollamaModel,
+        pulled: true,
+        reason: `GGUF blob Ollama pulled, ${size}: run in-process (llama_cpp)`,
+        ollamaModel: file.ollamaModel,
+      }
+    : {
+        provider: "gguf",
+        model: file.label,
+        pulled: true,
+        reason: `GGUF file in ${file.source}, ${size}: run in-process (llama_cpp)`,
+        modelPath: file.path,
+      };
 }
 
 function parameterCountOf(model: ModelInfo): number | undefined {
@@ -279,6 +310,16 @@ export function buildWizardConfig(
       "the planner falls back to Ollama (degraded mode): plan quality drops noticeably on non-trivial tasks. Log in to Claude Code or Codex, or set ANTHROPIC_API_KEY, then run `hierocode init --wizard --force`",
     );
   }
+  if (drafter.provider === "gguf") {
+    // One in-process model, its calls serialised (README: In-process GGUF models).
+    providers.gguf = {
+      type: "llama_cpp",
+      auth: { type: "none" },
+      ...(drafter.ollamaModel ? { ollama_model: drafter.ollamaModel } : { model_path: drafter.modelPath }),
+    };
+    if (!detection.llamaCppInstalled)
+      notes.push("install the in-process runtime before the first run: hierocode local install");
+  }
   if (!detection.ollama.reachable && drafter.provider === "local_ollama") {
     warnings.push(`Ollama is not reachable at ${detection.ollama.url}: start it with \`ollama serve\``);
   }
@@ -304,7 +345,7 @@ export function buildWizardConfig(
       reviewer: { provider: planner.provider, model: planner.model },
     },
     policy: basePolicy,
-    parallelization: { ...baseParallel, max_local_workers: localWorkers },
+    parallelization: { ...baseParallel, max_local_workers: drafter.provider === "gguf" ? 1 : localWorkers },
   };
   return { config, planner, drafter, warnings, notes };
 }

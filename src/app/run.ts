@@ -287,6 +287,10 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
   // A run counts the drafter's tokens from its first draft on: build its tokenizer on a
   // background thread while the checks, probes, map and plan below run.
   setup.counter.prepare?.();
+  // The repository's file listing (git, free and local) runs while pre-flight's requests are in
+  // flight. The index is not warmed here: it cannot be stopped, and a run that fails pre-flight or
+  // is interrupted must exit at once, not after indexing a large repository.
+  if (options.preflight !== false) void setup.repo.warm?.();
   // Nothing is paid before every role has passed doctor's checks (issue 9).
   const checked =
     options.preflight === false

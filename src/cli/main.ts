@@ -21,6 +21,10 @@ export interface RunCliOptions {
   stderr?: NodeJS.WritableStream;
 }
 
+function isHelpFlag(arg: string): boolean {
+  return arg === "--help" || arg === "-h";
+}
+
 function peekFlag(argv: string[], flag: string): boolean {
   return argv.includes(flag);
 }
@@ -47,6 +51,15 @@ export async function runCli(options: RunCliOptions): Promise<number> {
   const previousExitCode = process.exitCode;
   process.exitCode = undefined;
   try {
+    // --json asks for one JSON object on stdout: `--version` gives the `version` command's, and
+    // no command at all (commander would print the help on stderr) is a usage error.
+    if (json && requestedCommand(argv) === undefined && !argv.includes("help") && !argv.some(isHelpFlag)) {
+      if (argv.includes("--version") || argv.includes("-V")) {
+        output.printJson({ ok: true, version: VERSION, node: process.version });
+        return ExitCode.ok;
+      }
+      throw new UsageError("no command given", { hint: "run 'hierocode --help' for the commands" });
+    }
     // `hierocode help frob`: commander would print the whole help and exit 0; an unknown command
     // is a usage error here as everywhere (exit 2, or one JSON object with --json).
     const words = argv.filter((arg) => !arg.startsWith("-"));

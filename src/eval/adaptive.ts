@@ -116,6 +116,7 @@ export function languageOf(path: string): string {
   return (dot >= 0 && languages[path.slice(dot + 1).toLowerCase()]) || "other";
 }
 
+/** `learning.db` of the data folder with the `adaptive_tasks` table. Errors: src/store/database.ts's. */
 export function openAdaptiveStore(env: Env): Database {
   const database = openLearningDatabase(env);
   ensureSchema(database, "adaptive_tasks", ddl);

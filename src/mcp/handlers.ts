@@ -14,7 +14,7 @@ import { loadConfigOrThrow, resolveRole } from "../config/load.js";
 import type { HierocodeConfig } from "../config/schema.js";
 import { probeCapacity } from "../pipeline/capacity.js";
 import { eventMessage } from "../queue/execute.js";
-import type { Job } from "../queue/types.js";
+import { type Job, progressView } from "../queue/types.js";
 import { ignoreLogFolder } from "../store/run-log.js";
 import { readResources } from "../system/resources.js";
 import { type ToolErrorShape, toolErrorOf } from "./errors.js";
@@ -52,14 +52,7 @@ export function viewJob(id: string, job: Job | undefined): JobView {
     job_id: job.id,
     state: job.state,
     attempts: job.attempts,
-    progress: job.progress
-      ? {
-          message: job.progress.message,
-          units_done: job.progress.unitsDone,
-          units_total: job.progress.unitsTotal,
-          updated_at: new Date(job.progress.updatedAt).toISOString(),
-        }
-      : null,
+    progress: progressView(job.progress),
     summary: job.result?.summary ?? null,
     diffs: job.result?.diffs ?? [],
     units: job.result?.units ?? [],

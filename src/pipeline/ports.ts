@@ -32,6 +32,12 @@ export interface RepoAccess {
   /** File content, or null when it does not exist. */
   readFile(path: string): string | null;
   buildSkeleton(options: { tokens: number; task: string; counter: TokenCounter }): Promise<RepoSkeleton>;
+  /**
+   * Starts the file listing behind `listFiles` in the background (git, free and local), e.g.
+   * while pre-flight checks run; `listFiles` then uses its result. Resolves when done and never
+   * rejects: when the background listing fails, `listFiles` lists synchronously as before.
+   */
+  warm?(): Promise<void>;
 }
 
 /** One file as packed into the drafter's window: whole, or an excerpt that says what it left out. */

@@ -3,7 +3,7 @@
  * `git ls-files` (so .gitignore is honoured; a plain walk outside git), chars/4 token counting,
  * and a skeleton listing paths with sizes, trimmed to the token budget.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
@@ -42,11 +42,39 @@ export function listRepoFilesBasic(root: string): string[] {
   return out.sort();
 }
 
+/** `listRepoFilesBasic`'s git listing without blocking; undefined when git cannot list (the walk then runs synchronously). */
+function listRepoFilesAsync(root: string): Promise<string[] | undefined> {
+  return new Promise((resolvePromise) => {
+    execFile(
+      "git",
+      ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+      { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout) => {
+        if (error) return resolvePromise(undefined);
+        resolvePromise(
+          stdout
+            .split("\0")
+            .filter(Boolean)
+            .filter((file) => !file.startsWith(".haco/"))
+            .sort(),
+        );
+      },
+    );
+  });
+}
+
 export function basicRepoAccess(root: string): RepoAccess {
   let files: string[] | undefined;
   const listFiles = () => {
     files ??= listRepoFilesBasic(root);
     return files;
+  };
+  let warming: Promise<void> | undefined;
+  const warm = () => {
+    warming ??= listRepoFilesAsync(root).then((listed) => {
+      if (listed) files ??= listed;
+    });
+    return warming;
   };
   const readFile = (path: string): string | null => {
     try {
@@ -59,6 +87,7 @@ export function basicRepoAccess(root: string): RepoAccess {
     root,
     listFiles,
     readFile,
+    warm,
     async buildSkeleton({ tokens, counter }): Promise<RepoSkeleton> {
       const lines: string[] = [];
       const seen: RepoSkeleton["files"] = [];

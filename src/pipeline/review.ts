@@ -143,7 +143,16 @@ export async function reviewUnit(
   return { verdict, action };
 }
 
+/**
+ * The drafter's feedback from a verdict: the reviewer's own feedback, then the issues as a list.
+ * A compact verdict's feedback is its issues (repairVerdict), so they are not given twice.
+ */
 export function feedbackText(verdict: ReviewVerdict): string {
   const issues = verdict.issues.map((issue) => `- ${issue}`).join("\n");
-  return [verdict.feedback, issues].filter(Boolean).join("\n");
+  return [ownFeedback(verdict), issues].filter(Boolean).join("\n");
+}
+
+/** The verdict's feedback unless it only repeats its issues (the compact checkpoint's shape). */
+export function ownFeedback(verdict: ReviewVerdict): string {
+  return verdict.feedback === verdict.issues.join("\n") ? "" : verdict.feedback;
 }

@@ -43,6 +43,8 @@ export function eventMessage(event: PipelineEvent): string | undefined {
       return `plan: ${event.plan.units.length} unit(s)${event.fromCache ? " (cached)" : ""}${event.fromLog ? " (from the run log)" : ""}`;
     case "unit-started":
       return `unit ${event.unitId}: ${event.goal}`;
+    case "unit-routed":
+      return `unit ${event.unitId}: complexity ${event.complexity.toFixed(1)} (${event.band}, ${event.kind})${event.mode === "fixed" ? "" : ` → ${event.provider}/${event.model}`}`;
     case "call-started":
       return `${event.role}: ${event.purpose}${event.unitId ? ` (${event.unitId})` : ""} with ${event.model}`;
     case "verdict":

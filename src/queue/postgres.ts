@@ -8,15 +8,13 @@
 import { randomUUID } from "node:crypto";
 import type { Pool, PoolClient } from "pg";
 import { processOf } from "./sqlite.js";
-import type {
-  Job,
-  JobError,
-  JobInput,
-  JobProgress,
-  JobQueue,
-  JobResult,
-  JobState,
-  SubmitOptions,
+import {
+  type JobError,
+  type JobInput,
+  type JobQueue,
+  type JobRow,
+  jobFromRow,
+  type SubmitOptions,
 } from "./types.js";
 
 const ddl = `
@@ -41,41 +39,10 @@ CREATE TABLE IF NOT EXISTS hierocode_jobs (
 CREATE INDEX IF NOT EXISTS hierocode_jobs_ready ON hierocode_jobs (state, priority DESC, created_at);
 `;
 
-interface Row {
-  id: string;
-  state: string;
-  input: JobInput;
-  priority: number;
-  attempts: number;
-  idempotency_key: string | null;
-  run_id: string | null;
-  progress: JobProgress | null;
-  result: JobResult | null;
-  error: JobError | null;
-  cancel_requested: boolean;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-}
+/** A row of the jobs table: see JobRow (types.ts) for the column types. */
+type Row = JobRow;
 
-function toJob(row: Row): Job {
-  return {
-    id: row.id,
-    state: row.state as JobState,
-    input: row.input,
-    priority: row.priority,
-    attempts: row.attempts,
-    ...(row.idempotency_key ? { idempotencyKey: row.idempotency_key } : {}),
-    ...(row.run_id ? { runId: row.run_id } : {}),
-    ...(row.progress ? { progress: row.progress } : {}),
-    ...(row.result ? { result: row.result } : {}),
-    ...(row.error ? { error: row.error } : {}),
-    cancelRequested: row.cancel_requested,
-    createdAt: row.created_at.getTime(),
-    ...(row.started_at ? { startedAt: row.started_at.getTime() } : {}),
-    ...(row.finished_at ? { finishedAt: row.finished_at.getTime() } : {}),
-  };
-}
+const toJob = jobFromRow;
 
 async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();

@@ -7,15 +7,14 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { stateDir } from "../config/paths.js";
 import { type Database, ensureSchema, openDatabase, transaction } from "../store/database.js";
-import type {
-  Job,
-  JobError,
-  JobInput,
-  JobProgress,
-  JobQueue,
-  JobResult,
-  JobState,
-  SubmitOptions,
+import {
+  type Job,
+  type JobError,
+  type JobInput,
+  type JobQueue,
+  type JobRow,
+  jobFromRow,
+  type SubmitOptions,
 } from "./types.js";
 
 const ddl = `
@@ -40,41 +39,10 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (state, priority DESC, created_at);
 `;
 
-interface Row {
-  id: string;
-  state: string;
-  input: string;
-  priority: number;
-  attempts: number;
-  idempotency_key: string | null;
-  run_id: string | null;
-  progress: string | null;
-  result: string | null;
-  error: string | null;
-  cancel_requested: number;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-}
+/** A row of the jobs table: see JobRow (types.ts) for the column types. */
+type Row = JobRow;
 
-function toJob(row: Row): Job {
-  return {
-    id: row.id,
-    state: row.state as JobState,
-    input: JSON.parse(row.input) as JobInput,
-    priority: row.priority,
-    attempts: row.attempts,
-    ...(row.idempotency_key ? { idempotencyKey: row.idempotency_key } : {}),
-    ...(row.run_id ? { runId: row.run_id } : {}),
-    ...(row.progress ? { progress: JSON.parse(row.progress) as JobProgress } : {}),
-    ...(row.result ? { result: JSON.parse(row.result) as JobResult } : {}),
-    ...(row.error ? { error: JSON.parse(row.error) as JobError } : {}),
-    cancelRequested: row.cancel_requested === 1,
-    createdAt: row.created_at,
-    ...(row.started_at !== null ? { startedAt: row.started_at } : {}),
-    ...(row.finished_at !== null ? { finishedAt: row.finished_at } : {}),
-  };
-}
+const toJob = jobFromRow;
 
 /** "host:pid:" of an owner "host:pid:worker": a process never takes over its own jobs. */
 export function processOf(owner: string): string {

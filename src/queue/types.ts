@@ -97,3 +97,74 @@ export interface JobQueue {
 }
 
 export const terminalStates: ReadonlySet<JobState> = new Set(["succeeded", "failed", "cancelled"]);
+
+/**
+ * A `jobs` row as either store returns it: SQLite (node:sqlite) gives JSON columns as text,
+ * `cancel_requested` as 0/1 and times as epoch ms; PostgreSQL (pg) gives `jsonb` as objects, a
+ * boolean and `timestamptz` as Date.
+ */
+export interface JobRow {
+  id: string;
+  state: string;
+  input: string | JobInput;
+  priority: number;
+  attempts: number;
+  idempotency_key: string | null;
+  run_id: string | null;
+  progress: string | JobProgress | null;
+  result: string | JobResult | null;
+  error: string | JobError | null;
+  cancel_requested: number | boolean;
+  created_at: number | Date;
+  started_at: number | Date | null;
+  finished_at: number | Date | null;
+}
+
+function jsonColumn<T>(value: string | T | null): T | undefined {
+  if (value === null || value === "") return undefined;
+  return typeof value === "string" ? (JSON.parse(value) as T) : value;
+}
+
+function millis(value: number | Date): number {
+  return value instanceof Date ? value.getTime() : value;
+}
+
+/** The Job of a row of either store (see {@link JobRow}); absent columns are left out. */
+export function jobFromRow(row: JobRow): Job {
+  const progress = jsonColumn<JobProgress>(row.progress);
+  const result = jsonColumn<JobResult>(row.result);
+  const error = jsonColumn<JobError>(row.error);
+  return {
+    id: row.id,
+    state: row.state as JobState,
+    input: jsonColumn<JobInput>(row.input) as JobInput,
+    priority: row.priority,
+    attempts: row.attempts,
+    ...(row.idempotency_key ? { idempotencyKey: row.idempotency_key } : {}),
+    ...(row.run_id ? { runId: row.run_id } : {}),
+    ...(progress ? { progress } : {}),
+    ...(result ? { result } : {}),
+    ...(error ? { error } : {}),
+    cancelRequested: row.cancel_requested === true || row.cancel_requested === 1,
+    createdAt: millis(row.created_at),
+    ...(row.started_at !== null ? { startedAt: millis(row.started_at) } : {}),
+    ...(row.finished_at !== null ? { finishedAt: millis(row.finished_at) } : {}),
+  };
+}
+
+/** A job's progress as the MCP tools (task_status) and the service's task view show it. */
+export function progressView(progress: JobProgress | undefined): {
+  message: string;
+  units_done: number;
+  units_total: number;
+  updated_at: string;
+} | null {
+  return progress
+    ? {
+        message: progress.message,
+        units_done: progress.unitsDone,
+        units_total: progress.unitsTotal,
+        updated_at: new Date(progress.updatedAt).toISOString(),
+      }
+    : null;
+}

@@ -123,6 +123,26 @@ export function createRunRouter(input: RunRouterInput): RunRouter {
     routerSettings(config, fallbackCost(config, input.runtime, promptTokens, input.priceTable, candidates));
 
   const routing = config.router.mode !== "fixed" && (config.routing.drafter?.candidates ?? []).length > 0;
+  /**
+   * A split's parts (`u1.1`, `u1.2`, … run inside their parent's dispatch slot) stay on the same
+   * kind of model as the parent — local or remote — so the worker limit of that slot's lane
+   * holds: a part routed to a local model while its parent holds a remote slot would be a local
+   * call no local limit counted.
+   */
+  const sameLaneAsParent = (unitId: string, candidates: RouteCandidate[]): RouteCandidate[] => {
+    const dot = unitId.lastIndexOf(".");
+    const parent = dot > 0 ? choices.get(unitId.slice(0, dot)) : undefined;
+    if (!parent) return candidates;
+    const local = (parent.binding ?? input.drafter).provider.local;
+    return candidates.map((candidate) =>
+      candidate.local === local || candidate.unavailable
+        ? candidate
+        : {
+            ...candidate,
+            unavailable: `a part of split unit ${unitId.slice(0, dot)} stays on a ${local ? "local" : "remote"} model like it (worker limits)`,
+          },
+    );
+  };
   const routeDrafter: DrafterRouter = async (unit: PlanUnit) => {
     const cached = choices.get(unit.id);
     if (cached) return cached;
@@ -151,7 +171,7 @@ export function createRunRouter(input: RunRouterInput): RunRouter {
     }
     const list = await probe();
     const promptTokens = promptTokensOf(unit);
-    const candidates = routeCandidates(list, promptTokens, input.priceTable);
+    const candidates = sameLaneAsParent(unit.id, routeCandidates(list, promptTokens, input.priceTable));
     const settings = settingsFor(promptTokens, candidates);
     const decision = route(
       { id: unit.id, complexity: score, kind, promptTokens, files: unit.target_files.length },

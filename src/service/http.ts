@@ -20,7 +20,7 @@ import { resolveRepoRoot } from "../mcp/paths.js";
 import { createHierocodeMcpServer } from "../mcp/server.js";
 import type { ProviderRuntime } from "../providers/runtime.js";
 import type { WorkerPool } from "../queue/pool.js";
-import { type Job, type JobQueue, terminalStates } from "../queue/types.js";
+import { type Job, type JobQueue, progressView, terminalStates } from "../queue/types.js";
 import { VERSION } from "../version.js";
 import { openApiDocument } from "./openapi.js";
 import { taskRequest, type taskView, workerRequest } from "./schemas.js";
@@ -181,14 +181,7 @@ export function taskViewOf(job: Job): z.infer<typeof taskView> {
     id: job.id,
     state: job.state,
     attempts: job.attempts,
-    progress: job.progress
-      ? {
-          message: job.progress.message,
-          units_done: job.progress.unitsDone,
-          units_total: job.progress.unitsTotal,
-          updated_at: new Date(job.progress.updatedAt).toISOString(),
-        }
-      : null,
+    progress: progressView(job.progress),
     ...(job.result
       ? {
           result: {

@@ -4,7 +4,7 @@
  * on stdout; every --json success is one object with `ok: true`.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -37,6 +37,7 @@ writeFileSync(join(repo, "src", "a.py"), "def f():\n    return 1\n");
 spawnSync("git", ["init", "-q"], { cwd: repo });
 const plain = join(scratch, "not-a-repo");
 mkdirSync(plain);
+symlinkSync(plain, join(repo, "out"));
 
 const usageErrors: Array<[what: string, argv: string[], message: RegExp]> = [
   ["an unknown command", ["frob"], /unknown command 'frob'/],
@@ -54,6 +55,19 @@ const usageErrors: Array<[what: string, argv: string[], message: RegExp]> = [
     /not a file inside the repository/,
   ],
   ["--repo on a missing folder", ["plan", "-t", "x", "--repo", join(scratch, "nope")], /is not a folder/],
+  ["draft --file on a folder", ["draft", "-t", "x", "--file", "src"], /--file src is a folder/],
+  ["draft --file in .git/", ["draft", "-t", "x", "--file", ".git/config"], /path inside \.git refused/],
+  [
+    "draft --file through a symlink out",
+    ["draft", "-t", "x", "--file", "out/x.py"],
+    /leads out of the repository/,
+  ],
+  ["review --file on a folder", ["review", "-t", "x", "--file", "src"], /--file src is a folder/],
+  [
+    "review --file that does not exist",
+    ["review", "-t", "x", "--file", "nope.py"],
+    /--file nope\.py does not exist/,
+  ],
   ["plan --write into .git/", ["plan", "-t", "x", "--write", ".git/HEAD"], /path inside \.git refused/],
   ["worker --max-tokens 0", ["worker", "--max-tokens", "0", "hi"], /--max-tokens expects a whole number/],
 ];
@@ -82,6 +96,43 @@ describe("CLI contract", () => {
       });
     });
   }
+
+  it("--json --version is the version command's object; --json without a command is a usage error", async () => {
+    for (const argv of [
+      ["--json", "--version"],
+      ["-V", "--json"],
+    ]) {
+      const version = await cli(argv, env, repo);
+      expect(version.code).toBe(0);
+      expect(JSON.parse(version.stdout)).toEqual({
+        ok: true,
+        version: expect.any(String),
+        node: process.version,
+      });
+    }
+    expect((await cli(["--version"], env, repo)).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    const bare = await cli(["--json"], env, repo);
+    expect(bare.code).toBe(ExitCode.usage);
+    expect(JSON.parse(bare.stdout)).toEqual({
+      ok: false,
+      error: { code: "usage", message: "no command given", hint: expect.any(String) },
+    });
+  });
+
+  it("usage --since with nothing in the window says so, not that nothing was ever recorded", async () => {
+    const result = await cli(["usage", "--since", "1h"], env, repo);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^no model calls since 1h\n/);
+  });
+
+  it("review --file is relative to the current folder, like draft --file", async () => {
+    // From src/, "src/a.py" names src/src/a.py (before, review read it from the repository root).
+    const result = await cli(["review", "-t", "x", "--file", "src/a.py"], env, join(repo, "src"));
+    expect(result.code, result.stderr).toBe(ExitCode.usage);
+    expect(result.stderr).toMatch(
+      /^error: --file src\/a\.py does not exist\nhint: paths are relative to the current folder/,
+    );
+  });
 
   for (const [what, argv] of outsideGit) {
     it(`${what} outside a git repository: exit 2, nothing indexed`, async () => {
@@ -159,6 +210,7 @@ describe("CLI contract", () => {
     ["resources", "--json"],
     ["config", "path", "--json"],
     ["config", "show", "--json"],
+    ["config", "schema", "--json"],
     ["providers", "list", "--json"],
     ["models", "show", "--json"],
     ["repo", "symbols", "--json"],

@@ -326,6 +326,16 @@ describe("complexity and the routed drafter in the view", () => {
     expect(screen).toMatch(/u2 +drafting +\S+ +c0\.4 → qwen2\.5-coder:7b +goal u2/);
   });
 
+  it("the service and MCP progress lines say the same", async () => {
+    const { eventMessage } = await import("../../src/queue/execute.js");
+    expect(eventMessage(routed("u1", 3.2, "matrix", "claude-haiku-4-5"))).toBe(
+      "unit u1: complexity 3.2 (simple, edit) → api/claude-haiku-4-5",
+    );
+    expect(eventMessage(routed("u2", 0.4, "fixed", "qwen2.5-coder:7b"))).toBe(
+      "unit u2: complexity 0.4 (trivial, edit)",
+    );
+  });
+
   it("off a terminal: one routing line per unit, and the drafting line names the routed model", () => {
     const stream = new Collect();
     const view = new ProgressView({ stream, live: false, paint: noColour(), now: () => 0 });

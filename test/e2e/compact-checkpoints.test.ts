@@ -120,7 +120,8 @@ describe("compact checkpoints", { timeout: 60_000 }, () => {
     const { result, code, stderr } = await run();
     expect(code, stderr).toBe(0);
     expect(result.accepted).toEqual(["u1"]);
-    expect(textOf(drafterBodies()[1])).toContain("add was deleted");
+    expect(textOf(drafterBodies()[1])).toContain("- add was deleted");
+    expect(textOf(drafterBodies()[1]).split("add was deleted")).toHaveLength(2); // said once
     expect(plannerBodies()).toHaveLength(1); // a revision, no redirect
   });
 

@@ -57,7 +57,9 @@ describe("run's progress off a terminal", { timeout: 60_000 }, () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, accepted: ["u1", "u2"] });
     const lines = run.stderr.split("\n");
     expect(lines).toContain("plan: 2 unit(s)");
-    expect(lines).toContain("u1 drafting");
+    // The unit's complexity comes first; its drafter is named from the first line on.
+    expect(lines.some((line) => /^u1 complexity \d+\.\d \(\w+, \w+\)$/.test(line))).toBe(true);
+    expect(lines).toContain("u1 drafting (qwen2.5-coder:7b)");
     expect(lines.some((line) => /^u1: syntax check error lib\/deep\/nested\/util\.py/.test(line))).toBe(true);
     expect(lines).toContain("u1 revising r1 (qwen2.5-coder:7b)");
     expect(lines).toContain("u1 reviewing r1 (gpt-5.4-mini)");

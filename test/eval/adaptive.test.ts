@@ -5,7 +5,7 @@
  * command in a throwaway clone of the project. Pass rates are known in advance; the project's
  * test and the accepted reference never reach the model.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -229,6 +229,7 @@ describe("captureAdaptiveTasks", () => {
           unit(
             item.id,
             item.changes.map((change) => change.file),
+            { context_files: ["lib/ctx.py", "missing.py"] },
           ),
         ),
       },
@@ -250,6 +251,8 @@ describe("captureAdaptiveTasks", () => {
     const dataDir = join(base, "data");
     const env = { HIEROCODE_DATA_DIR: dataDir, HOME: dataDir };
     try {
+      mkdirSync(join(dataDir, "lib"), { recursive: true });
+      writeFileSync(join(dataDir, "lib", "ctx.py"), "BASE = 1\n");
       const key = ["ghp", "_", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"].join("");
       const report = captureAdaptiveTasks({
         env,
@@ -277,6 +280,8 @@ describe("captureAdaptiveTasks", () => {
       expect(stored.map((task) => [task.unitId, task.language, task.test, task.timeoutSeconds])).toEqual([
         ["ok", "python", "npm test", 30],
       ]);
+      // The context file's content before the run is kept (a missing one is left out).
+      expect(stored[0]?.context).toEqual({ "lib/ctx.py": "BASE = 1\n" });
       expect(JSON.stringify(stored)).not.toContain(key);
       // memory.enabled false: nothing at all.
       const off = captureAdaptiveTasks({

@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { evalPriors } from "../../src/eval/report.js";
+import type { ModelReport } from "../../src/eval/run.js";
 import { wilson } from "../../src/eval/stats.js";
 import { type FakeOllama, startFakeOllama } from "../kit/fake-ollama.js";
 import { makeSandbox, runCliProcess, type Sandbox } from "../pipeline/support/e2e.js";
@@ -120,24 +121,6 @@ afterEach(async () => {
   await ollama.close();
 });
 
-interface ModelJson {
-  model: string;
-  provider: string;
-  tasks: number;
-  passed: number;
-  pass_at_1: number;
-  pass_at_1_ci: [number, number];
-  well_formed_rate: number;
-  well_formed_ci: [number, number];
-  truncated: number;
-  latency_p50_ms: number;
-  latency_p95_ms: number;
-  tokens_per_s: number;
-  tokens_in: number;
-  tokens_out: number;
-  results: Array<{ id: string; passed: boolean; well_formed: boolean; reason?: string }>;
-}
-
 describe("eval run on a user suite", { timeout: 90_000 }, () => {
   it("reports exact pass@1, well-formed and truncated counts per model", async () => {
     const run = await runCliProcess(sandbox, [
@@ -150,9 +133,9 @@ describe("eval run on a user suite", { timeout: 90_000 }, () => {
       "--json",
     ]);
     expect(run.code, run.stderr).toBe(0);
-    const parsed = JSON.parse(run.stdout) as { ok: boolean; models: ModelJson[]; report: { json: string } };
+    const parsed = JSON.parse(run.stdout) as { ok: boolean; models: ModelReport[]; report: { json: string } };
     expect(parsed.ok).toBe(true);
-    const [qwen, llama] = parsed.models as [ModelJson, ModelJson];
+    const [qwen, llama] = parsed.models as [ModelReport, ModelReport];
     expect(qwen).toMatchObject({
       model: QWEN,
       provider: "local",
@@ -227,7 +210,7 @@ describe("eval run on a user suite", { timeout: 90_000 }, () => {
     expect(again.code, again.stderr).toBe(0);
     const report = await runCliProcess(sandbox, ["eval", "report", "--json"]);
     const shown = JSON.parse(report.stdout) as {
-      latest: { models: ModelJson[] };
+      latest: { models: ModelReport[] };
       trend: Record<string, Array<{ pass_at_1: number; tasks: number }>>;
     };
     expect(shown.latest.models.map((model) => [model.model, model.tasks, model.pass_at_1])).toEqual([

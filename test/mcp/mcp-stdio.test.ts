@@ -19,9 +19,8 @@ import { Client } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { type FakeAnthropic, startFakeAnthropic } from "../kit/fake-anthropic.js";
-import { type FakeOllama, startFakeOllama } from "../kit/fake-ollama.js";
-import { type FakeOpenAi, startFakeOpenAI } from "../kit/fake-openai.js";
+import type { FakeOllama } from "../kit/fake-ollama.js";
+import type { FakeOpenAi } from "../kit/fake-openai.js";
 import {
   cliPath,
   gitIn,
@@ -32,9 +31,16 @@ import {
   type Sandbox,
   waitFor,
 } from "../pipeline/support/e2e.js";
-import { searchReplace, unit, wholeFile } from "../pipeline/support/harness.js";
+import { searchReplace, wholeFile } from "../pipeline/support/harness.js";
+import {
+  acceptVerdict,
+  type RoleFakes,
+  removeSandbox,
+  scriptOneUnitRun,
+  startRoleFakes,
+} from "../pipeline/support/role-fakes.js";
 
-let anthropic: FakeAnthropic;
+let fakes: RoleFakes;
 let ollama: FakeOllama;
 let openai: FakeOpenAi;
 let sandbox: Sandbox;
@@ -43,19 +49,18 @@ let stderr = "";
 const cleanup: string[] = [];
 
 beforeEach(async () => {
-  anthropic = await startFakeAnthropic();
-  ollama = await startFakeOllama();
-  openai = await startFakeOpenAI();
-  sandbox = makeSandbox(roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl }));
+  fakes = await startRoleFakes();
+  ({ ollama, openai } = fakes);
+  sandbox = makeSandbox(roleConfig(fakes.urls));
   stderr = "";
 });
 
 afterEach(async () => {
   await client?.close();
   client = undefined;
-  await Promise.all([anthropic.close(), ollama.close(), openai.close()]);
+  await fakes.close();
   for (const dir of cleanup.splice(0)) rmSync(dir, { recursive: true, force: true });
-  rmSync(join(sandbox.repo, ".."), { recursive: true, force: true });
+  removeSandbox(sandbox);
 });
 
 async function connect(extraEnv: Record<string, string> = {}): Promise<Client> {
@@ -269,7 +274,7 @@ describe("hierocode mcp (stdio, official client)", { timeout: 60_000 }, () => {
       drafter_model: string;
     };
     expect(before.drafter_model).toBe("qwen2.5-coder:7b");
-    const config = roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl });
+    const config = roleConfig(fakes.urls);
     config.routing.drafter.model = "llama3.2:latest";
     writeFileSync(join(sandbox.home, ".hierocode.yaml"), stringify(config));
     const after = (await mcp.callTool({ name: "drafter_info", arguments: {} })).structuredContent as {
@@ -280,17 +285,8 @@ describe("hierocode mcp (stdio, official client)", { timeout: 60_000 }, () => {
   });
 
   it("submit_task queues a whole run and task_status returns its diffs", async () => {
-    anthropic.script.on(
-      { system: "You are the planner" },
-      { json: { summary: "one step", units: [unit("u1", ["lib/deep/nested/util.py"])] } },
-    );
-    ollama.script.on(
-      { user: "lib/deep/nested/util.py" },
-      { text: searchReplace("lib/deep/nested/util.py", "    return x * 2", "    return x + x") },
-    );
-    openai.script.setDefault({
-      json: { action: "accept", feedback: "", issues: [], confidence: 0.95, sub_units: [] },
-    });
+    scriptOneUnitRun(fakes);
+    openai.script.setDefault(acceptVerdict);
     const mcp = await connect();
     const submitted = (
       await mcp.callTool({

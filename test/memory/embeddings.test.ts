@@ -330,6 +330,26 @@ describe("memory search and doctor through the CLI", { timeout: 60_000 }, () => 
     expect(check?.message).toMatch(/768 dimensions/);
   });
 
+  it("plan gives the planner a paraphrased note found by embeddings; a broken model warns once and plans", async () => {
+    setup(EMBED);
+    const note = "Database migrations must always be reversible";
+    expect((await runCliProcess(sandbox, ["memory", "add", note])).code).toBe(0);
+    const plan = await runCliProcess(sandbox, ["plan", "-t", "migrating schemas of the tables", "--json"]);
+    expect(plan.code, plan.stderr).toBe(0);
+    const planner = anthropic.requestsTo("/v1/messages").at(-1);
+    expect(JSON.stringify(planner?.body)).toContain(note);
+    expect(plan.stderr).not.toMatch(/warning/);
+
+    rmSync(dirname(sandbox.repo), { recursive: true, force: true });
+    setup("all-minilm");
+    expect((await runCliProcess(sandbox, ["memory", "add", note])).code).toBe(0);
+    const broken = await runCliProcess(sandbox, ["plan", "-t", "reversible migrations please", "--json"]);
+    expect(broken.code, broken.stderr).toBe(0);
+    expect(broken.stderr.match(/warning: memory embeddings/g)).toHaveLength(1);
+    // FTS5 still found it by its words.
+    expect(JSON.stringify(anthropic.requestsTo("/v1/messages").at(-1)?.body)).toContain(note);
+  });
+
   it("doctor warns with a pull hint for a missing embedding model; search warns and uses FTS5", async () => {
     setup("all-minilm");
     expect((await runCliProcess(sandbox, ["memory", "add", "Use pnpm in this monorepo"])).code).toBe(0);

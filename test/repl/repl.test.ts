@@ -363,7 +363,10 @@ describe("the REPL in a terminal", { timeout: 90_000 }, () => {
       { user: "needs the planner" },
       { text: searchReplace("src/app/strings.ts", "  return text.toUpperCase();", "  return text.trim();") },
     );
-    const sandbox = sandboxWith();
+    // Straight to the consent prompt (the planner's redirect first: test/e2e/compact-checkpoints).
+    const sandbox = sandboxWith({
+      policy: { warn_before_escalation: true, redirect_before_escalation: false },
+    });
     const pty = open(sandbox);
     await pty.waitFor(prompt);
     const since = pty.mark();

@@ -171,6 +171,79 @@ describe("routing and dispatch concurrency", { timeout: 90_000 }, () => {
     ]);
   });
 
+  it("a split's parts stay on the parent's kind of model, so its worker slot's limit holds", async () => {
+    const config = roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl });
+    const routing = config.routing as Record<string, Record<string, unknown>>;
+    routing.drafter = { ...routing.drafter, candidates: [{ provider: "api", model: haiku }] };
+    sandbox = makeSandbox({ ...config, router: { mode: "matrix" } });
+    anthropic.script.on(
+      { system: "You are the planner" },
+      {
+        json: {
+          summary: "s",
+          units: [unit("u1", ["src/app/math.ts"], { goal: "refactor add into small helpers" })],
+        },
+      },
+    );
+    openai.script.on(
+      { user: "Unit u1:" },
+      {
+        json: {
+          action: "split",
+          feedback: "too much at once",
+          issues: [],
+          confidence: 0.9,
+          sub_units: [
+            { goal: "swap operands", target_files: ["src/app/math.ts"], acceptance: ["b + a"] },
+            { goal: "add mul", target_files: ["src/app/math.ts"], acceptance: ["mul exported"] },
+          ],
+        },
+      },
+    );
+    anthropic.script
+      .on(
+        { model: haiku, user: "Unit u1.1:" },
+        { text: searchReplace("src/app/math.ts", "  return a + b;", "  return b + a;") },
+      )
+      .on(
+        { model: haiku, user: "Unit u1.2:" },
+        {
+          text: searchReplace(
+            "src/app/math.ts",
+            "}",
+            "}\nexport const mul = (a: number, b: number) => a * b;",
+          ),
+        },
+      )
+      .on(
+        { model: haiku, user: "Unit u1:" },
+        {
+          text: searchReplace(
+            "src/app/math.ts",
+            "  return a + b;",
+            "  return [a, b].reduce((x, y) => x + y, 0);",
+          ),
+        },
+      );
+    const run = await runCliProcess(sandbox, ["run", "-t", "refactor add", "--json"]);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { units: Array<{ id: string; status: string }> };
+    expect(result.units.map((item) => `${item.id}:${item.status}`)).toEqual([
+      "u1:accepted",
+      "u1.1:accepted",
+      "u1.2:accepted",
+    ]);
+    // The parts are trivial (the matrix would give them to the local model), but u1 held a remote slot.
+    const drafted = anthropic.requests
+      .filter(draftsOf(haiku))
+      .map((request) => JSON.stringify(request.body).match(/Unit (u[\d.]+):/)?.[1]);
+    expect(drafted).toEqual(["u1", "u1.1", "u1.2"]);
+    expect(
+      ollama.requestsTo("/api/chat").filter((request) => request.body?.messages?.length > 0),
+    ).toHaveLength(0);
+    expect(run.stderr).toMatch(/^u1\.1 complexity \d\.\d \(trivial, edit\) → api\/claude-haiku/m);
+  });
+
   it("pre-flight leaves out unreachable or missing candidates with one warning; a missing default still stops the run", async () => {
     const config = roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl });
     const providers = config.providers as Record<string, Record<string, unknown>>;

@@ -2,62 +2,51 @@
  * Several machines sharing a PostgreSQL queue: one `hierocode serve --workers 0` takes the
  * requests, two `hierocode serve --worker-only` processes run the jobs. Real PostgreSQL server.
  */
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { type FakeAnthropic, startFakeAnthropic } from "../kit/fake-anthropic.js";
-import { type FakeOllama, startFakeOllama } from "../kit/fake-ollama.js";
-import { type FakeOpenAi, startFakeOpenAI } from "../kit/fake-openai.js";
 import { gitIn, makeSandbox, roleConfig, type Sandbox } from "../pipeline/support/e2e.js";
-import { searchReplace, unit } from "../pipeline/support/harness.js";
+import {
+  acceptVerdict,
+  type RoleFakes,
+  removeSandbox,
+  scriptOneUnitRun,
+  startRoleFakes,
+} from "../pipeline/support/role-fakes.js";
 import { type PostgresServer, requirePostgresInCi, startPostgres } from "./postgres-server.js";
 import { type ServeProcess, spawnServe, waitForTask, withRetries } from "./support.js";
 
 let postgres: PostgresServer | undefined;
-let anthropic: FakeAnthropic;
-let ollama: FakeOllama;
-let openai: FakeOpenAi;
+let fakes: RoleFakes | undefined;
 let sandbox: Sandbox;
 const processes: ServeProcess[] = [];
 
 beforeAll(async () => {
   postgres = requirePostgresInCi(await startPostgres());
-  anthropic = await startFakeAnthropic();
-  ollama = await startFakeOllama();
-  openai = await startFakeOpenAI();
+  fakes = await startRoleFakes();
 }, 90_000);
 
 afterAll(async () => {
   for (const serve of processes.splice(0)) await serve.stop();
-  await Promise.all([anthropic?.close(), ollama?.close(), openai?.close()]);
+  await fakes?.close();
   postgres?.stop();
-  if (sandbox) rmSync(join(sandbox.repo, ".."), { recursive: true, force: true });
+  removeSandbox(sandbox);
 });
 
 describe("PostgreSQL queue shared by worker-only processes", { timeout: 120_000 }, () => {
   it("two --worker-only processes share the jobs one front end queued", async (context) => {
-    if (!postgres) return context.skip();
+    if (!postgres || !fakes) return context.skip();
     sandbox = makeSandbox({});
     writeFileSync(
       join(sandbox.home, ".hierocode.yaml"),
       stringify({
-        ...withRetries(roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl })),
+        ...withRetries(roleConfig(fakes.urls)),
         service: { queue: postgres.url, lease_seconds: 10, workers: 1 },
       }),
     );
-    anthropic.script.on(
-      { system: "You are the planner" },
-      { json: { summary: "one step", units: [unit("u1", ["lib/deep/nested/util.py"])] } },
-    );
-    ollama.script.on(
-      { user: "lib/deep/nested/util.py" },
-      { text: searchReplace("lib/deep/nested/util.py", "    return x * 2", "    return x + x") },
-      { delayMs: 700 },
-    );
-    openai.script.setDefault({
-      json: { action: "accept", feedback: "", issues: [], confidence: 0.9, sub_units: [] },
-    });
+    scriptOneUnitRun(fakes, 700);
+    fakes.openai.script.setDefault(acceptVerdict);
 
     const front = await spawnServe(sandbox, ["--port", "0", "--workers", "0"]);
     processes.push(front);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgresQueue } from "../../src/queue/postgres.js";
 import { openSqliteQueue } from "../../src/queue/sqlite.js";
-import type { JobQueue } from "../../src/queue/types.js";
+import { type JobQueue, jobFromRow } from "../../src/queue/types.js";
 import { type PostgresServer, requirePostgresInCi, startPostgres } from "./postgres-server.js";
 
 let postgres: PostgresServer | undefined;
@@ -114,5 +114,70 @@ describe.each(["sqlite", "postgres"] as const)("%s queue", { timeout: 60_000 }, 
     expect(done).toMatchObject({ state: "cancelled", progress: { message: "drafting", unitsTotal: 2 } });
     expect(await queue.cancel("job_unknown")).toBeUndefined();
     await queue.close();
+  });
+});
+
+describe("jobFromRow: one mapping for both stores' rows", () => {
+  it("maps a SQLite row (JSON text, 0/1, epoch ms) and a PostgreSQL row (objects, boolean, Date) alike", () => {
+    const input = { task: "t", repo: "/r" };
+    const result = { runId: "r1", diffs: [], diff: "", units: [], usage: {}, summary: "s", resumed: false };
+    const common = {
+      id: "job_1",
+      state: "succeeded",
+      priority: 2,
+      attempts: 1,
+      idempotency_key: "k",
+      run_id: "r1",
+    };
+    const fromSqlite = jobFromRow({
+      ...common,
+      input: JSON.stringify(input),
+      progress: null,
+      result: JSON.stringify(result),
+      error: null,
+      cancel_requested: 0,
+      created_at: 1000,
+      started_at: 2000,
+      finished_at: 3000,
+    });
+    const fromPostgres = jobFromRow({
+      ...common,
+      input,
+      progress: null,
+      result,
+      error: null,
+      cancel_requested: false,
+      created_at: new Date(1000),
+      started_at: new Date(2000),
+      finished_at: new Date(3000),
+    });
+    expect(fromSqlite).toEqual(fromPostgres);
+    expect(fromSqlite).toEqual({
+      id: "job_1",
+      state: "succeeded",
+      input,
+      priority: 2,
+      attempts: 1,
+      idempotencyKey: "k",
+      runId: "r1",
+      result,
+      cancelRequested: false,
+      createdAt: 1000,
+      startedAt: 2000,
+      finishedAt: 3000,
+    });
+    const queued = jobFromRow({
+      ...common,
+      input,
+      progress: null,
+      result: null,
+      error: null,
+      cancel_requested: 1,
+      created_at: 5,
+      started_at: null,
+      finished_at: null,
+    });
+    expect(queued.cancelRequested).toBe(true);
+    expect("startedAt" in queued || "result" in queued).toBe(false);
   });
 });

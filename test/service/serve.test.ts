@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { type FakeAnthropic, startFakeAnthropic } from "../kit/fake-anthropic.js";
-import { type FakeOllama, startFakeOllama } from "../kit/fake-ollama.js";
-import { type FakeOpenAi, startFakeOpenAI } from "../kit/fake-openai.js";
+import type { FakeAnthropic } from "../kit/fake-anthropic.js";
+import type { FakeOllama } from "../kit/fake-ollama.js";
+import type { FakeOpenAi } from "../kit/fake-openai.js";
 import {
   gitIn,
   leaveHalfWrittenTree,
@@ -23,36 +23,42 @@ import {
   waitFor,
 } from "../pipeline/support/e2e.js";
 import { searchReplace, unit, wholeFile } from "../pipeline/support/harness.js";
+import {
+  acceptVerdict,
+  type RoleFakes,
+  removeSandbox,
+  scriptOneUnitRun,
+  startRoleFakes,
+} from "../pipeline/support/role-fakes.js";
 import { type ServeProcess, spawnServe, waitForTask, withRetries } from "./support.js";
 
+let fakes: RoleFakes;
 let anthropic: FakeAnthropic;
 let ollama: FakeOllama;
 let openai: FakeOpenAi;
 let sandbox: Sandbox;
 const processes: ServeProcess[] = [];
-const accept = { json: { action: "accept", feedback: "", issues: [], confidence: 0.95, sub_units: [] } };
 
 function configure(service: Record<string, unknown> = {}) {
   const config = {
-    ...withRetries(roleConfig({ anthropic: anthropic.url, ollama: ollama.url, openai: openai.baseUrl })),
+    ...withRetries(roleConfig(fakes.urls)),
     service: { lease_seconds: 2, workers: 2, ...service },
   };
   writeFileSync(join(sandbox.home, ".hierocode.yaml"), stringify(config));
 }
 
 beforeEach(async () => {
-  anthropic = await startFakeAnthropic();
-  ollama = await startFakeOllama();
-  openai = await startFakeOpenAI();
-  openai.script.setDefault(accept);
+  fakes = await startRoleFakes();
+  ({ anthropic, ollama, openai } = fakes);
+  openai.script.setDefault(acceptVerdict);
   sandbox = makeSandbox({});
   configure();
 });
 
 afterEach(async () => {
   for (const serve of processes.splice(0)) await serve.stop();
-  await Promise.all([anthropic.close(), ollama.close(), openai.close()]);
-  rmSync(join(sandbox.repo, ".."), { recursive: true, force: true });
+  await fakes.close();
+  removeSandbox(sandbox);
 });
 
 async function start(args: string[] = ["--port", "0"], env: Record<string, string> = {}) {
@@ -67,16 +73,7 @@ const json = (body: unknown) => ({
   body: JSON.stringify(body),
 });
 
-function planOneUnit() {
-  anthropic.script.on(
-    { system: "You are the planner" },
-    { json: { summary: "one step", units: [unit("u1", ["lib/deep/nested/util.py"])] } },
-  );
-  ollama.script.on(
-    { user: "lib/deep/nested/util.py" },
-    { text: searchReplace("lib/deep/nested/util.py", "    return x * 2", "    return x + x") },
-  );
-}
+const planOneUnit = () => scriptOneUnitRun(fakes);
 
 /** A raw request (fetch would not send a wrong Host header). */
 function rawRequest(

@@ -82,7 +82,12 @@ export function registerConfig(program: Command, context: CliContext): void {
   config
     .command("schema")
     .description("print the JSON Schema of the config file (for editor completion)")
-    .action(() => context.output.print(JSON.stringify(configJsonSchema(), null, 2)));
+    .action(() =>
+      // Plain: the schema itself (for editors); --json: one object with ok, like every command.
+      context.output.json
+        ? context.output.printJson({ ok: true, schema: configJsonSchema() })
+        : context.output.print(JSON.stringify(configJsonSchema(), null, 2)),
+    );
 }
 
 /** Like every command, a failing `--json` answer carries `error: {code, message, hint}`. */

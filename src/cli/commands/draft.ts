@@ -4,7 +4,7 @@ import { draftFile } from "../../app/draft.js";
 import { ExitCode } from "../../errors.js";
 import { type CassetteFlags, cassetteOptions } from "../cassette.js";
 import type { CliContext } from "../context.js";
-import { repoPathFromCwd } from "../repository.js";
+import { targetFileFromCwd } from "../repository.js";
 import { providerRuntime } from "../runtime.js";
 import { configFor, type ModelFlags, repositoryFor, withInterrupt } from "./run.js";
 
@@ -20,6 +20,8 @@ export function registerDraft(program: Command, context: CliContext): void {
       const { output } = context;
       const repoRoot = repositoryFor(context, flags.repo);
       const config = configFor(context, repoRoot, flags);
+      // Checked before the drafter is called: a folder, .git/ or a symlink out is no file to draft.
+      const target = targetFileFromCwd(context, repoRoot, flags.file, "--file", { mustExist: false });
       const { file, outcome, totals } = await withInterrupt((signal) =>
         draftFile({
           config,
@@ -27,7 +29,7 @@ export function registerDraft(program: Command, context: CliContext): void {
           repoRoot,
           runtime: providerRuntime(context, flags),
           task: flags.task,
-          file: repoPathFromCwd(context, repoRoot, flags.file, "--file"),
+          file: target,
           signal,
         }),
       );

@@ -7,6 +7,7 @@ import {
   type Detection,
   type DrafterChoice,
   detectEnvironment,
+  ggufDrafterChoice,
   minimalConfig,
   type PlannerChoice,
   plannerOptions,
@@ -82,7 +83,8 @@ async function runWizard(context: CliContext, file: string, options: InitOptions
   if (ask) {
     planner = await choosePlanner(planners);
     drafter = await chooseDrafterInteractively(detection, drafter);
-    if (planner.provider === "local_ollama") planner = { ...planner, model: drafter.model };
+    if (planner.provider === "local_ollama" && drafter.provider === "local_ollama")
+      planner = { ...planner, model: drafter.model };
   }
   const result = buildWizardConfig(detection, planner, drafter);
   if (ask) {
@@ -133,6 +135,10 @@ function printDetection(context: CliContext, detection: Detection): void {
       : `${output.paint.dim("not reachable")} at ${info.url}`;
   output.note(`ollama:     ${server(detection.ollama)}`);
   output.note(`lm studio:  ${server(detection.lmstudio)}`);
+  const gguf = detection.gguf ?? [];
+  output.note(
+    `gguf files: ${gguf.length > 0 ? `${gguf.length} found (${[...new Set(gguf.map((file) => file.source))].join(", ")}), offered as an in-process drafter` : no}`,
+  );
   const gpus =
     detection.host.gpus.map((gpu) => `${gpu.name} ${formatBytes(gpu.vramBytes)}`).join(", ") || "none";
   output.note(
@@ -170,6 +176,8 @@ async function chooseDrafterInteractively(
       pulled: true,
       reason: "available in LM Studio",
     })),
+    // GGUF files on disk (Ollama's blobs, LM Studio's, Hugging Face's, node-llama-cpp's), in-process
+    ...(detection.gguf ?? []).map(ggufDrafterChoice),
   ];
   const choices = [
     suggested,

@@ -45,6 +45,10 @@ export function registerPlan(program: Command, context: CliContext): void {
           runtime: providerRuntime(context, flags),
           task: flags.task,
           signal,
+          // Warnings (e.g. memory embeddings unavailable) go to stderr; progress stays quiet.
+          emit: (event) => {
+            if (event.type === "warning") output.warn(event.message);
+          },
           // A cassette holds the planner call: recording and replaying never read the plan cache.
           ...(flags.refreshPlan || flags.record || flags.replay ? { refreshPlan: true } : {}),
         }),

@@ -29,7 +29,8 @@ export function registerUsage(program: Command, context: CliContext): void {
         output.printJson({ ok: true, ...report });
         return;
       }
-      if (report.groups.length === 0) output.print("no model calls recorded yet");
+      if (report.groups.length === 0)
+        output.print(flags.since ? `no model calls since ${flags.since}` : "no model calls recorded yet");
       for (const group of report.groups) {
         const input = group.inputTokens + group.cacheReadTokens + group.cacheWriteTokens;
         output.print(
