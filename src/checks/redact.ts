@@ -44,10 +44,11 @@ const secretShapes: Array<{ id: string; regex: RegExp }> = [
 const alreadyRedacted = /\[REDACTED(?:_SECRET_\d+)?\]/;
 
 /**
- * Right-hand sides of `token = …` that are code, not a literal: a call, an index, a variable
- * reference or a dotted name (`compute_token(0)`, `headers[`, `$TOKEN`, `self.api_token`).
+ * Right-hand sides of `token = …` that are code, not a literal: a call or an index on a name, a
+ * variable reference, or a dotted name (`compute_token(0)`, `headers[`, `$TOKEN`, `${TOKEN}`,
+ * `self.api_token`). Anything else — `Pa$$w0rd(1)` included — stays a secret.
  */
-const codeExpression = /[()[\]{}<>$]|^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+$/;
+const codeExpression = /^[A-Za-z_][\w.]*[([]|^\$\{?[A-Za-z_]\w*\}?$|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
 
 /**
  * Replaces every credential shape of {@link secretShapes} in `text` by `replace(secret, shapeId)`,
