@@ -85,6 +85,7 @@ describe("the vault redacts at least what the log redactor does", () => {
   it.each([
     `headers = {"Authorization": "Bearer ${"x1Y2z3W4v5U6t7S8"}"}`,
     `password=${"hunter2222"}`,
+    "password=Pa$$w0rd(1)x",
     `client = Client(api_key="${"sk-0123456789abcdefghij"}")`,
   ])("every log-redacted value is a placeholder in a remote prompt: %s", (line) => {
     const logged = createRedactor({})(line);
@@ -98,7 +99,8 @@ describe("the vault redacts at least what the log redactor does", () => {
   });
 
   it("leaves code on the right of `token =` alone", () => {
-    const code = "token = compute_token(user)\napi_key = self.settings.api_key\n";
+    const code =
+      'token = compute_token(user)\napi_key = self.settings.api_key\npassword = "$DB_PASSWORD"\nsecret = headers["x"]\n';
     expect(new SecretVault().redact(code)).toBe(code);
   });
 });
