@@ -4,7 +4,7 @@
  * and `--output-schema` for structured output. Wire details: protocols.md §1d–1f.
  * Without network or credentials `codex exec` retries forever, so the hard timeout matters.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ProviderConfig } from "../config/schema.js";
@@ -161,12 +161,21 @@ export class CodexCliProvider implements Provider {
     this.binary = config.binary ?? "codex";
   }
 
+  /**
+   * codex exec always works in a folder (`-C`), and its read-only sandbox still lets the model
+   * read files there. Unless `exploration: active` asks for the repository, that folder is an
+   * empty temporary one: everything the model needs is in the prompt, which hierocode has
+   * redacted (README "Secrets"), so `.env` and friends in the repository stay out of its reach.
+   */
   private prepare(request: GenerateRequest): PreparedCall {
-    const cwd = request.cwd ?? process.cwd();
+    const explore = request.exploration === "active";
     let directory: string | undefined;
     let schemaFile: string | undefined;
-    if (request.jsonSchema !== undefined) {
+    if (!explore || request.jsonSchema !== undefined)
       directory = mkdtempSync(join(tmpdir(), "hierocode-codex-"));
+    const cwd = explore || directory === undefined ? (request.cwd ?? process.cwd()) : join(directory, "work");
+    if (!explore) mkdirSync(cwd, { mode: 0o700 });
+    if (request.jsonSchema !== undefined && directory !== undefined) {
       schemaFile = join(directory, "output-schema.json");
       writeFileSync(schemaFile, JSON.stringify(request.jsonSchema), { mode: 0o600 });
     }

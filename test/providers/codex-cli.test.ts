@@ -58,7 +58,7 @@ function lastExec(kit: FakeClis) {
 }
 
 describe("CodexCliProvider.generate", () => {
-  it("runs codex exec --json with the prompt on stdin, read-only, -C repo, no -m for the default model", async () => {
+  it("runs codex exec --json with the prompt on stdin, read-only, in an empty folder (not the repository), no -m for the default model", async () => {
     const { provider, fakes: kit } = setup({
       codexScript: [{ promptIncludes: "Review this diff", reply: "looks fine" }],
     });
@@ -70,17 +70,33 @@ describe("CodexCliProvider.generate", () => {
       modelId: "default",
     });
     const call = lastExec(kit);
+    const folder = call.argv[4] ?? "";
     expect(call.argv).toEqual([
       "exec",
       "--json",
       "--skip-git-repo-check",
       "-C",
-      repo,
+      folder,
       "--sandbox",
       "read-only",
       "-",
     ]);
+    // The model can read files in its folder: without exploration it is an empty temporary one,
+    // removed after the call, so the repository's files (.env …) are out of its reach.
+    expect(folder.startsWith(tmpdir())).toBe(true);
+    expect(folder).not.toBe(repo);
+    expect(call.cwd).toBe(folder);
+    expect(existsSync(folder)).toBe(false);
     expect(call.stdin).toBe("Review this diff");
+  });
+
+  it("works in the repository only with exploration: active", async () => {
+    const { provider, fakes: kit } = setup({
+      codexScript: [{ promptIncludes: "Review this diff", reply: "looks fine" }],
+    });
+    await provider.generate(request({ exploration: "active" }));
+    const call = lastExec(kit);
+    expect(call.argv.slice(3, 5)).toEqual(["-C", repo]);
     expect(call.cwd).toBe(repo);
   });
 
