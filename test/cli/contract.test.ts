@@ -94,6 +94,12 @@ const usageErrors: Array<[what: string, argv: string[], message: RegExp]> = [
   ],
   ["doctor --repo on a folder outside git", ["doctor", "--repo", plain], /is not inside a git repository/],
   ["tokens count on a missing file", ["tokens", "count", "nope.txt"], /cannot read nope\.txt: no such file/],
+  ["patch apply on a missing file", ["patch", "apply", "nope.txt"], /cannot read nope\.txt: no such file$/],
+  [
+    "supervisor init --repo on a missing folder",
+    ["supervisor", "init", "--repo", join(scratch, "nope")],
+    /--repo .*nope is not a folder/,
+  ],
 ];
 // Run in a folder outside any git repository (the repository commands refuse it, like run does).
 const outsideGit: Array<[what: string, argv: string[]]> = [
@@ -231,6 +237,15 @@ describe("CLI contract", () => {
       "error: verification needs a git repository with at least one commit\n" +
         `hint: commit first: \`git add -A && git commit -m init\` in ${repo}, or drop --verify\n`,
     );
+  });
+
+  it("a usage error without a hint of its own points at the command's --help", async () => {
+    const result = await cli(["usage", "--since", "garbage"], env, repo);
+    expect(result.stderr).toBe(
+      "error: --since: 'garbage' is not a duration (24h, 7d) or a date\nhint: run 'hierocode usage --help' for usage\n",
+    );
+    const nested = await cli(["--json", "repo", "map", "--tokens", "0"], env, repo);
+    expect(JSON.parse(nested.stdout).error.hint).toBe("run 'hierocode repo map --help' for usage");
   });
 
   it("a config error brings a hint too", async () => {
