@@ -11,7 +11,7 @@
  * otherwise; 2 for a bad argument.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -49,6 +49,8 @@ process.stdout.write(`load: 2 hashing processes (pids ${neighbours.map((child) =
 const outerTmp = tmpdir();
 const outerBefore = readdirSync(outerTmp).length;
 const suiteTmp = mkdtempSync(join(outerTmp, "hierocode-test-load-"));
+// Others may pass through (not list it): the PostgreSQL tests' server runs as another user.
+chmodSync(suiteTmp, 0o711);
 const report = join(outerTmp, `hierocode-test-load-${process.pid}.json`);
 
 /** One suite run: resolves with its counts (from Vitest's JSON report) and wall time. */

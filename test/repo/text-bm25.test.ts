@@ -120,4 +120,11 @@ describe("rankRepo with texts", () => {
     const entries = rankRepo({ files, taskTerms: taskTerms("use-yield-from"), texts }).entries;
     expect(entries[0]?.file).toBe("pkg/checkers/refactoring.py");
   });
+
+  it("still follows the task's words in a repository that is all examples", () => {
+    const files = [file("examples/echo.py"), file("examples/retry.py"), file("examples/zip.py")];
+    const texts = ["print(input())\n", "def with_retries(): pass  # retry on failure\n", "import zipfile\n"];
+    const entries = rankRepo({ files, taskTerms: taskTerms("add retries"), texts }).entries;
+    expect(entries[0]?.file).toBe("examples/retry.py");
+  });
 });
