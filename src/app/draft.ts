@@ -2,6 +2,7 @@
  * `hierocode draft -t … --file F`: one drafter call for one file, through the same packing,
  * edit format choice and edit engine as `run` (no review loop). Returns the diff; writes nothing.
  */
+import { isSecretFileName } from "../checks/secret-scan.js";
 import { UsageError } from "../errors.js";
 import { probeCapacity } from "../pipeline/capacity.js";
 import { type DraftOutcome, draftUnit } from "../pipeline/draft.js";
@@ -53,6 +54,28 @@ export function checkedFile(file: string): string {
   return path;
 }
 
+/**
+ * Refuses, before anything is paid, to send a secrets file (`.env`, a private key, a keystore:
+ * secret-scan.ts `isSecretFileName`) to a remote model as the one file of `draft`/`review`: the
+ * vault would withhold its content, so the call would be paid for "(content withheld…)".
+ * `policy.send_secret_files: true` allows it; a local model may read the user's own files.
+ * @throws UsageError (exit 2) naming the config key.
+ */
+export function refuseRemoteSecretFile(
+  file: string,
+  role: "drafter" | "reviewer",
+  binding: { provider: { local: boolean; name: string } },
+  config: { policy: { send_secret_files: boolean } },
+): void {
+  if (binding.provider.local || config.policy.send_secret_files || !isSecretFileName(file)) return;
+  throw new UsageError(
+    `--file: ${file} is a secrets file and the ${role} (${binding.provider.name}) is a remote model; nothing was sent`,
+    {
+      hint: `use a local ${role} (routing.${role}), or set policy.send_secret_files: true to allow sending secrets files to remote models`,
+    },
+  );
+}
+
 export interface DraftFileOutcome {
   file: string;
   outcome: DraftOutcome;
@@ -73,6 +96,7 @@ export function singleCallCaller(
     priceTable: setup.priceTable,
     clock: systemClock,
     ledger: usageLedger(openStateDatabase(options.env)),
+    vault: setup.vault,
     ...(options.emit ? { emit: options.emit } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -81,6 +105,7 @@ export function singleCallCaller(
 export async function draftFile(options: SingleFileOptions): Promise<DraftFileOutcome> {
   const setup = setupPipeline(options);
   const file = checkedFile(options.file);
+  refuseRemoteSecretFile(file, "drafter", setup.roles.drafter, options.config);
   const caller = singleCallCaller(options, setup);
   const profile = await probeCapacity(setup.roles.drafter.provider, setup.roles.drafter.model, {
     memory: setup.memory,

@@ -43,6 +43,7 @@ export async function planTask(options: PlanTaskOptions): Promise<PlanTaskOutcom
       memory: setup.memory,
       planCache: planCache(database),
       ledger: usageLedger(database),
+      vault: setup.vault,
       ...(await plannerMemoryFor({
         config: options.config,
         env: options.env,

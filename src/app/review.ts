@@ -9,7 +9,13 @@ import type { PipelineRole } from "../pipeline/events.js";
 import type { RoleTotals } from "../pipeline/model-call.js";
 import { fixRunContexts } from "../pipeline/prepare-plan.js";
 import { type ReviewOutcome, reviewUnit } from "../pipeline/review.js";
-import { checkedFile, type SingleFileOptions, singleCallCaller, singleFileUnit } from "./draft.js";
+import {
+  checkedFile,
+  refuseRemoteSecretFile,
+  type SingleFileOptions,
+  singleCallCaller,
+  singleFileUnit,
+} from "./draft.js";
 import { setupPipeline } from "./run.js";
 
 export interface ReviewFileOutcome {
@@ -27,6 +33,7 @@ function workingTreeDiff(repoRoot: string, file: string): string {
 export async function reviewFile(options: SingleFileOptions): Promise<ReviewFileOutcome> {
   const setup = setupPipeline(options);
   const file = checkedFile(options.file);
+  refuseRemoteSecretFile(file, "reviewer", setup.roles.reviewer, options.config);
   const content = setup.repo.readFile(file);
   if (content === null) throw new UsageError(`--file: ${file} does not exist`);
   const caller = singleCallCaller(options, setup);

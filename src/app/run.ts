@@ -72,6 +72,11 @@ export interface PipelineSetup {
   /** The reviewer inherited the planner's binding (routing.reviewer unset). */
   reviewerInherited: boolean;
   packer: ContextPacker;
+  /**
+   * The command's secrets (auth-looking env values, `policy.send_secret_files`): every prompt for
+   * a remote model goes through it (ModelCaller), one vault per command so placeholders are stable.
+   */
+  vault: SecretVault;
 }
 
 /**
@@ -224,6 +229,7 @@ export function setupPipeline(input: SetupInput): PipelineSetup {
     },
     reviewerInherited,
     packer: repoPacker(input.repoRoot),
+    vault: new SecretVault({ env, sendSecretFiles: config.policy.send_secret_files }),
   };
 }
 
@@ -372,7 +378,7 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
       ...(options.confirm ? { confirm: options.confirm } : {}),
       ...(checker ? { checker } : {}),
       packer: setup.packer,
-      vault: new SecretVault({ env, sendSecretFiles: config.policy.send_secret_files }),
+      vault: setup.vault,
       ...(await plannerMemoryFor({
         config,
         env,

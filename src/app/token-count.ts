@@ -3,6 +3,7 @@
  * the Anthropic `count_tokens` endpoint (free) when an API key is at hand; a calibrated estimate
  * otherwise. The result always names the estimator used.
  */
+import { SecretVault } from "../checks/redact.js";
 import type { HierocodeConfig, ProviderConfig } from "../config/schema.js";
 import { describeError, UsageError } from "../errors.js";
 import { createProvider } from "../providers/registry.js";
@@ -71,9 +72,22 @@ export async function countTokens(options: {
     };
   }
   const provider = createProvider(found.name, found.entry, options.runtime);
+  // The text leaves the machine: it is counted as a remote prompt would carry it, secrets as
+  // placeholders and secrets-file blocks withheld (README "Secrets never leave unasked").
+  const vault = new SecretVault({
+    env: options.env,
+    sendSecretFiles: options.config?.policy.send_secret_files ?? false,
+  });
+  const sent = vault.redact(text);
   try {
-    const result = await countTokensExact(text, { model, counter, provider });
-    return { ...result, characters };
+    const result = await countTokensExact(sent, { model, counter, provider });
+    return {
+      ...result,
+      characters,
+      ...(sent !== text
+        ? { note: "secrets were replaced by placeholders before counting, as in a remote prompt" }
+        : {}),
+    };
   } catch (error) {
     return {
       tokens: counter.count(text),

@@ -3,6 +3,7 @@
  * model. It never writes files; the supervisor reviews and integrates. Returns a result object
  * instead of throwing so service wrappers get `{ok, output, error, model, timing}` every time.
  */
+import { SecretVault } from "../checks/redact.js";
 import { type HierocodeConfig, providerSchema } from "../config/schema.js";
 import {
   AbortError,
@@ -46,6 +47,12 @@ export interface WorkerRequest {
   memory?: HostMemory;
   /** The provider config's pinned `num_ctx`. */
   pinnedNumCtx?: number;
+  /**
+   * Secrets (auth-looking env values, `policy.send_secret_files`): a provider that is not local
+   * gets the prompt redacted with it and the artifact has the placeholders put back. Without it a
+   * remote call is still redacted by the rule set and credential shapes alone.
+   */
+  vault?: SecretVault;
 }
 
 /**
@@ -178,7 +185,11 @@ export async function runWorker(request: WorkerRequest): Promise<WorkerResult> {
     const context = await workerContext(request);
     timing.check_ms = now() - started;
     const system = `${workerSystemPrompt}\n${formatInstruction(request.format)}`;
-    const messages: ChatMessage[] = [{ role: "user", content: request.prompt }];
+    // A remote model sees what the pipeline's remote roles see: secrets as placeholders.
+    const vault = request.provider.local ? undefined : (request.vault ?? new SecretVault());
+    const messages: ChatMessage[] = [
+      { role: "user", content: vault ? vault.redact(request.prompt) : request.prompt },
+    ];
     const limit = context.numCtx ?? context.window;
     if (limit !== undefined && request.prompt.trim()) {
       // The model's own tokenizer where known; never send what the window would silently cut.
@@ -233,7 +244,7 @@ export async function runWorker(request: WorkerRequest): Promise<WorkerResult> {
             },
           );
         try {
-          const output = cleanArtifact(result.text, request.format);
+          const output = cleanArtifact(vault ? vault.restore(result.text) : result.text, request.format);
           timing.generate_ms = now() - generateStart;
           return finish({ ok: true, output });
         } catch (error) {

@@ -22,13 +22,56 @@ export function secretEnvValues(env: Env): string[] {
     .sort((a, b) => b.length - a.length);
 }
 
-/** Shapes of credentials in HTTP traffic and config that the rule set does not name. */
-const secretShapes: RegExp[] = [
-  /\bsk-(?:ant-)?[A-Za-z0-9_-]{16,}/g,
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{12,}/gi,
-  /\b(ghp|gho|github_pat|xox[abp]|AKIA)[A-Za-z0-9_]{12,}/g,
-  /(["']?(?:api[_-]?key|x-api-key|authorization|password|secret|token)["']?\s*[:=]\s*["']?)[^"'\s,}]{8,}/gi,
+/**
+ * Shapes of credentials in HTTP traffic and config that the rule set does not name (or lets pass:
+ * gitleaks' global allowlist drops a GitHub token whose body contains "abcdefghijklmnopqrstuvwxyz").
+ * With two capture groups the first is kept and the second is the secret; otherwise the whole
+ * match is the secret. Shared by the log redactor and the vault, so a remote prompt is redacted
+ * at least as much as a log line.
+ */
+const secretShapes: Array<{ id: string; regex: RegExp }> = [
+  { id: "api-key-shape", regex: /\bsk-(?:ant-)?[A-Za-z0-9_-]{16,}/g },
+  { id: "authorization-header", regex: /\b((?:Bearer|Basic)\s+)([A-Za-z0-9._~+/=-]{12,})/gi },
+  { id: "token-prefix", regex: /\b(?:ghp|gho|github_pat|xox[abp]|AKIA)[A-Za-z0-9_]{12,}/g },
+  {
+    id: "secret-assignment",
+    regex:
+      /(["']?(?:api[_-]?key|x-api-key|authorization|password|secret|token)["']?\s*[:=]\s*["']?)([^"'\s,}]{8,})/gi,
+  },
 ];
+
+/** A secret already replaced (`[REDACTED]`, `[REDACTED_SECRET_n]`) is not a secret again. */
+const alreadyRedacted = /\[REDACTED(?:_SECRET_\d+)?\]/;
+
+/**
+ * Right-hand sides of `token = …` that are code, not a literal: a call or an index on a name, a
+ * variable reference, or a dotted name (`compute_token(0)`, `headers[`, `$TOKEN`, `${TOKEN}`,
+ * `self.api_token`). Anything else — `Pa$$w0rd(1)` included — stays a secret.
+ */
+const codeExpression = /^[A-Za-z_][\w.]*[([]|^\$\{?[A-Za-z_]\w*\}?$|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$/;
+
+/**
+ * Replaces every credential shape of {@link secretShapes} in `text` by `replace(secret, shapeId)`,
+ * keeping the non-secret prefix (`Bearer `, `password = "`). Values that already hold a
+ * redaction marker are left alone.
+ */
+function replaceShapes(text: string, replace: (secret: string, shapeId: string) => string): string {
+  let out = text;
+  for (const shape of secretShapes) {
+    out = out.replace(shape.regex, (match: string, ...rest: unknown[]) => {
+      // rest = capture groups, then the offset (a number) and the whole text
+      const groups = rest.slice(
+        0,
+        rest.findIndex((item) => typeof item === "number"),
+      );
+      const [prefix, value] = groups.length === 2 ? (groups as [string, string]) : ["", match];
+      if (alreadyRedacted.test(value)) return match;
+      if (shape.id === "secret-assignment" && codeExpression.test(value)) return match;
+      return `${prefix}${replace(value, shape.id)}`;
+    });
+  }
+  return out;
+}
 
 /**
  * A lossy redactor for logs and error output: auth-looking environment values, every finding of
@@ -40,16 +83,7 @@ export function createRedactor(env: Env = {}): (text: string) => string {
     let out = text;
     for (const value of values) out = out.split(value).join("[REDACTED]");
     out = replaceFindings(out, scanSecrets(out), () => "[REDACTED]");
-    for (const pattern of secretShapes) {
-      out = out.replace(pattern, (match, prefix?: string) =>
-        typeof prefix === "string" && match.startsWith(prefix) && !/^(Bearer|Basic)$/i.test(prefix)
-          ? `${prefix}[REDACTED]`
-          : prefix && /^(Bearer|Basic)$/i.test(prefix)
-            ? `${prefix} [REDACTED]`
-            : "[REDACTED]",
-      );
-    }
-    return out;
+    return replaceShapes(out, () => "[REDACTED]");
   };
 }
 
@@ -156,9 +190,12 @@ export class SecretVault {
     for (const [secret, placeholder] of this.bySecret) {
       if (secret.length >= 6 && out.includes(secret)) out = out.split(secret).join(placeholder);
     }
-    return replaceFindings(out, scanSecrets(out), (finding) =>
+    out = replaceFindings(out, scanSecrets(out), (finding) =>
       this.placeholderFor(finding.secret, finding.ruleId, report),
     );
+    // At least what the log redactor hides: a value the rule set lets pass but a log would show
+    // as `[REDACTED]` is never sent in clear.
+    return replaceShapes(out, (secret, shapeId) => this.placeholderFor(secret, shapeId, report));
   }
 
   /** Puts the real values back into a reply (placeholders this vault did not issue stay as they are). */

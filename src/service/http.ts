@@ -5,6 +5,7 @@
  * endpoints under /v1 (schemas.ts, published at /v1/openapi.json) and the MCP tools over
  * Streamable HTTP at /mcp. Results are diffs: nothing is written to a repository's working tree.
  */
+
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,6 +14,7 @@ import { createMcpHandler } from "@modelcontextprotocol/server";
 import type * as z from "zod/v4";
 import { recoverRepository } from "../app/recover.js";
 import { resolveWorkerBinding, runWorker } from "../app/worker.js";
+import { SecretVault } from "../checks/redact.js";
 import { loadConfigOrThrow } from "../config/load.js";
 import { ConfigError } from "../errors.js";
 import { toolErrorOf } from "../mcp/errors.js";
@@ -375,6 +377,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         retries: 1,
         maxOutputTokens: 4096,
         ...(binding.keepAlive ? { keepAlive: binding.keepAlive } : {}),
+        vault: new SecretVault({ env, sendSecretFiles: config.policy.send_secret_files }),
         signal: controller.signal,
       });
       return sendJson(response, 200, {

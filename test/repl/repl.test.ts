@@ -149,7 +149,8 @@ describe("the REPL in a terminal", { timeout: 90_000 }, () => {
     const before = readFileSync(join(sandbox.home, ".hierocode.yaml"), "utf8");
     const edited = await entry(pty, "/config edit");
     expect(edited).toContain("error: invalid configuration, the edit was undone");
-    expect(edited).toContain(".hierocode.yaml.rejected");
+    // the terminal wraps the long path wherever the temp folder's length puts it
+    expect(edited.replace(/\n/g, "")).toContain(".hierocode.yaml.rejected");
     expect(readFileSync(join(sandbox.home, ".hierocode.yaml"), "utf8")).toBe(before);
     expect(await entry(pty, "/task list")).toContain("no saved tasks");
 

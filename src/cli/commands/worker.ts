@@ -3,8 +3,10 @@
  * artifact on stdout; errors go to stderr with an exit code; `--json` gives the service-mode
  * shape `{ok, output, error?, model, timing}`.
  */
+
 import type { Command } from "commander";
 import { resolveWorkerBinding, runWorker, type WorkerResult } from "../../app/worker.js";
+import { SecretVault } from "../../checks/redact.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import type { Provider } from "../../providers/spec.js";
 import { type WorkerFormat, workerFormats } from "../../supervisor/clean-artifact.js";
@@ -54,13 +56,22 @@ function numberFlag(
 function resolveWorker(
   flags: WorkerFlags,
   context: CliContext,
-): { provider: Provider; model: string; keepAlive?: string; pinnedNumCtx?: number } {
+): {
+  provider: Provider;
+  model: string;
+  keepAlive?: string;
+  pinnedNumCtx?: number;
+  sendSecretFiles: boolean;
+} {
   const { config } = context.loadConfig(flags.repo ? { repoRoot: flags.repo } : {});
-  return resolveWorkerBinding(config, context.env, providerRuntime(context, flags), {
-    model: flags.model,
-    provider: flags.provider,
-    keepAlive: flags.keepAlive,
-  });
+  return {
+    ...resolveWorkerBinding(config, context.env, providerRuntime(context, flags), {
+      model: flags.model,
+      provider: flags.provider,
+      keepAlive: flags.keepAlive,
+    }),
+    sendSecretFiles: config.policy.send_secret_files,
+  };
 }
 
 /** The worker's artifact is written into the files by the supervising agent: printed byte for byte. */
@@ -139,6 +150,10 @@ export function registerWorker(program: Command, context: CliContext): void {
           ...(worker.keepAlive ? { keepAlive: worker.keepAlive } : {}),
           ...(worker.pinnedNumCtx ? { pinnedNumCtx: worker.pinnedNumCtx } : {}),
           memory: hostMemory(context.env),
+          vault: new SecretVault({
+            env: context.env,
+            sendSecretFiles: worker.sendSecretFiles,
+          }),
           signal: controller.signal,
         });
         report(result, context, json);
