@@ -148,6 +148,9 @@ function main(): number {
 
   for (const dataset of datasets) {
     const root = join(sources, dataset.name);
+    // `repo symbols --repo` takes the git repository containing the folder (README): a checkout
+    // copied without its .git gets an empty repository (nothing committed, the tree untouched).
+    if (!existsSync(join(root, ".git"))) execFileSync("git", ["init", "-q", root], { stdio: "ignore" });
     const walk = walkRepo(root);
     const parsed = walk.files.filter((file) => file.language && !file.junk);
     const sourceBytes = parsed.reduce((sum, file) => sum + file.size, 0);

@@ -11,6 +11,7 @@ import { ProviderError, UsageError } from "../errors.js";
 import type { PipelineRole } from "../pipeline/events.js";
 import type { RoleRuntime } from "../pipeline/model-call.js";
 import type { HealthStatus, ModelInfo, Provider } from "../providers/spec.js";
+import { noCommitHint } from "../util/repo-root.js";
 import { modelMatches } from "./model-names.js";
 
 /** Backends whose model list is authoritative (as in doctor: a missing model is a failure). */
@@ -82,7 +83,7 @@ export async function preflight(options: PreflightOptions): Promise<PreflightRep
     } catch {
       // The same words as the verify worktree's own check (src/verify/worktree.ts).
       throw new UsageError("verification needs a git repository with at least one commit", {
-        hint: "run `git init && git add -A && git commit -m init` first, or drop --verify",
+        hint: noCommitHint(options.verifyRepoRoot),
       });
     }
   }

@@ -42,6 +42,7 @@ import {
   openRunLog,
   readExactChanges,
   readRunLog,
+  recentRunIds,
   runLogDirectory,
 } from "../store/run-log.js";
 import { usageLedger } from "../store/usage-ledger.js";
@@ -273,10 +274,16 @@ export async function runTask(options: RunTaskOptions): Promise<RunTaskOutcome> 
   if (options.resumeRunId) {
     runId = options.resumeRunId;
     const found = findRunLog({ repoRoot, runId, env });
-    if (!found)
-      throw new UsageError(
-        `no log for run '${runId}' in ${runLogDirectory({ repoRoot, location: config.logs.location, env })}`,
-      );
+    if (!found) {
+      const folder = runLogDirectory({ repoRoot, location: config.logs.location, env });
+      const recent = recentRunIds({ repoRoot, env, limit: 5 });
+      throw new UsageError(`no log for run '${runId}' in ${folder}`, {
+        hint:
+          recent.length > 0
+            ? `recent runs here, newest first: ${recent.join(", ")} (all: ls ${folder})`
+            : 'no run has been logged in this repository yet; start one with hierocode run -t "…"',
+      });
+    }
     logFile = found;
     const exactFolder = exactChangesFolder(runId, env);
     const logged = resumeFromLog(readRunLog(found), runId, (number) => readExactChanges(exactFolder, number));

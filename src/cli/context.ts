@@ -1,4 +1,5 @@
 /** What every command receives: output, environment, and lazily loaded config. */
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { ConfigOverrides, LoadedConfig } from "../config/load.js";
 import { findRepoRoot } from "../util/repo-root.js";
@@ -49,7 +50,8 @@ export function createContext(
     globals: {},
     interactive: Boolean(process.stdin.isTTY) && !env.CI,
     loadConfig(options = {}) {
-      const repoRoot = options.repoRoot ?? findRepoRoot(context.globals.repo ?? cwd) ?? undefined;
+      const repoRoot =
+        options.repoRoot ?? findRepoRoot(resolve(cwd, context.globals.repo ?? ".")) ?? undefined;
       if (!modules) throw new Error("loadConfig before prepare()");
       const loaded = modules.config.loadConfigOrThrow({
         env: context.globals.config ? { ...env, HIEROCODE_CONFIG: context.globals.config } : env,

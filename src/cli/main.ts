@@ -172,7 +172,14 @@ function reportError(error: unknown, context: CliContext, command: string | unde
     }
     error = usageErrorFrom(error, command);
   }
-  const normalized = isAbortLike(error) && !(error instanceof HierocodeError) ? new AbortError() : error;
+  let normalized = isAbortLike(error) && !(error instanceof HierocodeError) ? new AbortError() : error;
+  // A usage error without its own hint points at the help of the command that was run.
+  if (normalized instanceof UsageError && normalized.hint === undefined && command !== undefined)
+    normalized = new UsageError(normalized.message, {
+      hint: `run 'hierocode ${command} --help' for usage`,
+      ...(normalized.details ? { details: normalized.details } : {}),
+      cause: normalized,
+    });
   if (output.json) output.printJson(errorJson(normalized, output.redact));
   else output.note(formatError(normalized, output));
   return normalized instanceof HierocodeError ? normalized.exitCode : ExitCode.internal;

@@ -19,7 +19,11 @@ export function repositoryFor(context: CliContext, flag: string | undefined): st
   return root;
 }
 
-function locateRepository(context: CliContext, flag: string | undefined): string {
+/**
+ * The same repository as `repositoryFor`, without finishing interrupted writes (for commands that
+ * only read, like `doctor`). UsageError (exit 2) when `--repo` is not a folder or not in git.
+ */
+export function locateRepository(context: CliContext, flag: string | undefined): string {
   if (flag !== undefined) {
     const root = resolve(context.cwd, flag);
     let isFolder = false;

@@ -88,6 +88,7 @@ export function loadSuiteFile(path: string): EvalTask[] {
   } catch (error) {
     throw new UsageError(
       `--suite: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      { hint: "--suite takes builtin, adaptive or a suite file (relative to the current folder)" },
     );
   }
   return parseSuite(text, path);

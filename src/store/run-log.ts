@@ -64,6 +64,27 @@ export function findRunLog(options: { repoRoot: string; runId: string; env?: Env
   return undefined;
 }
 
+/**
+ * The newest run IDs with a log in the repo or the state folder, newest first (run IDs begin with
+ * their UTC start time, `YYYYMMDD-HHMMSS-xxxxxx`, so name order is time order); at most `limit`.
+ */
+export function recentRunIds(options: { repoRoot: string; env?: Env; limit?: number }): string[] {
+  const ids = new Set<string>();
+  for (const location of ["repo", "state"] as const) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(runLogDirectory({ ...options, location }));
+    } catch {
+      continue; // no log folder there yet
+    }
+    for (const name of names) if (name.endsWith(".jsonl")) ids.add(name.slice(0, -".jsonl".length));
+  }
+  return [...ids]
+    .sort()
+    .reverse()
+    .slice(0, options.limit ?? 5);
+}
+
 /** The log's redactor lives with the secret scanner (src/checks/redact.ts). */
 export { createRedactor } from "../checks/redact.js";
 

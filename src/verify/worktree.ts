@@ -33,6 +33,7 @@ import {
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { UsageError } from "../errors.js";
+import { noCommitHint } from "../util/repo-root.js";
 import { killMarkedProcesses, killProcessGroup, runningProcessGroups } from "./run-command.js";
 
 /** Ignored dependency folders copied into the sandbox so tests can import installed packages. */
@@ -264,7 +265,7 @@ export function createIsolatedWorktree(repoRoot: string): IsolatedWorktree {
     git(repoRoot, ["rev-parse", "--verify", "HEAD"]);
   } catch {
     throw new UsageError("verification needs a git repository with at least one commit", {
-      hint: "run `git init && git add -A && git commit -m init` first, or drop --verify",
+      hint: noCommitHint(repoRoot),
     });
   }
   cleanStaleSandboxes(repoRoot);

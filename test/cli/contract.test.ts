@@ -75,6 +75,31 @@ const usageErrors: Array<[what: string, argv: string[], message: RegExp]> = [
   ],
   ["plan --write into .git/", ["plan", "-t", "x", "--write", ".git/HEAD"], /path inside \.git refused/],
   ["worker --max-tokens 0", ["worker", "--max-tokens", "0", "hi"], /--max-tokens expects a whole number/],
+  [
+    "repo symbols --repo on a folder outside git",
+    ["repo", "symbols", "--repo", plain],
+    /--repo .*not-a-repo is not inside a git repository/,
+  ],
+  [
+    "repo map --repo on a folder outside git",
+    ["repo", "map", "--repo", plain],
+    /is not inside a git repository/,
+  ],
+  ["doctor --repo on a missing folder", ["doctor", "--repo", join(scratch, "nope")], /is not a folder/],
+  // "test" exists beside the test process, not in the current folder: --repo is relative to the latter.
+  [
+    "doctor --repo relative to the current folder",
+    ["doctor", "--repo", "test"],
+    /--repo test is not a folder/,
+  ],
+  ["doctor --repo on a folder outside git", ["doctor", "--repo", plain], /is not inside a git repository/],
+  ["tokens count on a missing file", ["tokens", "count", "nope.txt"], /cannot read nope\.txt: no such file/],
+  ["patch apply on a missing file", ["patch", "apply", "nope.txt"], /cannot read nope\.txt: no such file$/],
+  [
+    "supervisor init --repo on a missing folder",
+    ["supervisor", "init", "--repo", join(scratch, "nope")],
+    /--repo .*nope is not a folder/,
+  ],
 ];
 // Run in a folder outside any git repository (the repository commands refuse it, like run does).
 const outsideGit: Array<[what: string, argv: string[]]> = [
@@ -146,6 +171,82 @@ describe("CLI contract", () => {
       expect(result.stderr + result.stdout).toMatch(/not inside a git repository/);
     });
   }
+
+  it("repo symbols on a file over 1 MiB lists it as skipped with the reason, in text and JSON", async () => {
+    writeFileSync(join(repo, "huge.py"), "x = 1\n".repeat(200_000)); // 1.2 MB
+    try {
+      const json = await cli(["repo", "symbols", "huge.py", "src/a.py", "--json"], env, repo);
+      expect(json.code, json.stderr).toBe(0);
+      expect(JSON.parse(json.stdout)).toEqual({
+        ok: true,
+        symbols: [expect.objectContaining({ path: "src/a.py", name: "f" })],
+        skipped: [{ path: "huge.py", reason: expect.stringMatching(/too large: 1,200,000 bytes.*1 MiB/) }],
+      });
+      const text = await cli(["repo", "symbols", "huge.py"], env, repo);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toBe("");
+      expect(text.stderr).toMatch(
+        /^warning: skipped huge\.py: too large: 1,200,000 bytes, over the index's limit of 1,048,576 bytes \(1 MiB\)\n$/,
+      );
+      // Named from a subfolder, the path is shown as typed (relative to the current folder).
+      const fromSrc = await cli(["repo", "symbols", "../huge.py", "--json"], env, join(repo, "src"));
+      expect(JSON.parse(fromSrc.stdout)).toMatchObject({ skipped: [{ path: "../huge.py" }] });
+    } finally {
+      rmSync(join(repo, "huge.py"));
+    }
+  });
+
+  it("run --estimate --apply without a terminal estimates (it applies nothing)", async () => {
+    const result = await cli(["run", "-t", "x", "--estimate", "--apply"], env, repo);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Estimate for: x\n/);
+  });
+
+  it("run --resume with an unknown run id lists the recent runs in its hint", async () => {
+    const none = await cli(["run", "--resume", "nonexistent"], env, repo);
+    expect(none.code).toBe(ExitCode.usage);
+    expect(none.stderr).toMatch(
+      /\nhint: no run has been logged in this repository yet; start one with hierocode run -t/,
+    );
+    const logs = join(repo, ".haco", "logs");
+    mkdirSync(logs, { recursive: true });
+    writeFileSync(join(logs, "20261129-101010-aaaaaa.jsonl"), "");
+    writeFileSync(join(logs, "20261130-101010-bbbbbb.jsonl"), "");
+    try {
+      const some = await cli(["--json", "run", "--resume", "nonexistent"], env, repo);
+      expect(some.code).toBe(ExitCode.usage);
+      expect(JSON.parse(some.stdout).error.hint).toBe(
+        `recent runs here, newest first: 20261130-101010-bbbbbb, 20261129-101010-aaaaaa (all: ls ${logs})`,
+      );
+    } finally {
+      rmSync(join(repo, ".haco"), { recursive: true, force: true });
+    }
+  });
+
+  it("tokens count on a missing file: the hint says paths are relative to the current folder", async () => {
+    const result = await cli(["tokens", "count", "a.py"], env, repo);
+    expect(result.stderr).toBe(
+      `error: cannot read a.py: no such file\nhint: paths are relative to the current folder (${repo}); - reads stdin\n`,
+    );
+  });
+
+  it("run --verify in a repository without commits: the hint says to commit, not to git init", async () => {
+    const result = await cli(["run", "-t", "x", "--verify", "true"], env, repo);
+    expect(result.code, result.stderr).toBe(ExitCode.usage);
+    expect(result.stderr).toBe(
+      "error: verification needs a git repository with at least one commit\n" +
+        `hint: commit first: \`git add -A && git commit -m init\` in ${repo}, or drop --verify\n`,
+    );
+  });
+
+  it("a usage error without a hint of its own points at the command's --help", async () => {
+    const result = await cli(["usage", "--since", "garbage"], env, repo);
+    expect(result.stderr).toBe(
+      "error: --since: 'garbage' is not a duration (24h, 7d) or a date\nhint: run 'hierocode usage --help' for usage\n",
+    );
+    const nested = await cli(["--json", "repo", "map", "--tokens", "0"], env, repo);
+    expect(JSON.parse(nested.stdout).error.hint).toBe("run 'hierocode repo map --help' for usage");
+  });
 
   it("a config error brings a hint too", async () => {
     const broken = sandboxHome();

@@ -5,6 +5,7 @@ import { ExitCode } from "../../errors.js";
 import { findRepoRoot } from "../../util/repo-root.js";
 import type { CliContext } from "../context.js";
 import { seconds } from "../parse.js";
+import { locateRepository } from "../repository.js";
 import { providerRuntime } from "../runtime.js";
 
 export function registerDoctor(program: Command, context: CliContext): void {
@@ -20,7 +21,12 @@ export function registerDoctor(program: Command, context: CliContext): void {
       const env = context.globals.config
         ? { ...context.env, HIEROCODE_CONFIG: context.globals.config }
         : context.env;
-      const repoRoot = findRepoRoot(options.repo ?? context.cwd) ?? undefined;
+      // --repo is checked like every command's (relative to the current folder, a folder inside
+      // git); without it, the repository of the current folder when there is one.
+      const repoRoot =
+        options.repo !== undefined
+          ? locateRepository(context, options.repo)
+          : (findRepoRoot(context.cwd) ?? undefined);
       // doctor reports config errors itself instead of stopping at the first one.
       const loaded = loadConfig({ env, ...(repoRoot ? { repoRoot } : {}) });
       const report = await runDoctor({

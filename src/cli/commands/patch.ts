@@ -19,7 +19,11 @@ async function readInput(context: CliContext, file: string | undefined): Promise
     try {
       return readFileSync(resolve(context.cwd, file), "utf8");
     } catch (error) {
-      throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError(
+        `cannot read ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder" : (code ?? String(error))}`,
+        { hint: `paths are relative to the current folder (${context.cwd}); - or no file reads stdin` },
+      );
     }
   }
   if (process.stdin.isTTY)

@@ -1,6 +1,6 @@
 /** `hierocode repo map|symbols` and `hierocode tokens count`: the index and tokenizers, from the shell. */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { isAbsolute, relative, resolve } from "node:path";
+import { basename, isAbsolute, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import type { HierocodeConfig } from "../../config/schema.js";
 import { describeRecovery, recoverInterruptedWrites } from "../../edits/journal.js";
@@ -13,27 +13,60 @@ import { type CliContext, loadsConfigItself } from "../context.js";
 // Heavier modules load inside the actions that use them: `repo symbols` on a warm index needs
 // neither the providers, the tokenizers nor the parser.
 
+/**
+ * The git repository containing `--repo DIR` (relative to the current folder) or, without it, the
+ * current folder: its root, as every command that works on a repository uses
+ * (src/cli/repository.ts, kept apart so a warm `repo symbols` loads no recovery code). A folder
+ * outside git is refused (UsageError, exit 2) rather than indexed as a repository — e.g. a whole
+ * home folder.
+ */
 function repoRootFor(context: CliContext, option: string | undefined): string {
-  const start = resolve(context.cwd, option ?? context.globals.repo ?? ".");
-  try {
-    if (!statSync(start).isDirectory()) throw new UsageError(`not a folder: ${start}`);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`no such folder: ${start}`);
-  }
-  // Without --repo, the repository of the current folder: a folder outside git is refused like
-  // every other command does, rather than indexing it (e.g. a whole home folder) as a repository.
   const named = option ?? context.globals.repo;
-  const root = named ? start : findRepoRoot(start);
+  const start = resolve(context.cwd, named ?? ".");
+  let isFolder = false;
+  try {
+    isFolder = statSync(start).isDirectory();
+  } catch {
+    isFolder = false;
+  }
+  if (!isFolder)
+    throw new UsageError(
+      named === undefined ? `no such folder: ${start}` : `--repo ${named} is not a folder`,
+      {
+        hint: "pass the folder of a git repository (relative to the current folder)",
+      },
+    );
+  const root = findRepoRoot(start);
   if (!root)
-    throw new UsageError("not inside a git repository", {
-      hint: "run it inside the repository or pass --repo DIR",
-    });
+    throw new UsageError(
+      named === undefined ? "not inside a git repository" : `--repo ${named} is not inside a git repository`,
+      {
+        hint:
+          named === undefined
+            ? "run it inside the repository or pass --repo DIR"
+            : `run git init in ${start} first (hierocode works on git repositories)`,
+      },
+    );
   // Like every command that works on a repository (src/cli/repository.ts): a write a killed
   // hierocode left half done is finished or rolled back before the tree is read.
   for (const report of recoverInterruptedWrites(root, context.env))
     context.output.warn(describeRecovery(report));
   return root;
+}
+
+/**
+ * Why the index left out a file that exists in the repository: a source file over the walk's size
+ * limit (`defaultMaxFileBytes`, 1 MiB, src/repo/walk.ts), a file of no parsed language, or one the
+ * walk skips for another reason (ignore rules, vendored folder, symlink out of the repository).
+ */
+async function skipReason(file: { path: string; size: number }): Promise<string> {
+  const { languageForName } = await import("../../repo/file-kinds.js");
+  const { defaultMaxFileBytes } = await import("../../repo/walk.js");
+  if (languageForName(basename(file.path)) === null)
+    return "not a source file (no symbol parser for this file type)";
+  if (file.size > defaultMaxFileBytes)
+    return `too large: ${file.size.toLocaleString("en-US")} bytes, over the index's limit of ${defaultMaxFileBytes.toLocaleString("en-US")} bytes (1 MiB)`;
+  return "not in the index (ignored by .gitignore/.ignore, in a vendored folder, or a symlink out of the repository)";
 }
 
 function parsePositive(value: string): number {
@@ -133,6 +166,8 @@ export function registerRepo(program: Command, context: CliContext): void {
     .action(async (paths: string[], options: { repo?: string }) => {
       const repoRoot = repoRootFor(context, options.repo);
       // Paths are relative to the current folder, like every path the CLI takes.
+      // Named files (not folders), to say which ones the index left out and why.
+      const namedFiles: Array<{ path: string; inside: string; absolute: string; size: number }> = [];
       const wanted = paths.map((path) => {
         const absolute = resolve(context.cwd, path);
         if (!existsSync(absolute))
@@ -144,6 +179,8 @@ export function registerRepo(program: Command, context: CliContext): void {
           throw new UsageError(`${path} is outside the repository ${repoRoot}`, {
             hint: "pass a path inside the repository, or --repo DIR for another repository",
           });
+        const stats = statSync(absolute);
+        if (!stats.isDirectory()) namedFiles.push({ path, inside, absolute, size: stats.size });
         return inside;
       });
       if (context.output.json && wanted.length === 0) {
@@ -164,13 +201,19 @@ export function registerRepo(program: Command, context: CliContext): void {
           wanted.length === 0 ||
           wanted.some((path) => path === "" || file.path === path || file.path.startsWith(`${path}/`)),
       );
+      const indexed = new Set(files.map((file) => file.path));
+      const skipped: Array<{ path: string; reason: string }> = [];
+      for (const file of namedFiles)
+        if (!indexed.has(file.inside)) skipped.push({ path: file.path, reason: await skipReason(file) });
       if (context.output.json) {
         // Streamed: a large repository's rows never exist as one string. One object with `ok`,
-        // like every --json output: { "ok": true, "symbols": [ … ] } (written by writeSymbolsJson).
+        // like every --json output: { "ok": true, "symbols": [ … ] } (written by writeSymbolsJson),
+        // plus "skipped": [{ path, reason }] when a named file is not in the index.
         const { writeSymbolsJson } = await import("../../repo/symbols-json.js");
-        writeSymbolsJson(selected, (chunk) => context.output.print(chunk, { exact: true }));
+        writeSymbolsJson(selected, (chunk) => context.output.print(chunk, { exact: true }), skipped);
         return;
       }
+      for (const file of skipped) context.output.warn(`skipped ${file.path}: ${file.reason}`);
       const rows = selected.flatMap((file) =>
         file.symbols.map((symbol) => ({
           path: file.path,
@@ -217,8 +260,16 @@ export function registerRepo(program: Command, context: CliContext): void {
       let text: string;
       try {
         text = file === "-" ? readStdin() : readFileSync(resolve(context.cwd, file), "utf8");
-      } catch {
-        throw new UsageError(`cannot read ${file}`);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const reason =
+          code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder" : (code ?? "unreadable");
+        throw new UsageError(`cannot read ${file}: ${reason}`, {
+          hint:
+            file === "-"
+              ? "pipe the text in: hierocode tokens count - < FILE"
+              : `paths are relative to the current folder (${context.cwd}); - reads stdin`,
+        });
       }
       // The config only matters for Claude models (which anthropic provider and key to use).
       let config: HierocodeConfig | undefined;

@@ -275,7 +275,8 @@ export function registerRun(program: Command, context: CliContext): void {
         throw new UsageError("a task is required", {
           hint: 'hierocode run -t "add input validation to the login endpoint"',
         });
-      if (flags.apply && !flags.yes && !context.interactive) {
+      // --estimate applies nothing: no terminal is needed to answer per file.
+      if (flags.apply && !flags.yes && !flags.estimate && !context.interactive) {
         throw new UsageError("--apply asks per file, but there is no terminal", {
           hint: "add --yes to apply every accepted file",
         });

@@ -6,6 +6,7 @@ import { initSupervisorKit } from "../../supervisor/init-kit.js";
 import type { SupervisorAgent } from "../../supervisor/kit-files.js";
 import { findRepoRoot } from "../../util/repo-root.js";
 import type { CliContext } from "../context.js";
+import { locateRepository } from "../repository.js";
 
 interface InitFlags {
   agent: string;
@@ -31,8 +32,12 @@ export function registerSupervisor(program: Command, context: CliContext): void 
       if (flags.agent !== "claude" && flags.agent !== "codex") {
         throw new UsageError(`unknown --agent "${flags.agent}"`, { hint: "use claude or codex" });
       }
-      const start = resolve(context.cwd, flags.repo ?? ".");
-      const repoRoot = flags.repo ? start : (findRepoRoot(start) ?? start);
+      // --repo is checked like every command's (an existing folder inside git, its root used);
+      // without it, the repository of the current folder, or the folder itself outside git.
+      const repoRoot =
+        flags.repo !== undefined
+          ? locateRepository(context, flags.repo)
+          : (findRepoRoot(context.cwd) ?? resolve(context.cwd));
       const result = initSupervisorKit({
         repoRoot,
         agent: flags.agent as SupervisorAgent,
