@@ -288,7 +288,16 @@ function median(values: number[]): number {
 function unavailable(dataset: RankDataset, root: string): string | null {
   if (!existsSync(root)) return `${root} is missing`;
   if (!dataset.commit || !existsSync(join(root, ".git"))) return null;
-  const head = execFileSync("git", ["-C", root, "rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+  // A source tree bench:index ran `git init` on has a .git without commits: nothing to check.
+  let head: string;
+  try {
+    head = execFileSync("git", ["-C", root, "rev-parse", "--verify", "-q", "HEAD"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  } catch {
+    return null;
+  }
   return head === dataset.commit
     ? null
     : `${root} is at ${head.slice(0, 12)}, not ${dataset.commit.slice(0, 12)}`;
