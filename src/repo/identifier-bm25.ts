@@ -17,6 +17,20 @@ import type { IndexedFile } from "./types.js";
 
 const k1 = 1.2;
 const b = 0.75;
+
+/** BM25's idf of a term found in `n` of `total` documents (the +1 form, never negative). */
+export function bm25Idf(total: number, n: number): number {
+  return Math.log(1 + (total - n + 0.5) / (n + 0.5));
+}
+
+/**
+ * BM25's weight of one term: its `idf`, seen `frequency` times in a document of `length` (any
+ * unit, the same as `averageLength`), with the textbook k1 and b above.
+ */
+export function bm25Weight(idf: number, frequency: number, length: number, averageLength: number): number {
+  const norm = k1 * (1 - b + (b * length) / averageLength);
+  return (idf * frequency * (k1 + 1)) / (frequency + norm);
+}
 /** A path part counts this many times an identifier part: the file's name is a strong hint. */
 const pathWeight = 3;
 
@@ -63,12 +77,12 @@ export function identifierBm25(files: readonly IndexedFile[], words: ReadonlySet
   const total = files.length;
   const averageLength = Math.max(1, totalLength / total);
   const idf = new Map<string, number>();
-  for (const [term, n] of documentFrequency) idf.set(term, Math.log(1 + (total - n + 0.5) / (n + 0.5)));
+  for (const [term, n] of documentFrequency) idf.set(term, bm25Idf(total, n));
   frequencies.forEach((tf, position) => {
     if (!tf) return;
-    const norm = k1 * (1 - b + (b * lengths[position]!) / averageLength);
     let score = 0;
-    for (const [term, frequency] of tf) score += (idf.get(term)! * frequency * (k1 + 1)) / (frequency + norm);
+    for (const [term, frequency] of tf)
+      score += bm25Weight(idf.get(term)!, frequency, lengths[position]!, averageLength);
     scores[position] = score;
   });
   return scores;

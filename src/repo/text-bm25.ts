@@ -10,16 +10,15 @@
  * `yield`, `Yield`, `YIELD`), or as a capitalised camelCase part after a lower-case letter or
  * digit (`useYieldFrom`). Task words are stemmed (task-terms.ts), so a stem matches its longer
  * forms as a prefix (`unpack` in "unpacking"). Document length is the text's length in
- * characters. Parameters are the textbook ones (k1 = 1.2, b = 0.75; Robertson & Zaragoza, "The
+ * characters. Parameters are the textbook ones (bm25Weight in identifier-bm25.ts; Robertson & Zaragoza, "The
  * Probabilistic Relevance Framework: BM25 and Beyond", 2009) with Lucene's non-negative IDF
  * log(1 + (N − n + 0.5) / (n + 0.5)).
  */
 import { join } from "node:path";
+import { bm25Idf, bm25Weight } from "./identifier-bm25.js";
 import { readRepoFile } from "./safe-read.js";
 import type { IndexedFile } from "./types.js";
 
-const k1 = 1.2;
-const b = 0.75;
 /** Larger files are left out of the text signal (they are generated or data in all but name). */
 export const maxTextBytes = 1 << 20;
 
@@ -76,11 +75,10 @@ export function textBm25(texts: readonly string[], words: ReadonlySet<string>): 
     let n = 0;
     for (const count of perText) if (count > 0) n++;
     if (n === 0) return;
-    const idf = Math.log(1 + (total - n + 0.5) / (n + 0.5));
+    const idf = bm25Idf(total, n);
     perText.forEach((frequency, position) => {
       if (frequency === 0) return;
-      const norm = k1 * (1 - b + (b * texts[position]!.length) / averageLength);
-      scores[position]! += (idf * frequency * (k1 + 1)) / (frequency + norm);
+      scores[position]! += bm25Weight(idf, frequency, texts[position]!.length, averageLength);
     });
   });
   return scores;
